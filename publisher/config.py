@@ -1,0 +1,75 @@
+"""One settings record: each setting is (name, default, help); REGIOLOD_* variables override."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Setting:
+    """A documented setting with its default."""
+
+    name: str
+    default: str
+    help: str
+
+    @property
+    def env_var(self) -> str:
+        return "REGIOLOD_" + self.name.upper()
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("base_iri", "http://127.0.0.1:8000/",
+            "Base IRI of the deployment; relative IRIs in data/ resolve against it. "
+            "Must end with '/'."),
+    Setting("root", ".",
+            "Project folder that holds ontology/, shapes/ and data/."),
+    Setting("data_dir", "data", "Folder of the dataset's Turtle files, relative to root."),
+    Setting("ontology_dir", "ontology", "Folder of the ontology's Turtle files, relative to root."),
+    Setting("shapes_dir", "shapes", "Folder of the SHACL shapes, relative to root "
+            "(its examples/ subfolder is not loaded)."),
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Resolved settings of one run."""
+
+    base_iri: str = "http://127.0.0.1:8000/"
+    root: Path = field(default_factory=lambda: Path("."))
+    data_dir: str = "data"
+    ontology_dir: str = "ontology"
+    shapes_dir: str = "shapes"
+
+    def __post_init__(self) -> None:
+        if not self.base_iri.endswith("/"):
+            raise ValueError(f"base_iri must end with '/': {self.base_iri!r}")
+        if not self.base_iri.startswith(("http://", "https://")):
+            raise ValueError(f"base_iri must be an http(s) IRI: {self.base_iri!r}")
+
+    @property
+    def data_path(self) -> Path:
+        return Path(self.root) / self.data_dir
+
+    @property
+    def ontology_path(self) -> Path:
+        return Path(self.root) / self.ontology_dir
+
+    @property
+    def shapes_path(self) -> Path:
+        return Path(self.root) / self.shapes_dir
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> Settings:
+        """Build settings from defaults, then REGIOLOD_* variables, then explicit overrides."""
+        environ = dict(os.environ if environ is None else environ)
+        values: dict[str, object] = {s.name: s.default for s in SETTINGS}
+        for s in SETTINGS:
+            if s.env_var in environ:
+                values[s.name] = environ[s.env_var]
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        values["root"] = Path(str(values["root"]))
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in values.items() if k in known})

@@ -1,0 +1,72 @@
+"""Materialise triples that the curated data implies, into a graph of their own.
+
+Derived triples never mix with curated ones: they live in ``{base}id/graph/derived`` so that a
+consumer can always tell what a person wrote from what the publisher inferred. Each rule is
+one CONSTRUCT query over the union of all graphs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pyoxigraph as ox
+
+from publisher.namespaces import sparql_prologue
+
+DERIVED_GRAPH_PATH = "id/graph/derived"
+
+INVERSES = [
+    ("geo:sfWithin", "geo:sfContains"),
+    ("dct:isReplacedBy", "dct:replaces"),
+]
+
+RULES: dict[str, str] = {
+    # DESIGN §5: labels in skos:prefLabel and rdfs:label, for clients that know only one of them.
+    "rdfs:label from skos:prefLabel": """
+        CONSTRUCT { ?s rdfs:label ?l } WHERE { ?s skos:prefLabel ?l FILTER NOT EXISTS { ?s rdfs:label ?l } }""",
+    # ORG §5.4: org:hasMembership is the member's side of org:member.
+    "org:hasMembership": """
+        CONSTRUCT { ?member org:hasMembership ?m } WHERE { ?m a org:Membership ; org:member ?member }""",
+    # ORG §5.7: the organizations of a change event point back to it.
+    "org:changedBy / org:resultedFrom": """
+        CONSTRUCT { ?o org:changedBy ?e . ?r org:resultedFrom ?e }
+        WHERE { ?e a org:ChangeEvent ; org:originalOrganization ?o ; org:resultingOrganization ?r }""",
+}
+
+CURRENT_MEMBERSHIPS = """
+    CONSTRUCT { ?member org:memberOf ?org . ?org org:hasMember ?member }
+    WHERE {
+      ?m a org:Membership ; org:member ?member ; org:organization ?org .
+      FILTER NOT EXISTS { ?member prov:invalidatedAtTime ?gone FILTER (?gone <= ?now) }
+      FILTER NOT EXISTS { ?m org:memberDuring/time:hasEnd/time:inXSDDate ?end FILTER (?end < ?today) }
+      FILTER NOT EXISTS { ?m org:memberDuring/time:hasEnd/time:inXSDgYear ?endYear
+                          FILTER (xsd:integer(STR(?endYear)) < ?year) }
+      FILTER NOT EXISTS { ?m org:memberDuring/time:hasBeginning/time:inXSDDate ?begin FILTER (?begin > ?today) }
+      FILTER (NOT EXISTS { ?m rl:fundingPeriod ?p }
+              || EXISTS { ?m rl:fundingPeriod/time:hasEnd/time:inXSDgYear ?pEnd
+                          FILTER (xsd:integer(STR(?pEnd)) >= ?year) })
+    }"""
+
+
+def derived_quads(store: ox.Store, graph: ox.NamedNode, today: dt.date) -> list[ox.Quad]:
+    """Return the quads every rule derives, without adding them."""
+    queries = [
+        f"CONSTRUCT {{ ?o {inv} ?s }} WHERE {{ ?s {prop} ?o FILTER NOT EXISTS {{ ?o {inv} ?s }} }}"
+        for a, b in INVERSES for prop, inv in ((a, b), (b, a))
+    ] + list(RULES.values())
+    bindings = (f'BIND ("{today.isoformat()}"^^xsd:date AS ?today) '
+                f'BIND ("{today.isoformat()}T00:00:00"^^xsd:dateTime AS ?now) BIND ({today.year} AS ?year)')
+    queries.append(CURRENT_MEMBERSHIPS.replace("WHERE {", "WHERE { " + bindings, 1))
+    quads = []
+    for q in queries:
+        for t in store.query(sparql_prologue() + q, use_default_graph_as_union=True):
+            quads.append(ox.Quad(t.subject, t.predicate, t.object, graph))
+    return quads
+
+
+def enrich(store: ox.Store, graph_iri: str, today: dt.date | None = None) -> int:
+    """Add the derived triples to ``graph_iri``; return how many were added."""
+    graph = ox.NamedNode(graph_iri)
+    quads = derived_quads(store, graph, today or dt.date.today())
+    store.extend(quads)
+    return sum(1 for _ in store.quads_for_pattern(None, None, None, graph))

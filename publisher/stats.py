@@ -1,0 +1,57 @@
+"""Counts that describe a build: triples, things per class, members per cooperation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from publisher.dataset import Build
+from publisher.namespaces import shorten
+
+THINGS_PER_CLASS = """
+SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE {
+  GRAPH ?g { ?s a ?class } FILTER (?g IN (%s))
+} GROUP BY ?class ORDER BY DESC(?n) STR(?class)"""
+
+MEMBERS_PER_COOPERATION = """
+SELECT ?org (SAMPLE(?label) AS ?name) (COUNT(DISTINCT ?m) AS ?memberships)
+       (COUNT(DISTINCT ?current) AS ?current_members)
+WHERE {
+  ?m a org:Membership ; org:organization ?org .
+  ?org skos:prefLabel ?label FILTER (LANG(?label) = "de")
+  OPTIONAL { ?org org:hasMember ?current }
+} GROUP BY ?org ORDER BY DESC(?memberships) STR(?org)"""
+
+
+@dataclass(frozen=True)
+class DatasetStats:
+    """What a build holds."""
+
+    version: str
+    triples: int
+    triples_per_graph: dict[str, int]
+    things_per_class: list[tuple[str, int]]
+    members_per_cooperation: list[tuple[str, str, int, int]]
+
+    def format(self) -> str:
+        lines = [f"build {self.version}: {self.triples} triples", "", "triples per graph:"]
+        lines += [f"  {n:>7}  {g}" for g, n in self.triples_per_graph.items()]
+        lines += ["", "things per class (curated data):"]
+        lines += [f"  {n:>7}  {c}" for c, n in self.things_per_class]
+        lines += ["", "memberships per organization (all / current members):"]
+        lines += [f"  {m:>4} / {c:<4} {name}  <{org}>" for org, name, m, c in self.members_per_cooperation]
+        return "\n".join(lines)
+
+
+def dataset_stats(build: Build) -> DatasetStats:
+    """Count what the build holds."""
+    graphs = ", ".join(f"<{g}>" for g in build.data_graphs)
+    classes = [(shorten(r["class"].value), int(r["n"].value)) for r in build.query(THINGS_PER_CLASS % graphs)]
+    members = [(r["org"].value, r["name"].value, int(r["memberships"].value), int(r["current_members"].value))
+               for r in build.query(MEMBERS_PER_COOPERATION)]
+    return DatasetStats(
+        version=build.version,
+        triples=sum(build.graph_sizes.values()),
+        triples_per_graph=build.graph_sizes,
+        things_per_class=classes,
+        members_per_cooperation=members,
+    )
