@@ -9,7 +9,7 @@ from publisher.namespaces import shorten
 
 THINGS_PER_CLASS = """
 SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE {
-  GRAPH ?g { ?s a ?class } FILTER (?g IN (%s))
+  GRAPH ?g { ?s a ?class } FILTER (?g IN (GRAPHS))
 } GROUP BY ?class ORDER BY DESC(?n) STR(?class)"""
 
 MEMBERS_PER_COOPERATION = """
@@ -45,7 +45,8 @@ class DatasetStats:
 def dataset_stats(build: Build) -> DatasetStats:
     """Count what the build holds."""
     graphs = ", ".join(f"<{g}>" for g in build.data_graphs)
-    classes = [(shorten(r["class"].value), int(r["n"].value)) for r in build.query(THINGS_PER_CLASS % graphs)]
+    rows = build.query(THINGS_PER_CLASS.replace("GRAPHS", graphs))
+    classes = [(shorten(r["class"].value), int(r["n"].value)) for r in rows]
     members = [(r["org"].value, r["name"].value, int(r["memberships"].value), int(r["current_members"].value))
                for r in build.query(MEMBERS_PER_COOPERATION)]
     return DatasetStats(

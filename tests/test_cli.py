@@ -1,0 +1,73 @@
+"""The regiolod command line, run the way a person runs it."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from publisher.cli import main
+from publisher.config import SETTINGS
+from tests.conftest import BASE, ROOT
+from tests.test_dataset import break_walsrode_ags
+
+
+def run(runner, root: Path, *args: str):
+    return runner.invoke(main, ["--base-iri", BASE, "--root", str(root), *args])
+
+
+def test_validate_clean_data_exits_0(runner) -> None:
+    result = run(runner, ROOT, "validate")
+    assert result.exit_code == 0, result.output
+    assert "Conforms: no violations." in result.output
+
+
+def test_validate_reports_file_thing_path_value_and_message(runner, project_copy: Path) -> None:
+    path = break_walsrode_ags(project_copy)
+    result = run(runner, project_copy, "validate")
+    assert result.exit_code == 1
+    assert f"{path}: Violation at Walsrode <{BASE}id/territory/033580024024>" in result.output
+    assert "path:    skos:notation" in result.output
+    assert 'value:   "0335824"^^rl:AGS' in result.output
+    assert "1 violation." in result.output
+
+
+def test_validate_given_files_only(runner, project_copy: Path) -> None:
+    break_walsrode_ags(project_copy)
+    data = project_copy / "data"
+    clean = run(runner, project_copy, "validate", str(data / "sources.ttl"))
+    assert clean.exit_code == 0, clean.output
+    broken = run(runner, project_copy, "validate", str(data / "heidekreis.ttl"), str(data / "sources.ttl"))
+    assert broken.exit_code == 1
+
+
+def test_validate_syntax_error_names_file_and_line(runner, project_copy: Path) -> None:
+    path = project_copy / "data" / "sources.ttl"
+    path.write_text(path.read_text(encoding="utf-8") + "\n<id/x> <id/y> \n", encoding="utf-8")
+    result = run(runner, project_copy, "validate")
+    assert result.exit_code == 1
+    assert re.search(rf"error: {re.escape(str(path))}:\d+:\d+: Turtle syntax error", result.output)
+    assert "Traceback" not in result.output
+
+
+def test_stats(runner) -> None:
+    result = run(runner, ROOT, "stats")
+    assert result.exit_code == 0, result.output
+    assert re.search(r"build [0-9a-f]{16}: \d+ triples", result.output)
+    assert re.search(r"\d+  rl:Territory", result.output)
+    assert re.search(r"22 / 21 +Metropolregion Hamburg", result.output)
+
+
+def test_settings_lists_every_setting(runner) -> None:
+    result = runner.invoke(main, ["settings"])
+    assert result.exit_code == 0
+    for setting in SETTINGS:
+        assert setting.env_var in result.output
+
+
+def test_readme_documents_every_setting_and_command() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for setting in SETTINGS:
+        assert setting.env_var in readme, setting.env_var
+    for command in main.commands:
+        assert f"regiolod {command}" in readme, command
+    assert "make test" in readme
