@@ -1,12 +1,12 @@
-# The whole set-up is here: `make test` and `make validate` create .venv when it is missing,
-# install the project into it, and run. Only Python 3.11+ is needed on the machine.
+# The whole set-up is here: `make serve`, `make test` and `make validate` create .venv when it is
+# missing, install the project into it, and run. Only Python 3.11+ is needed on the machine.
 
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install test lint validate stats clean
+.PHONY: install serve test lint validate stats clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,6 +21,10 @@ lint: $(STAMP)
 
 test: lint
 	$(BIN)/pytest
+
+serve: $(STAMP)
+	@echo "regiolod: serving the shipped dataset at http://$${REGIOLOD_HOST:-127.0.0.1}:$${REGIOLOD_PORT:-8000}/"
+	$(BIN)/regiolod serve
 
 validate: $(STAMP)
 	$(BIN)/regiolod validate

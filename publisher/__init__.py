@@ -1,7 +1,39 @@
 """regiolod: a linked open data publisher for German regions and inter-municipal cooperations.
 
-Nothing runs at import time; the command line (``publisher.cli``) and, later, the web
-application factory build what they need from a :class:`publisher.config.Settings` record.
+Nothing runs at import time: :func:`create_app` builds the web application from settings, and
+the command line (``publisher.cli``) calls the same core modules.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 __version__ = "0.1.0"
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+    from publisher.config import Settings
+    from publisher.dataset import Build
+
+
+def create_app(settings: Settings | None = None, build: Build | None = None) -> Flask:
+    """Build the Flask app over the validated build of ``settings`` (loaded here unless given).
+
+    Refuses to start on data that does not conform: a publisher never serves unvalidated data.
+    """
+    from flask import Flask
+
+    from publisher.config import Settings
+    from publisher.dataset import load_build
+    from publisher.store import EmbeddedStore
+    from publisher.web import register
+
+    settings = settings or Settings.from_env()
+    build = build or load_build(settings)
+    if not build.conforms:
+        raise ValueError("the data does not conform to the shapes:\n" + build.report.format())
+    app = Flask(__name__)
+    app.config["REGIOLOD_SETTINGS"] = settings
+    register(app, settings, EmbeddedStore(build), build)
+    return app

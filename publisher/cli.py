@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -26,8 +28,11 @@ def load_or_exit(settings: Settings, paths: list[Path] | None) -> Build:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--base-iri", help="Base IRI of the deployment (setting base_iri).")
-@click.option("--root", type=click.Path(file_okay=False, path_type=Path),
-              help="Project folder with ontology/, shapes/ and data/ (setting root).")
+@click.option(
+    "--root",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Project folder with ontology/, shapes/ and data/ (setting root).",
+)
 @click.version_option(package_name="regiolod")
 @click.pass_context
 def main(ctx: click.Context, base_iri: str | None, root: Path | None) -> None:
@@ -60,6 +65,44 @@ def stats(ctx: click.Context) -> None:
         click.echo(build.report.format(), err=True)
         sys.exit(1)
     click.echo(dataset_stats(build).format())
+
+
+@main.command()
+@click.option("--dev", is_flag=True, help="Use Flask's debug server instead of gunicorn.")
+@click.option("--host", help="Address to listen on (setting host).")
+@click.option("--port", type=int, help="Port to listen on (setting port).")
+@click.option("--workers", type=int, help="gunicorn workers (setting workers).")
+@click.pass_context
+def serve(ctx: click.Context, dev: bool, host: str | None, port: int | None, workers: int | None) -> None:
+    """Serve the shipped dataset: validated once at start, then dereferenceable under the base IRI.
+
+    Without an explicit base IRI the base is the listening address, so every link of a local
+    preview stays on it.
+    """
+    from publisher import create_app
+    from publisher.serve import GunicornServer, listening_base
+
+    settings = settings_from(ctx)
+    changes = {k: v for k, v in (("host", host), ("port", port), ("workers", workers)) if v is not None}
+    settings = replace(settings, **changes)
+    explicit_base = ctx.parent is not None and ctx.parent.params.get("base_iri") or "REGIOLOD_BASE_IRI" in os.environ
+    if not explicit_base:
+        settings = replace(settings, base_iri=listening_base(settings.host, settings.port))
+    build = load_or_exit(settings, None)
+    if not build.conforms:
+        click.echo(build.report.format(), err=True)
+        click.echo("error: the data does not conform; nothing is served.", err=True)
+        sys.exit(1)
+    app = create_app(settings, build)
+    click.echo(
+        f"regiolod serves build {build.version} at http://{settings.host}:{settings.port}/ "
+        f"(base IRI {settings.base_iri})",
+        err=True,
+    )
+    if dev:
+        app.run(host=settings.host, port=settings.port, debug=True, use_reloader=False)
+    else:
+        GunicornServer(app, settings).run()
 
 
 @main.command(name="settings")

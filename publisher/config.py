@@ -21,15 +21,33 @@ class Setting:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("base_iri", "http://127.0.0.1:8000/",
-            "Base IRI of the deployment; relative IRIs in data/ resolve against it. "
-            "Must end with '/'."),
-    Setting("root", ".",
-            "Project folder that holds ontology/, shapes/ and data/."),
+    Setting(
+        "base_iri",
+        "http://127.0.0.1:8000/",
+        "Base IRI of the deployment; relative IRIs in data/ resolve against it. Must end with '/'.",
+    ),
+    Setting("root", ".", "Project folder that holds ontology/, shapes/ and data/."),
     Setting("data_dir", "data", "Folder of the dataset's Turtle files, relative to root."),
     Setting("ontology_dir", "ontology", "Folder of the ontology's Turtle files, relative to root."),
-    Setting("shapes_dir", "shapes", "Folder of the SHACL shapes, relative to root "
-            "(its examples/ subfolder is not loaded)."),
+    Setting(
+        "shapes_dir", "shapes", "Folder of the SHACL shapes, relative to root (its examples/ subfolder is not loaded)."
+    ),
+    Setting("host", "127.0.0.1", "Address `regiolod serve` listens on."),
+    Setting("port", "8000", "Port `regiolod serve` listens on."),
+    Setting("workers", "2", "Number of gunicorn worker processes of `regiolod serve`."),
+    Setting("timeout", "30", "Seconds gunicorn gives a request before it restarts the worker."),
+    Setting(
+        "redirect",
+        "303",
+        "How /id/ answers: 303 (See Other to /doc/, Cool URIs §4.2) or 200 "
+        "(the document itself, with Content-Location and Link rel=describedby).",
+    ),
+    Setting(
+        "incoming_limit",
+        "1000",
+        "Most incoming links in one description; the rest are paged at /incoming/ and the document says so.",
+    ),
+    Setting("page_size", "50", "Entries per page of the listing pages."),
 )
 
 
@@ -42,12 +60,24 @@ class Settings:
     data_dir: str = "data"
     ontology_dir: str = "ontology"
     shapes_dir: str = "shapes"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 2
+    timeout: int = 30
+    redirect: str = "303"
+    incoming_limit: int = 1000
+    page_size: int = 50
 
     def __post_init__(self) -> None:
         if not self.base_iri.endswith("/"):
             raise ValueError(f"base_iri must end with '/': {self.base_iri!r}")
         if not self.base_iri.startswith(("http://", "https://")):
             raise ValueError(f"base_iri must be an http(s) IRI: {self.base_iri!r}")
+        if self.redirect not in ("303", "200"):
+            raise ValueError(f"redirect must be 303 or 200: {self.redirect!r}")
+        for name in ("port", "workers", "timeout", "incoming_limit", "page_size"):
+            if int(getattr(self, name)) < 1:
+                raise ValueError(f"{name} must be a positive whole number")
 
     @property
     def data_path(self) -> Path:
@@ -71,5 +101,10 @@ class Settings:
                 values[s.name] = environ[s.env_var]
         values.update({k: v for k, v in overrides.items() if v is not None})
         values["root"] = Path(str(values["root"]))
-        known = {f.name for f in fields(cls)}
+        known = {f.name: f for f in fields(cls)}
+        try:
+            for name in ("port", "workers", "timeout", "incoming_limit", "page_size"):
+                values[name] = int(str(values[name]))
+        except ValueError as exc:
+            raise ValueError(f"a numeric setting is not a whole number: {exc}") from None
         return cls(**{k: v for k, v in values.items() if k in known})

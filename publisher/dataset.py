@@ -7,6 +7,7 @@ materialise derived triples into a graph of their own. The result is a :class:`B
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
@@ -51,6 +52,7 @@ class Build:
     report: ValidationReport
     derived_graph: str
     graph_sizes: dict[str, int] = field(default_factory=dict)
+    modified: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
 
     @property
     def conforms(self) -> bool:
@@ -70,8 +72,7 @@ def turtle_files(folder: Path, exclude: tuple[str, ...] = ()) -> list[Path]:
     if not folder.is_dir():
         raise DataError(folder, "folder not found")
     return sorted(
-        p for p in folder.rglob("*.ttl")
-        if not any(part in exclude for part in p.relative_to(folder).parts[:-1])
+        p for p in folder.rglob("*.ttl") if not any(part in exclude for part in p.relative_to(folder).parts[:-1])
     )
 
 
@@ -104,8 +105,7 @@ def load_files(files: list[SourceFile], base_iri: str) -> ox.Store:
         if not f.path.is_file():
             raise DataError(f.path, "file not found")
         try:
-            store.load(path=str(f.path), format=ox.RdfFormat.TURTLE, base_iri=base_iri,
-                       to_graph=ox.NamedNode(f.graph))
+            store.load(path=str(f.path), format=ox.RdfFormat.TURTLE, base_iri=base_iri, to_graph=ox.NamedNode(f.graph))
         except SyntaxError as exc:
             line, column = (exc.lineno, exc.offset) if exc.lineno else (None, None)
             raise DataError(f.path, f"Turtle syntax error: {exc.msg}", line, column) from None
@@ -132,8 +132,9 @@ def check_graph_descriptions(store: ox.Store, files: list[SourceFile]) -> list[s
             continue
         g = ox.NamedNode(f.graph)
         if not any(store.quads_for_pattern(g, ox.NamedNode(RDF_TYPE), sd_graph, g)):
-            missing.append(f"{f.path}: the file must describe its own graph <{f.graph}> "
-                           f"as sd:Graph with its sources and licence")
+            missing.append(
+                f"{f.path}: the file must describe its own graph <{f.graph}> as sd:Graph with its sources and licence"
+            )
     return missing
 
 
@@ -147,5 +148,14 @@ def load_build(settings: Settings, data_paths: list[Path] | None = None) -> Buil
     if report.conforms:
         enrich(store, derived)
     sizes = Counter(q.graph_name.value for q in store if isinstance(q.graph_name, ox.NamedNode))
-    return Build(store=store, base_iri=settings.base_iri, version=build_version(files, settings.base_iri),
-                 files=files, report=report, derived_graph=derived, graph_sizes=dict(sorted(sizes.items())))
+    modified = max(dt.datetime.fromtimestamp(int(f.path.stat().st_mtime), dt.UTC) for f in files)
+    return Build(
+        store=store,
+        base_iri=settings.base_iri,
+        version=build_version(files, settings.base_iri),
+        files=files,
+        report=report,
+        derived_graph=derived,
+        graph_sizes=dict(sorted(sizes.items())),
+        modified=modified,
+    )

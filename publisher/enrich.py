@@ -33,10 +33,10 @@ RULES: dict[str, str] = {
         WHERE { ?e a org:ChangeEvent ; org:originalOrganization ?o ; org:resultingOrganization ?r }""",
 }
 
-CURRENT_MEMBERSHIPS = """
-    CONSTRUCT { ?member org:memberOf ?org . ?org org:hasMember ?member }
-    WHERE {
-      ?m a org:Membership ; org:member ?member ; org:organization ?org .
+#: The one rule for "current": used to derive org:memberOf and to split tables into current and past.
+#: Needs ?m bound to a membership and ?today, ?now, ?year bound by :func:`today_bindings`.
+CURRENT_MEMBERSHIP = """
+      ?m org:member ?member .
       FILTER NOT EXISTS { ?member prov:invalidatedAtTime ?gone FILTER (?gone <= ?now) }
       FILTER NOT EXISTS { ?m org:memberDuring/time:hasEnd/time:inXSDDate ?end FILTER (?end < ?today) }
       FILTER NOT EXISTS { ?m org:memberDuring/time:hasEnd/time:inXSDgYear ?endYear
@@ -45,18 +45,33 @@ CURRENT_MEMBERSHIPS = """
       FILTER (NOT EXISTS { ?m rl:fundingPeriod ?p }
               || EXISTS { ?m rl:fundingPeriod/time:hasEnd/time:inXSDgYear ?pEnd
                           FILTER (xsd:integer(STR(?pEnd)) >= ?year) })
-    }"""
+"""
+
+CURRENT_MEMBERSHIPS = (
+    """
+    CONSTRUCT { ?member org:memberOf ?org . ?org org:hasMember ?member }
+    WHERE { TODAY ?m a org:Membership ; org:organization ?org . """
+    + CURRENT_MEMBERSHIP
+    + "}"
+)
+
+
+def today_bindings(today: dt.date) -> str:
+    """Return BIND clauses for ?today, ?now and ?year."""
+    return (
+        f'BIND ("{today.isoformat()}"^^xsd:date AS ?today) '
+        f'BIND ("{today.isoformat()}T00:00:00"^^xsd:dateTime AS ?now) BIND ({today.year} AS ?year) '
+    )
 
 
 def derived_quads(store: ox.Store, graph: ox.NamedNode, today: dt.date) -> list[ox.Quad]:
     """Return the quads every rule derives, without adding them."""
     queries = [
         f"CONSTRUCT {{ ?o {inv} ?s }} WHERE {{ ?s {prop} ?o FILTER NOT EXISTS {{ ?o {inv} ?s }} }}"
-        for a, b in INVERSES for prop, inv in ((a, b), (b, a))
+        for a, b in INVERSES
+        for prop, inv in ((a, b), (b, a))
     ] + list(RULES.values())
-    bindings = (f'BIND ("{today.isoformat()}"^^xsd:date AS ?today) '
-                f'BIND ("{today.isoformat()}T00:00:00"^^xsd:dateTime AS ?now) BIND ({today.year} AS ?year)')
-    queries.append(CURRENT_MEMBERSHIPS.replace("WHERE {", "WHERE { " + bindings, 1))
+    queries.append(CURRENT_MEMBERSHIPS.replace("TODAY", today_bindings(today)))
     quads = []
     for q in queries:
         for t in store.query(sparql_prologue() + q, use_default_graph_as_union=True):

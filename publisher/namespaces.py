@@ -25,6 +25,9 @@ PREFIXES: dict[str, str] = {
     "sd": "http://www.w3.org/ns/sparql-service-description#",
     "dcatde": "http://dcat-ap.de/def/dcatde/",
     "sh": "http://www.w3.org/ns/shacl#",
+    "void": "http://rdfs.org/ns/void#",
+    "hydra": "http://www.w3.org/ns/hydra/core#",
+    "schema": "https://schema.org/",
 }
 
 
@@ -36,6 +39,6 @@ def sparql_prologue() -> str:
 def shorten(iri: str) -> str:
     """Return the prefixed name of an IRI when a prefix in the table covers it, else ``<iri>``."""
     for prefix, ns in PREFIXES.items():
-        if iri.startswith(ns) and iri[len(ns):] and "/" not in iri[len(ns):]:
-            return f"{prefix}:{iri[len(ns):]}"
+        if iri.startswith(ns) and iri[len(ns) :] and "/" not in iri[len(ns) :]:
+            return f"{prefix}:{iri[len(ns) :]}"
     return f"<{iri}>"

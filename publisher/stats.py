@@ -47,8 +47,10 @@ def dataset_stats(build: Build) -> DatasetStats:
     graphs = ", ".join(f"<{g}>" for g in build.data_graphs)
     rows = build.query(THINGS_PER_CLASS.replace("GRAPHS", graphs))
     classes = [(shorten(r["class"].value), int(r["n"].value)) for r in rows]
-    members = [(r["org"].value, r["name"].value, int(r["memberships"].value), int(r["current_members"].value))
-               for r in build.query(MEMBERS_PER_COOPERATION)]
+    members = [
+        (r["org"].value, r["name"].value, int(r["memberships"].value), int(r["current_members"].value))
+        for r in build.query(MEMBERS_PER_COOPERATION)
+    ]
     return DatasetStats(
         version=build.version,
         triples=sum(build.graph_sizes.values()),

@@ -105,8 +105,13 @@ def validate_store(store: ox.Store, files: list[SourceFile]) -> ValidationReport
     data = graph_of(store, [f.graph for f in files if f.kind in ("data", "ontology")])
     shapes = graph_of(store, [f.graph for f in files if f.kind == "shapes"])
     _conforms, results, _text = pyshacl.validate(
-        data, shacl_graph=shapes, inference="none", advanced=False, allow_warnings=True,
-        meta_shacl=False, abort_on_first=False,
+        data,
+        shacl_graph=shapes,
+        inference="none",
+        advanced=False,
+        allow_warnings=True,
+        meta_shacl=False,
+        abort_on_first=False,
     )
     locator = Locator(store, data, {f.graph: str(f.path) for f in files})
     reports = list(results.subjects(RDF.type, SH.ValidationReport))
@@ -166,8 +171,11 @@ class Locator:
     def files(self, node: rdflib.term.Node) -> tuple[str, ...]:
         if not isinstance(node, rdflib.URIRef):
             return ()
-        graphs = {q.graph_name.value for q in self.store.quads_for_pattern(ox.NamedNode(str(node)), None, None)
-                  if isinstance(q.graph_name, ox.NamedNode)}
+        graphs = {
+            q.graph_name.value
+            for q in self.store.quads_for_pattern(ox.NamedNode(str(node)), None, None)
+            if isinstance(q.graph_name, ox.NamedNode)
+        }
         return tuple(sorted(self.file_of_graph[g] for g in graphs if g in self.file_of_graph))
 
     @staticmethod

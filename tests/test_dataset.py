@@ -77,7 +77,7 @@ def test_broken_copy_is_refused_naming_the_focus_node(project_copy: Path) -> Non
 def test_turtle_syntax_error_names_file_and_line(project_copy: Path) -> None:
     path = project_copy / "data" / "changes.ttl"
     lines = path.read_text(encoding="utf-8").splitlines()
-    lines.insert(20, "<id/broken> skos:prefLabel \"unterminated .")
+    lines.insert(20, '<id/broken> skos:prefLabel "unterminated .')
     path.write_text("\n".join(lines), encoding="utf-8")
     with pytest.raises(DataError) as caught:
         load_build(Settings(base_iri=BASE, root=project_copy))
@@ -88,11 +88,13 @@ def test_turtle_syntax_error_names_file_and_line(project_copy: Path) -> None:
 
 def test_file_must_describe_its_graph(project_copy: Path) -> None:
     (project_copy / "data" / "extra.ttl").write_text(
-        "@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n", encoding="utf-8")
+        "@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n", encoding="utf-8"
+    )
     build = load_build(Settings(base_iri=BASE, root=project_copy))
     assert [i.message for i in build.report.violations] == [
         f"{project_copy / 'data' / 'extra.ttl'}: the file must describe its own graph <{BASE}id/graph/extra> "
-        "as sd:Graph with its sources and licence"]
+        "as sd:Graph with its sources and licence"
+    ]
 
 
 def test_settings_refuse_a_base_without_slash() -> None:

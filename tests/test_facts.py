@@ -33,14 +33,20 @@ def test_heidekreis_has_three_samtgemeinden_with_14_members(sparql) -> None:
           ?m org:organization ?sg ; org:member ?member .
         }} GROUP BY ?sg ORDER BY ?sg""")
     assert [(r["sg"].rsplit("/", 1)[1], int(r["n"])) for r in rows] == [
-        ("033585401", 5), ("033585402", 4), ("033585403", 5)]
+        ("033585401", 5),
+        ("033585402", 4),
+        ("033585403", 5),
+    ]
 
 
-@pytest.mark.parametrize(("moment", "expected"), [
-    ("2019-06-01T00:00:00", "03358022"),
-    ("2020-01-01T00:00:00", "03358024"),
-    ("2024-06-01T00:00:00", "03358024"),
-])
+@pytest.mark.parametrize(
+    ("moment", "expected"),
+    [
+        ("2019-06-01T00:00:00", "03358022"),
+        ("2020-01-01T00:00:00", "03358024"),
+        ("2024-06-01T00:00:00", "03358024"),
+    ],
+)
 def test_walsrode_ags_before_and_after_the_2020_incorporation(sparql, moment: str, expected: str) -> None:
     rows = sparql(f"""
         SELECT ?ags WHERE {{
@@ -76,8 +82,7 @@ def mrh_members_on(sparql, day: str) -> Counter:
           FILTER (!BOUND(?begin) || ?begin <= "{day}"^^xsd:date)
           FILTER (!BOUND(?end) || ?end >= "{day}"^^xsd:date)
         }}""")
-    return Counter(r["type"].rsplit("-", 1)[-1] if "kreisfreie" not in r["type"] else "kreisfreie-stadt"
-                   for r in rows)
+    return Counter(r["type"].rsplit("-", 1)[-1] if "kreisfreie" not in r["type"] else "kreisfreie-stadt" for r in rows)
 
 
 def test_metropolregion_hamburg_in_2015(sparql) -> None:
@@ -124,8 +129,9 @@ def preferred(sparql, prop: str, subjects: str) -> dict[str, float]:
 
 
 def test_heidekreis_figures_equal_the_sum_of_its_municipalities(sparql) -> None:
-    within = (f"?s geo:sfWithin {HEIDEKREIS} . "
-              "{ ?s a rl:MunicipalityTerritory } UNION { ?s a rl:UnincorporatedArea }")
+    within = (
+        f"?s geo:sfWithin {HEIDEKREIS} . {{ ?s a rl:MunicipalityTerritory }} UNION {{ ?s a rl:UnincorporatedArea }}"
+    )
     kreis = f"VALUES ?s {{ {HEIDEKREIS} }}"
     assert sum(preferred(sparql, "rl:population", within).values()) == 145394
     assert preferred(sparql, "rl:population", kreis) == {f"{BASE}id/territory/03358": 145394}
@@ -166,8 +172,11 @@ def test_contested_values_keep_both_sources(sparql) -> None:
     rows = sparql("""
         SELECT ?member ?v ?rank ?source WHERE {
           ?m org:member ?member ; rl:capitalShare [ rdf:value ?v ; rl:rank ?rank ; dct:source ?source ] }""")
-    wirtschaft = {(r["v"], r["rank"].rsplit("-", 1)[1], r["source"].split("/")[2]) for r in rows
-                  if r["member"].endswith("wirtschaft-in-der-metropolregion-ev")}
+    wirtschaft = {
+        (r["v"], r["rank"].rsplit("-", 1)[1], r["source"].split("/")[2])
+        for r in rows
+        if r["member"].endswith("wirtschaft-in-der-metropolregion-ev")
+    }
     assert wirtschaft == {("23", "preferred", "www.metropolregion.de"), ("21", "normal", "rundblick-niedersachsen.de")}
 
 
@@ -175,7 +184,9 @@ def test_every_data_graph_has_provenance_and_a_licence(sparql, build) -> None:
     rows = sparql("""SELECT ?g (COUNT(DISTINCT ?src) AS ?n) (SAMPLE(?lic) AS ?licence)
                      WHERE { ?g a sd:Graph ; prov:wasDerivedFrom ?src ; dct:license ?lic ; dct:modified ?d }
                      GROUP BY ?g""")
-    described = {r["g"] for r in rows if int(r["n"]) >= 1 and r["licence"].startswith("http://dcat-ap.de/def/licenses/")}
+    described = {
+        r["g"] for r in rows if int(r["n"]) >= 1 and r["licence"].startswith("http://dcat-ap.de/def/licenses/")
+    }
     assert described >= set(build.data_graphs)
     attribution = sparql(f"SELECT ?a WHERE {{ <{BASE}id/graph/heidekreis> dcatde:licenseAttributionByText ?a }}")
     assert "Statistisches Bundesamt (Destatis)" in attribution[0]["a"]

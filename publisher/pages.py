@@ -1,0 +1,221 @@
+"""What the HTML pages show beyond a thing's own statements: tables, history, lists, counts.
+
+Each function asks the store one project-written query and returns plain data for a template.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from publisher.enrich import CURRENT_MEMBERSHIP, today_bindings
+from publisher.render.html import Labeller
+from publisher.store import EmbeddedStore
+
+
+@dataclass
+class MembershipRow:
+    membership: str
+    other: str
+    other_label: str
+    role: str
+    begin: str
+    end: str
+    periods: str
+    coverage: str
+    note: str
+    current: bool
+
+
+def val(row, name: str) -> str:
+    term = row.get(name)
+    return term.value if term is not None else ""
+
+
+def membership_rows(
+    store: EmbeddedStore, iri: str, side: str, lab: Labeller, today: dt.date | None = None
+) -> list[MembershipRow]:
+    """Memberships where the thing is the organization (``side="organization"``) or the member."""
+    other = "member" if side == "organization" else "organization"
+    rows = store.select(f"""
+        SELECT ?m ?other ?role ?begin ?end ?note ?coverage
+               (GROUP_CONCAT(DISTINCT ?period; separator=" ") AS ?periods) (BOUND(?cur) AS ?current)
+        WHERE {{
+          ?m a org:Membership ; org:{side} <{iri}> ; org:{other} ?other ; org:role ?role .
+          OPTIONAL {{ ?m org:memberDuring/time:hasBeginning/(time:inXSDDate|time:inXSDgYear) ?begin }}
+          OPTIONAL {{ ?m org:memberDuring/time:hasEnd/(time:inXSDDate|time:inXSDgYear) ?end }}
+          OPTIONAL {{ ?m rl:fundingPeriod/skos:notation ?period }}
+          OPTIONAL {{ ?m rl:coverage ?coverage }}
+          OPTIONAL {{ ?m skos:note ?note }}
+          OPTIONAL {{ {{ SELECT ?m (1 AS ?cur) WHERE {{ {today_bindings(today or dt.date.today())}
+                                                       ?m a org:Membership . {CURRENT_MEMBERSHIP} }} }} }}
+        }} GROUP BY ?m ?other ?role ?begin ?end ?note ?coverage ?cur""")
+    labels = {v for r in rows for v in (val(r, "other"), val(r, "role"), val(r, "coverage")) if v}
+    lab.labels.update(store.labels(labels - set(lab.labels)))
+    result = [
+        MembershipRow(
+            membership=val(r, "m"),
+            other=val(r, "other"),
+            other_label=lab.label(val(r, "other")),
+            role=lab.label(val(r, "role")),
+            begin=val(r, "begin"),
+            end=val(r, "end"),
+            periods=", ".join(sorted(val(r, "periods").split())),
+            coverage=lab.label(val(r, "coverage")) if val(r, "coverage") else "",
+            note=val(r, "note"),
+            current=val(r, "current") == "true",
+        )
+        for r in rows
+    ]
+    result.sort(key=lambda m: (not m.current, m.other_label.casefold(), m.begin, m.membership))
+    return result
+
+
+@dataclass
+class HistoryEntry:
+    event: str
+    label: str
+    date: str
+    kind: str
+
+
+def history(store: EmbeddedStore, iri: str, lab: Labeller) -> list[HistoryEntry]:
+    """Change events the thing took part in, oldest first."""
+    rows = store.select(f"""
+        SELECT DISTINCT ?e ?date (GROUP_CONCAT(DISTINCT STR(?type); separator=" ") AS ?types) WHERE {{
+          ?e a org:ChangeEvent ; dct:date ?date .
+          {{ ?e org:originalOrganization|org:resultingOrganization|rl:originalTerritory|rl:resultingTerritory
+                <{iri}> }}
+          UNION {{ <{iri}> dct:spatial ?t . ?e org:originalOrganization|org:resultingOrganization ?x . ?x dct:spatial ?t }}
+          OPTIONAL {{ ?e dct:type ?type }}
+        }} GROUP BY ?e ?date ORDER BY ?date ?e""")
+    iris = {val(r, "e") for r in rows} | {t for r in rows for t in val(r, "types").split()}
+    lab.labels.update(store.labels(iris - set(lab.labels)))
+    return [
+        HistoryEntry(
+            val(r, "e"),
+            lab.label(val(r, "e")),
+            val(r, "date"),
+            ", ".join(lab.label(t) for t in sorted(val(r, "types").split())),
+        )
+        for r in rows
+        if val(r, "e") != iri
+    ]
+
+
+@dataclass
+class GraphInfo:
+    graph: str
+    label: str
+    licence: str
+    licence_label: str
+    attribution: str
+    sources: list[str]
+
+
+def provenance(store: EmbeddedStore, graphs: set[str], lab: Labeller) -> list[GraphInfo]:
+    """The named graphs a description comes from, with licence, attribution and sources."""
+    if not graphs:
+        return []
+    values = " ".join(f"<{g}>" for g in sorted(graphs))
+    rows = store.select(f"""
+        SELECT ?g ?licence ?attribution (GROUP_CONCAT(DISTINCT STR(?src); separator=" ") AS ?sources) WHERE {{
+          VALUES ?g {{ {values} }}
+          OPTIONAL {{ ?g dct:license ?licence }}
+          OPTIONAL {{ ?g dcatde:licenseAttributionByText ?attribution }}
+          OPTIONAL {{ ?g prov:wasDerivedFrom ?src }}
+        }} GROUP BY ?g ?licence ?attribution ORDER BY ?g""")
+    iris = set(graphs) | {s for r in rows for s in val(r, "sources").split()}
+    lab.labels.update(store.labels(iris - set(lab.labels)))
+    return [
+        GraphInfo(
+            val(r, "g"),
+            lab.label(val(r, "g")),
+            val(r, "licence"),
+            val(r, "licence").rsplit("/licenses/", 1)[-1],
+            val(r, "attribution"),
+            sorted(val(r, "sources").split()),
+        )
+        for r in rows
+    ]
+
+
+KINDS = [
+    ("rl:Territory", "Gebiete", "Territories"),
+    ("rl:AdministrativeBody", "Verwaltungskörperschaften", "Administrative bodies"),
+    ("rl:Cooperation", "Kooperationen", "Cooperations"),
+    ("org:Membership", "Mitgliedschaften", "Memberships"),
+    ("org:ChangeEvent", "Änderungen", "Changes"),
+    ("rl:Figure", "Zahlenangaben", "Figures"),
+]
+
+
+def counts(store: EmbeddedStore) -> dict[str, int]:
+    """Things per kind shown on the home page."""
+    union = " UNION ".join(f"{{ ?s a {k} BIND ({k} AS ?kind) }}" for k, _, _ in KINDS)
+    rows = store.select(f"SELECT ?kind (COUNT(DISTINCT ?s) AS ?n) WHERE {{ {union} }} GROUP BY ?kind")
+    found = {r["kind"].value: int(r["n"].value) for r in rows}
+    from publisher.render.html import expand
+
+    return {k: found.get(expand(k), 0) for k, _, _ in KINDS}
+
+
+@dataclass
+class ListEntry:
+    iri: str
+    label: str
+    kind: str
+    code: str
+    ended: bool
+
+
+LISTS = {
+    "territories": ("rl:Territory", {"de": "Gebiete", "en": "Territories"}),
+    "organizations": ("org:Organization", {"de": "Organisationen", "en": "Organisations"}),
+}
+
+
+def listing(
+    store: EmbeddedStore, kind: str, type_filter: str | None, page: int, size: int, lab: Labeller
+) -> tuple[list[ListEntry], int, list[tuple[str, str, int]]]:
+    """One page of things of a kind, ordered by label; with the total and the available types."""
+    if kind == "territories":
+        member = (
+            "?s a rl:Territory . "
+            "OPTIONAL { ?s a ?type FILTER (?type != rl:Territory && STRSTARTS(STR(?type), STR(rl:))) }"
+        )
+    else:
+        member = (
+            "{ ?s a org:Organization } UNION { ?s a org:FormalOrganization } UNION "
+            "{ ?s a org:OrganizationalCollaboration } OPTIONAL { ?s org:classification ?type }"
+        )
+    types = store.select(
+        f"SELECT ?type (COUNT(DISTINCT ?s) AS ?n) WHERE {{ {member} FILTER (BOUND(?type)) }} "
+        "GROUP BY ?type ORDER BY ?type"
+    )
+    type_iris = [r["type"].value for r in types]
+    lab.labels.update(store.labels(set(type_iris) - set(lab.labels)))
+    filter_clause = ""
+    if type_filter and type_filter in type_iris:
+        filter_clause = f"FILTER EXISTS {{ ?s a|org:classification <{type_filter}> }}"
+    rows = store.select(f"""
+        SELECT ?s (SAMPLE(?l) AS ?label) (SAMPLE(?c) AS ?code) (SAMPLE(?e) AS ?ended)
+               (GROUP_CONCAT(DISTINCT STR(?type); separator=" ") AS ?types) WHERE {{
+          {member} {filter_clause}
+          OPTIONAL {{ ?s skos:prefLabel ?l FILTER (LANG(?l) = "de") }}
+          OPTIONAL {{ ?s skos:notation ?c }}
+          OPTIONAL {{ ?s prov:invalidatedAtTime ?e }}
+        }} GROUP BY ?s ORDER BY LCASE(STR(?label)) ?s""")
+    entries = [
+        ListEntry(
+            val(r, "s"),
+            val(r, "label") or val(r, "s"),
+            ", ".join(lab.label(t) for t in sorted(val(r, "types").split())),
+            val(r, "code"),
+            bool(val(r, "ended")),
+        )
+        for r in rows
+    ]
+    available = [(t, lab.label(t), int(r["n"].value)) for t, r in zip(type_iris, types, strict=True)]
+    start = (page - 1) * size
+    return entries[start : start + size], len(entries), available

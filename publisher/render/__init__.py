@@ -1,0 +1,1 @@
+"""Renderers: from quads to bytes in one format (RDF serializations and HTML)."""

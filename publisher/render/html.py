@@ -1,0 +1,367 @@
+"""Turn a description into what an HTML page shows: grouped, ordered, labelled, linked.
+
+Only http(s) IRIs become links (DESIGN §8); everything from the data is escaped by Jinja.
+Terms of our own ontology link to the local reference at ``{base}def#Term``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from urllib.parse import quote
+
+import pyoxigraph as ox
+
+from publisher.namespaces import PREFIXES, RL, shorten
+
+NS = {p: iri for p, iri in PREFIXES.items()}
+RDF_TYPE = NS["rdf"] + "type"
+
+GROUPS: list[tuple[str, dict[str, str], list[str]]] = [
+    (
+        "identity",
+        {"de": "Beschreibung", "en": "Description"},
+        [
+            "rdf:type",
+            "skos:prefLabel",
+            "skos:altLabel",
+            "dct:title",
+            "dct:description",
+            "skos:definition",
+            "skos:note",
+            "org:classification",
+            "dct:type",
+            "rl:foundingGround",
+            "rl:fundingProgramme",
+            "skos:inScheme",
+            "skos:broader",
+            "skos:topConceptOf",
+            "rdfs:comment",
+        ],
+    ),
+    ("codes", {"de": "Amtliche Schlüssel", "en": "Official codes"}, ["skos:notation"]),
+    (
+        "geography",
+        {"de": "Gebiet", "en": "Territory"},
+        ["dct:spatial", "geo:sfWithin", "geo:sfContains", "rl:seat", "rl:area", "rl:population", "geo:hasCentroid"],
+    ),
+    (
+        "memberships",
+        {"de": "Mitgliedschaft", "en": "Membership"},
+        [
+            "org:member",
+            "org:organization",
+            "org:role",
+            "org:memberDuring",
+            "rl:fundingPeriod",
+            "rl:coverage",
+            "rl:capitalShare",
+            "rl:budget",
+            "org:memberOf",
+            "org:hasMember",
+        ],
+    ),
+    (
+        "history",
+        {"de": "Geschichte", "en": "History"},
+        [
+            "rl:founded",
+            "rl:recognised",
+            "dct:date",
+            "prov:startedAtTime",
+            "prov:generatedAtTime",
+            "prov:invalidatedAtTime",
+            "dct:replaces",
+            "dct:isReplacedBy",
+            "org:resultedFrom",
+            "org:changedBy",
+            "org:originalOrganization",
+            "org:resultingOrganization",
+            "rl:originalTerritory",
+            "rl:resultingTerritory",
+        ],
+    ),
+    (
+        "links",
+        {"de": "Verweise", "en": "Links"},
+        ["skos:exactMatch", "owl:sameAs", "foaf:page", "rdfs:seeAlso", "foaf:primaryTopic"],
+    ),
+    (
+        "provenance",
+        {"de": "Herkunft", "en": "Provenance"},
+        [
+            "dct:source",
+            "prov:wasDerivedFrom",
+            "dct:publisher",
+            "dct:license",
+            "dcatde:licenseAttributionByText",
+            "dct:creator",
+            "dct:issued",
+            "dct:modified",
+        ],
+    ),
+]
+# Shown as tables (memberships) or duplicates of what is shown (rdfs:label mirrors skos:prefLabel).
+HIDDEN = {NS["rdfs"] + "label", NS["org"] + "hasMembership", NS["org"] + "hasMember", NS["org"] + "memberOf"}
+
+#: Labels of the reused vocabularies' terms, which the ontology does not carry.
+TERM_LABELS: dict[str, dict[str, str]] = {
+    "rdf:type": {"de": "Typ", "en": "type"},
+    "rdf:value": {"de": "Wert", "en": "value"},
+    "skos:prefLabel": {"de": "Name", "en": "name"},
+    "skos:altLabel": {"de": "auch", "en": "also known as"},
+    "skos:notation": {"de": "Schlüssel", "en": "code"},
+    "skos:note": {"de": "Hinweis", "en": "note"},
+    "skos:definition": {"de": "Definition", "en": "definition"},
+    "skos:exactMatch": {"de": "entspricht", "en": "exact match"},
+    "skos:inScheme": {"de": "in Begriffssystem", "en": "in scheme"},
+    "skos:broader": {"de": "Oberbegriff", "en": "broader"},
+    "skos:topConceptOf": {"de": "oberster Begriff von", "en": "top concept of"},
+    "dct:description": {"de": "Beschreibung", "en": "description"},
+    "dct:title": {"de": "Titel", "en": "title"},
+    "dct:spatial": {"de": "Gebiet", "en": "territory"},
+    "dct:source": {"de": "Quelle", "en": "source"},
+    "dct:type": {"de": "Art", "en": "type"},
+    "dct:date": {"de": "Datum", "en": "date"},
+    "dct:license": {"de": "Lizenz", "en": "licence"},
+    "dct:publisher": {"de": "Herausgeber", "en": "publisher"},
+    "dct:modified": {"de": "geändert", "en": "modified"},
+    "dct:issued": {"de": "veröffentlicht", "en": "issued"},
+    "dct:creator": {"de": "erstellt von", "en": "creator"},
+    "dct:isReplacedBy": {"de": "ersetzt durch", "en": "replaced by"},
+    "dct:replaces": {"de": "ersetzt", "en": "replaces"},
+    "org:classification": {"de": "Art", "en": "classification"},
+    "org:member": {"de": "Mitglied", "en": "member"},
+    "org:organization": {"de": "Organisation", "en": "organisation"},
+    "org:role": {"de": "Rolle", "en": "role"},
+    "org:memberDuring": {"de": "Zeitraum", "en": "period"},
+    "org:changedBy": {"de": "geändert durch", "en": "changed by"},
+    "org:resultedFrom": {"de": "entstanden durch", "en": "resulted from"},
+    "org:originalOrganization": {"de": "vorher", "en": "original organisation"},
+    "org:resultingOrganization": {"de": "nachher", "en": "resulting organisation"},
+    "geo:sfWithin": {"de": "liegt in", "en": "within"},
+    "geo:sfContains": {"de": "umfasst", "en": "contains"},
+    "geo:hasCentroid": {"de": "Mittelpunkt", "en": "centroid"},
+    "geo:asWKT": {"de": "WKT", "en": "WKT"},
+    "time:hasBeginning": {"de": "Beginn", "en": "beginning"},
+    "time:hasEnd": {"de": "Ende", "en": "end"},
+    "time:inXSDDate": {"de": "Datum", "en": "date"},
+    "time:inXSDgYear": {"de": "Jahr", "en": "year"},
+    "prov:generatedAtTime": {"de": "besteht seit", "en": "exists since"},
+    "prov:invalidatedAtTime": {"de": "beendet am", "en": "ended"},
+    "prov:startedAtTime": {"de": "Beginn", "en": "started"},
+    "prov:wasDerivedFrom": {"de": "abgeleitet aus", "en": "derived from"},
+    "dcatde:licenseAttributionByText": {"de": "Namensnennung", "en": "attribution"},
+    "foaf:page": {"de": "Webseite", "en": "web page"},
+    "foaf:primaryTopic": {"de": "handelt von", "en": "primary topic"},
+    "rdfs:seeAlso": {"de": "siehe auch", "en": "see also"},
+}
+GROUP_OF = {
+    shorten_expand: name
+    for name, _, props in GROUPS
+    for shorten_expand in (NS[p.split(":")[0]] + p.split(":")[1] for p in props)
+}
+ORDER_OF = {NS[p.split(":")[0]] + p.split(":")[1]: i for _, _, props in GROUPS for i, p in enumerate(props)}
+
+DATATYPE_LABELS = {
+    "AGS": "AGS",
+    "ARS": "ARS",
+    "DistrictKey": "Kreisschlüssel",
+    "StateKey": "Länderschlüssel",
+    "MunicipalAssociationKey": "Gemeindeverbandsschlüssel",
+    "NUTS": "NUTS",
+}
+
+
+def expand(curie: str) -> str:
+    prefix, local = curie.split(":", 1)
+    return NS[prefix] + local
+
+
+def iri_to_uri(iri: str) -> str:
+    """Percent-encode what an IRI may hold but a URI may not (RFC 3987 §3.1), keeping escapes."""
+    return quote(iri, safe="/:?#[]@!$&'()*+,;=%~-._")
+
+
+@dataclass
+class Value:
+    """One value on a page: text, an optional link, and where it came from."""
+
+    text: str
+    href: str | None = None
+    lang: str = ""
+    note: str = ""
+    graph: str = ""
+    parts: list[tuple[str, list[Value]]] = field(default_factory=list)
+
+
+@dataclass
+class Row:
+    predicate: str
+    label: str
+    href: str | None
+    values: list[Value]
+
+
+@dataclass
+class Group:
+    key: str
+    title: str
+    rows: list[Row]
+
+
+class Labeller:
+    """Give IRIs their labels in the page language and their links on this server."""
+
+    def __init__(self, labels: dict[str, dict[str, str]], base_iri: str, lang: str):
+        self.labels, self.base_iri, self.lang = labels, base_iri, lang
+
+    def label(self, iri: str) -> str:
+        found = self.labels.get(iri) or TERM_LABELS.get(shorten(iri), {})
+        for choice in (self.lang, "de", "en", ""):
+            if choice in found:
+                return found[choice]
+        if found:
+            return next(iter(found.values()))
+        short = shorten(iri)
+        return short if not short.startswith("<") else iri
+
+    def href(self, iri: str) -> str | None:
+        if iri.startswith(RL):
+            return f"{self.base_iri}def#{quote(iri[len(RL) :])}"
+        if iri.startswith("https://w3id.org/regiolod/shapes#"):
+            return f"{self.base_iri}shapes#{quote(iri.split('#', 1)[1])}"
+        if iri.startswith(("http://", "https://")):
+            return iri_to_uri(iri)
+        return None  # DESIGN §8: only http(s) IRIs become links
+
+
+def literal_text(lit: ox.Literal) -> tuple[str, str, str]:
+    """Return text, language and a short note for the datatype."""
+    dt = lit.datatype.value if lit.datatype else ""
+    note = ""
+    if dt.startswith(RL):
+        note = DATATYPE_LABELS.get(dt[len(RL) :], dt[len(RL) :])
+    return lit.value, lit.language or "", note
+
+
+def graph_index(quads: list[ox.Quad]) -> dict[str, list[ox.Quad]]:
+    by_subject: dict[str, list[ox.Quad]] = {}
+    for q in quads:
+        by_subject.setdefault(str(q.subject), []).append(q)
+    return by_subject
+
+
+def value_of(term, quad_graph: str, index: dict[str, list[ox.Quad]], lab: Labeller, depth: int = 0) -> Value:
+    if isinstance(term, ox.NamedNode):
+        return Value(lab.label(term.value), lab.href(term.value), graph=quad_graph)
+    if isinstance(term, ox.Literal):
+        text, lang, note = literal_text(term)
+        return Value(text, None, lang, note, graph=quad_graph)
+    nested = index.get(str(term), [])
+    parts: dict[str, list[Value]] = {}
+    for q in nested:
+        if depth < 3:
+            parts.setdefault(q.predicate.value, []).append(value_of(q.object, "", index, lab, depth + 1))
+    ordered = sorted(parts.items(), key=lambda kv: (kv[0] != RDF_TYPE, ORDER_OF.get(kv[0], 999), kv[0]))
+    value = Value("", graph=quad_graph, parts=[(lab.label(p), vs) for p, vs in ordered if p != RDF_TYPE])
+    summary = figure_summary(parts, lab)
+    if summary:
+        value.text = summary
+    return value
+
+
+def figure_summary(parts: dict[str, list[Value]], lab: Labeller) -> str:
+    """A one-line text for figures, intervals and geometries; the details stay in ``parts``."""
+
+    def first(prop: str) -> str:
+        values = parts.get(expand(prop), [])
+        return values[0].text if values else ""
+
+    if expand("rdf:value") in parts:
+        return first("rdf:value")
+    if expand("time:hasBeginning") in parts or expand("time:hasEnd") in parts:
+        begin = " ".join(v.text for v in parts.get(expand("time:hasBeginning"), []))
+        end = " ".join(v.text for v in parts.get(expand("time:hasEnd"), []))
+        return f"{begin or '…'} – {end or '…'}"
+    if expand("time:inXSDDate") in parts:
+        return first("time:inXSDDate")
+    if expand("time:inXSDgYear") in parts:
+        return first("time:inXSDgYear")
+    if expand("geo:asWKT") in parts:
+        return first("geo:asWKT")
+    return ""
+
+
+def group_description(subject: str, quads: list[ox.Quad], lab: Labeller) -> list[Group]:
+    """Group and order the subject's statements for the page (identity, codes, geography, …)."""
+    index = graph_index(quads)
+    rows: dict[str, list[Value]] = {}
+    for q in index.get(f"<{subject}>", []):
+        if q.predicate.value in HIDDEN:
+            continue
+        graph = q.graph_name.value if isinstance(q.graph_name, ox.NamedNode) else ""
+        value = value_of(q.object, graph, index, lab)
+        existing = rows.setdefault(q.predicate.value, [])
+        if not any(v.text == value.text and v.href == value.href and v.lang == value.lang for v in existing):
+            existing.append(value)
+    groups: dict[str, list[Row]] = {}
+    for predicate, values in rows.items():
+        values.sort(key=lambda v: (v.lang not in (lab.lang, ""), v.text.casefold()))
+        groups.setdefault(GROUP_OF.get(predicate, "other"), []).append(
+            Row(predicate, lab.label(predicate), lab.href(predicate), values)
+        )
+    result = []
+    titles = {name: title for name, title, _ in GROUPS} | {"other": {"de": "Weitere Angaben", "en": "Other"}}
+    for name in [g[0] for g in GROUPS] + ["other"]:
+        if name in groups:
+            ordered = sorted(groups[name], key=lambda r: (ORDER_OF.get(r.predicate, 999), r.predicate))
+            result.append(Group(name, titles[name].get(lab.lang, titles[name]["de"]), ordered))
+    return result
+
+
+def schema_org_island(subject: str, quads: list[ox.Quad], lab: Labeller) -> str:
+    """A schema.org JSON-LD block for search engines, safe to embed in a script element."""
+    types = {q.object.value for q in quads if str(q.subject) == f"<{subject}>" and q.predicate.value == RDF_TYPE}
+    own = [q for q in quads if str(q.subject) == f"<{subject}>"]
+    if RL + "Territory" in types:
+        kind = "AdministrativeArea"
+    elif RL + "AdministrativeBody" in types:
+        kind = "GovernmentOrganization"
+    elif types & {
+        NS["org"] + "Organization",
+        NS["org"] + "FormalOrganization",
+        NS["org"] + "OrganizationalCollaboration",
+    }:
+        kind = "Organization"
+    else:
+        return ""
+    doc: dict[str, object] = {
+        "@context": "https://schema.org",
+        "@type": kind,
+        "@id": subject,
+        "name": lab.label(subject),
+        "url": subject,
+    }
+    identifiers = [
+        {"@type": "PropertyValue", "propertyID": literal_text(q.object)[2] or "code", "value": q.object.value}
+        for q in own
+        if q.predicate.value == expand("skos:notation") and isinstance(q.object, ox.Literal)
+    ]
+    if identifiers:
+        doc["identifier"] = identifiers
+    same = sorted({q.object.value for q in own if q.predicate.value == expand("skos:exactMatch")})
+    if same:
+        doc["sameAs"] = same
+    within = sorted({q.object.value for q in own if q.predicate.value == expand("geo:sfWithin")})
+    if within and kind == "AdministrativeArea":
+        doc["containedInPlace"] = [{"@id": w, "name": lab.label(w)} for w in within]
+    spatial = sorted({q.object.value for q in own if q.predicate.value == expand("dct:spatial")})
+    if spatial and kind != "AdministrativeArea":
+        doc["areaServed"] = [{"@id": s, "name": lab.label(s)} for s in spatial]
+    member_of = sorted({q.object.value for q in own if q.predicate.value == expand("org:memberOf")})
+    if member_of:
+        doc["memberOf"] = [{"@id": m, "name": lab.label(m)} for m in member_of]
+    text = json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=True)
+    # A data value must never close the script element or open a comment in it.
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")

@@ -1,0 +1,119 @@
+"""The Store interface the web layer talks to, and its embedded implementation (DESIGN §3, §7).
+
+The web layer never touches pyoxigraph directly: it asks a store for a description of a thing,
+for labels, or for the rows of a project-written query.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import pyoxigraph as ox
+
+from publisher.dataset import Build
+from publisher.namespaces import sparql_prologue
+
+Term = ox.NamedNode | ox.BlankNode | ox.Literal
+
+
+@dataclass
+class Description:
+    """What the publisher says about one thing: its own statements and the links to it."""
+
+    subject: str
+    quads: list[ox.Quad] = field(default_factory=list)
+    incoming: list[ox.Quad] = field(default_factory=list)
+    incoming_total: int = 0
+
+    @property
+    def found(self) -> bool:
+        return bool(self.quads or self.incoming)
+
+    @property
+    def truncated(self) -> bool:
+        return self.incoming_total > len(self.incoming)
+
+
+class Store(Protocol):
+    """What every store offers the web layer."""
+
+    version: str
+    base_iri: str
+
+    def describe(self, iri: str, incoming_limit: int, incoming_offset: int = 0) -> Description: ...
+
+    def labels(self, iris: Iterable[str]) -> dict[str, dict[str, str]]: ...
+
+    def select(self, query: str) -> list[dict[str, Term | None]]: ...
+
+
+def sort_key(q: ox.Quad) -> tuple[str, str, str, str]:
+    return (str(q.subject), str(q.predicate), str(q.object), str(q.graph_name))
+
+
+class EmbeddedStore:
+    """A store over a loaded build held in memory by pyoxigraph."""
+
+    def __init__(self, build: Build):
+        self.build = build
+        self.store = build.store
+        self.version = build.version
+        self.base_iri = build.base_iri
+
+    def describe(self, iri: str, incoming_limit: int, incoming_offset: int = 0) -> Description:
+        """Return the thing's statements, the closure over its blank nodes, and incoming links."""
+        node = ox.NamedNode(iri)
+        own: list[ox.Quad] = []
+        queue: list[ox.NamedNode | ox.BlankNode] = [node]
+        seen: set[str] = set()
+        while queue:
+            subject = queue.pop()
+            if str(subject) in seen:
+                continue
+            seen.add(str(subject))
+            for q in self.store.quads_for_pattern(subject, None, None):
+                own.append(q)
+                if isinstance(q.object, ox.BlankNode):
+                    queue.append(q.object)
+        own.sort(key=sort_key)
+        incoming = sorted(
+            (
+                q
+                for q in self.store.quads_for_pattern(None, None, node)
+                if not (isinstance(q.subject, ox.NamedNode) and q.subject.value == iri)
+            ),
+            key=sort_key,
+        )
+        page = incoming[incoming_offset : incoming_offset + incoming_limit]
+        return Description(iri, own, page, len(incoming))
+
+    def labels(self, iris: Iterable[str]) -> dict[str, dict[str, str]]:
+        """Return ``{iri: {language: label}}`` from skos:prefLabel, else rdfs:label."""
+        result: dict[str, dict[str, str]] = {}
+        for predicate in (
+            "http://www.w3.org/2004/02/skos/core#prefLabel",
+            "http://www.w3.org/2000/01/rdf-schema#label",
+        ):
+            p = ox.NamedNode(predicate)
+            for iri in iris:
+                if iri in result:
+                    continue
+                found = {}
+                for q in self.store.quads_for_pattern(ox.NamedNode(iri), p, None):
+                    if isinstance(q.object, ox.Literal):
+                        found.setdefault(q.object.language or "", q.object.value)
+                if found:
+                    result[iri] = found
+        return result
+
+    def select(self, query: str) -> list[dict[str, Term | None]]:
+        """Run a project-written SELECT over the union of all graphs."""
+        solutions = self.store.query(sparql_prologue() + query, use_default_graph_as_union=True)
+        names = [v.value for v in solutions.variables]
+        return [{n: row[n] for n in names} for row in solutions]
+
+    def graph(self, graph_iri: str) -> list[ox.Quad]:
+        """Return one named graph's quads in a stable order."""
+        return sorted(self.store.quads_for_pattern(None, None, None, ox.NamedNode(graph_iri)), key=sort_key)

@@ -1,0 +1,71 @@
+"""The web layer: every route of the publisher is listed here, in one place.
+
+| route                         | what                                                    |
+|-------------------------------|---------------------------------------------------------|
+| GET /                         | home page (HTML)                                        |
+| GET /id/{key}                 | 303 See Other to /doc/{key} (or 200 with the setting)   |
+| GET /doc/{key}[.ext]          | the thing's description, negotiated or by suffix        |
+| GET /incoming/{key}?page=N    | further pages of links to a thing                       |
+| GET /def[.ext], /shapes[.ext] | the ontology and the shapes, negotiated                 |
+| GET /context.jsonld           | the JSON-LD context of every JSON-LD document           |
+| GET /territories, /organizations | listing pages with paging                            |
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from flask import Flask, Response, request
+
+from publisher.render.html import iri_to_uri
+from publisher.web import pages, resources
+from publisher.web.state import State
+
+if TYPE_CHECKING:
+    from publisher.config import Settings
+    from publisher.dataset import Build
+    from publisher.store import EmbeddedStore
+
+READ_METHODS = ["GET", "HEAD"]
+
+
+def register(app: Flask, settings: Settings, store: EmbeddedStore, build: Build) -> None:
+    """Attach the state and every route to ``app``."""
+    app.extensions["regiolod"] = State(settings, store, build)
+    app.url_map.strict_slashes = False
+    routes = [
+        ("/", "home", pages.home),
+        ("/id/<path:key>", "thing", resources.thing),
+        ("/doc/<path:key>", "document", resources.document),
+        ("/incoming/<path:key>", "incoming", resources.incoming),
+        ("/def", "ontology", pages.ontology),
+        ("/def.<ext>", "ontology_ext", pages.ontology),
+        ("/shapes", "shapes", pages.shapes),
+        ("/shapes.<ext>", "shapes_ext", pages.shapes),
+        ("/context.jsonld", "context", pages.context),
+        ("/territories", "territories", pages.territories),
+        ("/organizations", "organizations", pages.organizations),
+    ]
+    for rule, endpoint, view in routes:
+        app.add_url_rule(rule, endpoint, view, methods=READ_METHODS)
+    app.add_template_filter(iri_to_uri, "iri_href")
+    app.after_request(add_common_headers)
+    app.register_error_handler(404, pages.not_found)
+    app.register_error_handler(405, pages.method_not_allowed)
+    app.register_error_handler(500, pages.server_error)
+
+
+def add_common_headers(response: Response) -> Response:
+    """CORS for every read, and the security headers every HTML page needs."""
+    if request.method in READ_METHODS:
+        response.headers["Access-Control-Allow-Origin"] = "*"
+        response.headers["Access-Control-Expose-Headers"] = "ETag, Link, Content-Location, Vary, Location"
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    if response.mimetype == "text/html":
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'none'; style-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'self'; "
+            "frame-ancestors 'none'",
+        )
+        response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    return response

@@ -1,0 +1,325 @@
+"""Pages that are not a single thing: home, listings, the ontology and shapes, errors."""
+
+from __future__ import annotations
+
+import json
+from math import ceil
+
+import pyoxigraph as ox
+from flask import Response, abort, current_app, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from publisher import pages as page_data
+from publisher.namespaces import ONTOLOGY_IRI, RL, SHAPES_IRI
+from publisher.negotiation import BY_SUFFIX, DOCUMENT_FORMATS, HTML, Format, negotiate
+from publisher.render.html import Labeller, expand, iri_to_uri
+from publisher.render.rdf import JSONLD_CONTEXT, serialize
+from publisher.web.state import State, page_language, state
+
+ENTRY_POINTS = [
+    "territory/03358",
+    "organization/03358",
+    "organization/metropolregion-hamburg",
+    "organization/metropolregion-hannover-braunschweig-goettingen-wolfsburg-gmbh",
+    "territory/033580024024",
+    "change/2020-01-01-walsrode-bomlitz",
+]
+
+
+def home() -> Response:
+    st = state()
+    lang = page_language()
+
+    def render() -> tuple[bytes, str]:
+        entry_iris = [st.thing_iri(k) for k in ENTRY_POINTS]
+        cooperations = [r["s"].value for r in st.store.select("SELECT ?s WHERE { ?s a rl:Cooperation }")]
+        lab = Labeller(st.store.labels(entry_iris + cooperations), st.base, lang)
+        links = {
+            name: rule
+            for name, rule in (("sparql", "/sparql"), ("catalog", "/catalog"), ("downloads", "/download/"))
+            if any(r.rule.startswith(rule.rstrip("/")) for r in current_app.url_map.iter_rules())
+        }
+        body = render_template(
+            "home.html",
+            lang=lang,
+            base=st.base,
+            lab=lab,
+            counts=page_data.counts(st.store),
+            kinds=page_data.KINDS,
+            entries=[(iri_to_uri(i), lab.label(i)) for i in entry_iris if exists_iri(st, i)],
+            cooperations=sorted(((iri_to_uri(c), lab.label(c)) for c in cooperations), key=lambda x: x[1].casefold()),
+            links=links,
+            version=st.build.version,
+            triples=sum(st.build.graph_sizes.values()),
+        )
+        return body.encode("utf-8"), HTML.content_type
+
+    body, ctype = st.rendered(("home", lang), render)
+    response = st.respond(body, ctype, ("home", lang), vary="Accept-Language")
+    response.headers["Content-Language"] = lang
+    return response
+
+
+def exists_iri(st: State, iri: str) -> bool:
+    return any(st.store.store.quads_for_pattern(ox.NamedNode(iri), None, None))
+
+
+def listing_page(kind: str) -> Response:
+    st = state()
+    lang = page_language()
+    try:
+        page = int(request.args.get("page", "1"))
+    except ValueError:
+        abort(400, "page must be a whole number")
+    type_filter = request.args.get("type") or None
+    if type_filter and ":" in type_filter and not type_filter.startswith("http"):
+        try:
+            type_filter = expand(type_filter)
+        except KeyError:
+            abort(400, "unknown prefix in type")
+    size = st.settings.page_size
+
+    def render() -> tuple[bytes, str]:
+        lab = Labeller({}, st.base, lang)
+        entries, total, available = page_data.listing(st.store, kind, type_filter, max(page, 1), size, lab)
+        pages = max(1, ceil(total / size))
+        if page < 1 or page > pages:
+            abort(404)
+        title = page_data.LISTS[kind][1][lang]
+        body = render_template(
+            "list.html",
+            lang=lang,
+            base=st.base,
+            kind=kind,
+            title=title,
+            entries=entries,
+            total=total,
+            page=page,
+            pages=pages,
+            available=available,
+            type_filter=type_filter,
+            href=lambda i: iri_to_uri(i),
+            lab=lab,
+        )
+        return body.encode("utf-8"), HTML.content_type
+
+    key = ("list", kind, type_filter or "", str(page), lang)
+    body, ctype = st.rendered(key, render)
+    response = st.respond(body, ctype, key, vary="Accept-Language")
+    response.headers["Content-Language"] = lang
+    return response
+
+
+def territories() -> Response:
+    return listing_page("territories")
+
+
+def organizations() -> Response:
+    return listing_page("organizations")
+
+
+def graph_document(name: str, graphs: list[str], ext: str | None, template: str) -> Response:
+    """Serve the ontology or the shapes: the graphs in any RDF format, or a readable reference."""
+    st = state()
+    fixed: Format | None = None
+    if ext is not None:
+        fixed = BY_SUFFIX.get(ext)
+        if fixed is None:
+            abort(404)
+    fmt = fixed or negotiate(request.headers.get("Accept"))
+    if fmt is None:
+        response = Response(
+            "406 Not Acceptable. Available: " + ", ".join(f.media_type for f in DOCUMENT_FORMATS) + "\n",
+            status=406,
+            content_type="text/plain; charset=utf-8",
+        )
+        response.headers["Link"] = st.alternates(lambda f: f"{st.base}{name}.{f.suffix}")
+        return response
+    lang = page_language() if fmt is HTML else ""
+
+    def render() -> tuple[bytes, str]:
+        quads = [q for g in graphs for q in st.store.graph(g)]
+        if fmt is not HTML:
+            return serialize(quads, fmt), fmt.content_type
+        reference = ontology_reference(st, lang) if name == "def" else shapes_reference(st, quads, lang)
+        return render_template(template, lang=lang, base=st.base, **reference).encode("utf-8"), HTML.content_type
+
+    body, ctype = st.rendered((name, fmt.key, lang), render)
+    vary = ([] if fixed else ["Accept"]) + (["Accept-Language"] if fmt is HTML else [])
+    response = st.respond(body, ctype, (name, fmt.key, lang), vary=", ".join(vary) or None)
+    response.headers["Content-Location"] = f"{st.base}{name}.{fmt.suffix}"
+    response.headers["Link"] = st.alternates(lambda f: f"{st.base}{name}.{f.suffix}")
+    return response
+
+
+def ontology(ext: str | None = None) -> Response:
+    st = state()
+    graphs = [f.graph for f in st.build.files if f.kind == "ontology"]
+    return graph_document("def", graphs, ext, "ontology.html")
+
+
+def shapes(ext: str | None = None) -> Response:
+    st = state()
+    graphs = [f.graph for f in st.build.files if f.kind == "shapes"]
+    return graph_document("shapes", graphs, ext, "shapes.html")
+
+
+def texts(st: State, iri: str, prop: str) -> dict[str, str]:
+    rows = st.store.select(f"SELECT ?t WHERE {{ GRAPH <{ONTOLOGY_IRI}> {{ <{iri}> {prop} ?t }} }}")
+    return {r["t"].language or "": r["t"].value for r in rows}
+
+
+def ontology_reference(st: State, lang: str) -> dict[str, object]:
+    """Classes, properties, datatypes and concept schemes with definitions in both languages."""
+
+    def terms(kind: str) -> list[dict[str, object]]:
+        rows = st.store.select(f"""
+            SELECT ?t (GROUP_CONCAT(DISTINCT STR(?super); separator=" ") AS ?supers)
+                   (SAMPLE(?d) AS ?domain) (SAMPLE(?r) AS ?range) WHERE {{
+              GRAPH <{ONTOLOGY_IRI}> {{ ?t a {kind} FILTER STRSTARTS(STR(?t), "{RL}")
+                OPTIONAL {{ ?t rdfs:subClassOf ?super }}
+                OPTIONAL {{ ?t rdfs:domain ?d }} OPTIONAL {{ ?t rdfs:range ?r }} }}
+            }} GROUP BY ?t ORDER BY ?t""")
+        out = []
+        for r in rows:
+            iri = r["t"].value
+            out.append(
+                {
+                    "iri": iri,
+                    "name": iri[len(RL) :],
+                    "labels": texts(st, iri, "rdfs:label"),
+                    "definitions": texts(st, iri, "skos:definition"),
+                    "supers": (r["supers"].value.split() if r["supers"] else []),
+                    "domain": r["domain"].value if r["domain"] else "",
+                    "range": r["range"].value if r["range"] else "",
+                }
+            )
+        return out
+
+    schemes = []
+    for r in st.store.select(f"SELECT ?s WHERE {{ GRAPH <{ONTOLOGY_IRI}> {{ ?s a skos:ConceptScheme }} }} ORDER BY ?s"):
+        scheme = r["s"].value
+        concepts = [
+            c["c"].value
+            for c in st.store.select(
+                f"SELECT ?c WHERE {{ GRAPH <{ONTOLOGY_IRI}> {{ ?c skos:inScheme <{scheme}> }} }} ORDER BY ?c"
+            )
+        ]
+        schemes.append(
+            {
+                "iri": scheme,
+                "name": scheme[len(RL) :],
+                "labels": texts(st, scheme, "skos:prefLabel"),
+                "definitions": texts(st, scheme, "skos:definition"),
+                "concepts": [
+                    {
+                        "iri": c,
+                        "name": c[len(RL) :],
+                        "labels": texts(st, c, "skos:prefLabel"),
+                        "definitions": texts(st, c, "skos:definition"),
+                        "notation": next(iter(texts(st, c, "skos:notation").values()), ""),
+                    }
+                    for c in concepts
+                ],
+            }
+        )
+    classes, datatypes = terms("owl:Class"), terms("rdfs:Datatype")
+    properties = terms("owl:ObjectProperty") + terms("owl:DatatypeProperty")
+    properties.sort(key=lambda t: t["name"])
+    everything = {
+        i
+        for group in (classes, datatypes, properties)
+        for t in group
+        for i in (t["iri"], *t["supers"], t["domain"], t["range"])
+        if i
+    }
+    return {
+        "classes": classes,
+        "datatypes": datatypes,
+        "properties": properties,
+        "schemes": schemes,
+        "info": {
+            "title": texts(st, ONTOLOGY_IRI, "dct:title"),
+            "description": texts(st, ONTOLOGY_IRI, "dct:description"),
+            "version": next(iter(texts(st, ONTOLOGY_IRI, "owl:versionInfo").values()), ""),
+        },
+        "lab": Labeller(st.store.labels(everything), st.base, lang),
+        "namespace": RL,
+    }
+
+
+def shapes_reference(st: State, quads: list[ox.Quad], lang: str) -> dict[str, object]:
+    """Node shapes with their targets and the constraints of their property shapes."""
+    graphs = " ".join(f"<{f.graph}>" for f in st.build.files if f.kind == "shapes")
+    rows = st.store.select(f"""
+        SELECT ?shape (SAMPLE(?label) AS ?name)
+               (GROUP_CONCAT(DISTINCT STR(?target); separator=" ") AS ?targets) WHERE {{
+          VALUES ?g {{ {graphs} }}
+          GRAPH ?g {{ ?shape a sh:NodeShape . OPTIONAL {{ ?shape rdfs:label ?label FILTER (LANG(?label) = "{lang}") }}
+                     OPTIONAL {{ ?shape sh:targetClass|sh:targetSubjectsOf|sh:targetObjectsOf ?target }} }}
+        }} GROUP BY ?shape ORDER BY ?shape""")
+    node_shapes = []
+    for r in rows:
+        shape = r["shape"].value
+        props = st.store.select(f"""
+            SELECT ?path ?min ?max ?class ?datatype ?message WHERE {{
+              VALUES ?g {{ {graphs} }}
+              GRAPH ?g {{ <{shape}> sh:property ?p . ?p sh:path ?path .
+                OPTIONAL {{ ?p sh:minCount ?min }} OPTIONAL {{ ?p sh:maxCount ?max }}
+                OPTIONAL {{ ?p sh:class ?class }} OPTIONAL {{ ?p sh:datatype ?datatype }}
+                OPTIONAL {{ ?p sh:message ?message }} }}
+            }} ORDER BY STR(?path)""")
+        node_shapes.append(
+            {
+                "iri": shape,
+                "name": shape.split("#", 1)[-1],
+                "label": r["name"].value if r["name"] else "",
+                "targets": r["targets"].value.split() if r["targets"] else [],
+                "properties": [
+                    {
+                        k: (p[k].value if p[k] is not None else "")
+                        for k in ("path", "min", "max", "class", "datatype", "message")
+                    }
+                    for p in props
+                ],
+            }
+        )
+    iris = {t for s in node_shapes for t in s["targets"]} | {
+        p[k] for s in node_shapes for p in s["properties"] for k in ("path", "class", "datatype") if p[k]
+    }
+    return {"node_shapes": node_shapes, "lab": Labeller(st.store.labels(iris), st.base, lang), "namespace": SHAPES_IRI}
+
+
+def context() -> Response:
+    st = state()
+    body = json.dumps({"@context": JSONLD_CONTEXT}, indent=2, sort_keys=True).encode("utf-8") + b"\n"
+    return st.respond(body, "application/ld+json", ("context",))
+
+
+def error_page(status: int, title: str, message: str) -> Response:
+    st = state()
+    fmt = negotiate(request.headers.get("Accept"))
+    if fmt is HTML:
+        body = render_template(
+            "error.html", lang=page_language(), base=st.base, status=status, title=title, message=message
+        )
+        return Response(body, status=status, content_type=HTML.content_type)
+    return Response(f"{status} {title}: {message}\n", status=status, content_type="text/plain; charset=utf-8")
+
+
+def not_found(error: HTTPException) -> Response:
+    return error_page(404, "Not Found", "There is nothing at this address. Start from the home page.")
+
+
+def method_not_allowed(error: HTTPException) -> Response:
+    response = error_page(405, "Method Not Allowed", "This address answers GET and HEAD only.")
+    response.headers["Allow"] = "GET, HEAD"
+    return response
+
+
+def server_error(error: Exception) -> Response:
+    return error_page(500, "Internal Server Error", "The server could not answer. The error was logged.")
+
+
+def iri_href(iri: str) -> str:
+    return iri_to_uri(iri)

@@ -1,0 +1,234 @@
+"""Dereferencing: /id/ answers 303 See Other (Cool URIs §4.2), /doc/ negotiates the description."""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+from flask import Response, abort, redirect, render_template, request
+
+from publisher import pages as page_data
+from publisher.namespaces import PREFIXES
+from publisher.negotiation import BY_SUFFIX, DOCUMENT_FORMATS, HTML, NQUADS, Format, negotiate
+from publisher.render.html import Labeller, group_description, iri_to_uri, schema_org_island
+from publisher.render.rdf import serialize
+from publisher.store import Description
+from publisher.web.state import State, page_language, request_key, state
+
+FOAF_PRIMARY_TOPIC = ox.NamedNode(PREFIXES["foaf"] + "primaryTopic")
+RDFS_SEE_ALSO = ox.NamedNode(PREFIXES["rdfs"] + "seeAlso")
+HYDRA_TOTAL = ox.NamedNode(PREFIXES["hydra"] + "totalItems")
+HYDRA_NEXT = ox.NamedNode(PREFIXES["hydra"] + "next")
+XSD_INTEGER = ox.NamedNode(PREFIXES["xsd"] + "integer")
+
+
+def split_suffix(st: State, key: str) -> tuple[str, Format | None]:
+    """``territory/03358.ttl`` → (``territory/03358``, Turtle) when that thing exists; else no suffix."""
+    stem, dot, suffix = key.rpartition(".")
+    if dot and suffix in BY_SUFFIX and exists(st, stem) and not exists(st, key):
+        return stem, BY_SUFFIX[suffix]
+    return key, None
+
+
+def exists(st: State, key: str) -> bool:
+    node = ox.NamedNode(st.thing_iri(key))
+    return any(st.store.store.quads_for_pattern(node, None, None))
+
+
+def thing(key: str = "") -> Response:
+    """GET /id/{key}: 303 See Other to the document, or 200 with the setting ``redirect=200``."""
+    st = state()
+    key = request_key("id")
+    if not key or not exists(st, key):
+        return not_found_thing(st, key)
+    if st.settings.redirect == "200":
+        response = document_response(st, key, None)
+        if response.status_code in (200, 304):
+            response.headers["Link"] = f'<{st.doc_url(key)}>; rel="describedby", ' + response.headers.get("Link", "")
+        return response
+    response = redirect(st.doc_url(key), code=303)
+    response.autocorrect_location_header = False
+    return response
+
+
+def document(key: str = "") -> Response:
+    """GET /doc/{key}[.ext]: the description in the negotiated or the suffix's format."""
+    st = state()
+    key, fmt = split_suffix(st, request_key("doc"))
+    if not key or not exists(st, key):
+        return not_found_thing(st, key)
+    return document_response(st, key, fmt)
+
+
+def document_response(st: State, key: str, fixed: Format | None) -> Response:
+    fmt = fixed or negotiate(request.headers.get("Accept"))
+    if fmt is None:
+        return not_acceptable(st, key)
+    lang = page_language() if fmt is HTML else ""
+    body, content_type = st.rendered(("doc", key, fmt.key, lang), lambda: render_document(st, key, fmt, lang))
+    vary = ([] if fixed else ["Accept"]) + (["Accept-Language"] if fmt is HTML else [])
+    response = st.respond(body, content_type, ("doc", key, fmt.key, lang), vary=", ".join(vary) or None)
+    response.headers["Content-Location"] = st.doc_url(key, fmt)
+    response.headers["Link"] = st.alternates(lambda f: st.doc_url(key, f))
+    if fmt is HTML:
+        response.headers["Content-Language"] = lang
+    return response
+
+
+def description_quads(st: State, key: str, desc: Description, page_size: int) -> list[ox.Quad]:
+    """The description plus statements about the document itself (and where the rest of the links are)."""
+    doc = ox.NamedNode(st.doc_url(key))
+    extra = [ox.Quad(doc, FOAF_PRIMARY_TOPIC, ox.NamedNode(desc.subject))]
+    if desc.truncated:
+        more = ox.NamedNode(iri_to_uri(f"{st.base}incoming/{key}"))
+        extra += [
+            ox.Quad(doc, RDFS_SEE_ALSO, more),
+            ox.Quad(more, HYDRA_TOTAL, ox.Literal(str(desc.incoming_total), datatype=XSD_INTEGER)),
+            ox.Quad(more, HYDRA_NEXT, ox.NamedNode(iri_to_uri(f"{st.base}incoming/{key}?page=2"))),
+        ]
+    return desc.quads + desc.incoming + extra
+
+
+def render_document(st: State, key: str, fmt: Format, lang: str) -> tuple[bytes, str]:
+    limit = st.settings.incoming_limit
+    desc = st.store.describe(st.thing_iri(key), limit)
+    if fmt is not HTML:
+        return serialize(description_quads(st, key, desc, limit), fmt), fmt.content_type
+    return render_html(st, key, desc, lang).encode("utf-8"), HTML.content_type
+
+
+def render_html(st: State, key: str, desc: Description, lang: str) -> str:
+    iri = desc.subject
+    mentioned = {
+        t.value
+        for q in desc.quads + desc.incoming
+        for t in (q.subject, q.predicate, q.object)
+        if isinstance(t, ox.NamedNode)
+    }
+    lab = Labeller(st.store.labels(mentioned), st.base, lang)
+    graphs = {q.graph_name.value for q in desc.quads if isinstance(q.graph_name, ox.NamedNode)}
+    incoming = sorted(
+        {(q.predicate.value, q.subject.value) for q in desc.incoming if isinstance(q.subject, ox.NamedNode)}
+    )
+    return render_template(
+        "resource.html",
+        lang=lang,
+        iri=iri,
+        key=key,
+        title=lab.label(iri),
+        lab=lab,
+        groups=group_description(iri, desc.quads, lab),
+        members=page_data.membership_rows(st.store, iri, "organization", lab),
+        memberships=page_data.membership_rows(st.store, iri, "member", lab),
+        history=page_data.history(st.store, iri, lab),
+        provenance=page_data.provenance(st.store, graphs, lab),
+        incoming=incoming,
+        incoming_total=desc.incoming_total,
+        truncated=desc.truncated,
+        more_url=iri_to_uri(f"{st.base}incoming/{key}?page=2"),
+        formats=[(f, st.doc_url(key, f)) for f in DOCUMENT_FORMATS if f is not HTML],
+        island=schema_org_island(iri, desc.quads, lab),
+        base=st.base,
+        iri_href=iri_to_uri(iri),
+        lang_other_url=f"{st.doc_url(key, HTML)}?lang={'en' if lang == 'de' else 'de'}",
+    )
+
+
+def incoming(key: str = "") -> Response:
+    """GET /incoming/{key}?page=N: one page of the links to a thing, for descriptions that were cut."""
+    st = state()
+    key = request_key("incoming")
+    if not key or not exists(st, key):
+        return not_found_thing(st, key)
+    try:
+        page = max(1, int(request.args.get("page", "1")))
+    except ValueError:
+        abort(400)
+    limit = st.settings.incoming_limit
+    fmt = negotiate(request.headers.get("Accept"), [f for f in DOCUMENT_FORMATS if f is not NQUADS] + [NQUADS])
+    if fmt is None:
+        return not_acceptable(st, key)
+    desc = st.store.describe(st.thing_iri(key), limit, (page - 1) * limit)
+    here = ox.NamedNode(iri_to_uri(f"{st.base}incoming/{key}?page={page}"))
+    quads = list(desc.incoming) + [
+        ox.Quad(here, HYDRA_TOTAL, ox.Literal(str(desc.incoming_total), datatype=XSD_INTEGER))
+    ]
+    if page * limit < desc.incoming_total:
+        quads.append(ox.Quad(here, HYDRA_NEXT, ox.NamedNode(iri_to_uri(f"{st.base}incoming/{key}?page={page + 1}"))))
+    if fmt is HTML:
+        lang = page_language()
+        lab = Labeller(
+            st.store.labels(
+                {q.subject.value for q in desc.incoming if isinstance(q.subject, ox.NamedNode)}
+                | {q.predicate.value for q in desc.incoming}
+                | {desc.subject}
+            ),
+            st.base,
+            lang,
+        )
+        body = render_template(
+            "incoming.html",
+            lang=lang,
+            lab=lab,
+            iri=desc.subject,
+            page=page,
+            links=[(q.predicate.value, q.subject.value) for q in desc.incoming],
+            total=desc.incoming_total,
+            limit=limit,
+            key=key,
+            base=st.base,
+        ).encode("utf-8")
+    else:
+        body = serialize(quads, fmt)
+    return st.respond(body, fmt.content_type, ("incoming", key, str(page), fmt.key), vary="Accept")
+
+
+def not_acceptable(st: State, key: str) -> Response:
+    """406 listing every representation there is (RFC 9110 §15.5.7)."""
+    lines = [
+        f"406 Not Acceptable: no representation of <{st.thing_iri(key)}> matches the Accept header.",
+        "Available:",
+    ] + [f"  {f.media_type}  {st.doc_url(key, f)}" for f in DOCUMENT_FORMATS]
+    response = Response("\n".join(lines) + "\n", status=406, content_type="text/plain; charset=utf-8")
+    response.headers["Link"] = st.alternates(lambda f: st.doc_url(key, f))
+    response.headers["Vary"] = "Accept"
+    return response
+
+
+def sparql_string(text: str) -> str:
+    """Quote text as a SPARQL string literal (SPARQL 1.1 §19.7 escapes)."""
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+    return f'"{escaped}"'
+
+
+def suggestions(st: State, key: str) -> list[tuple[str, str]]:
+    """Things whose key or German label contains the last part of the unknown key."""
+    needle = key.rstrip("/").rsplit("/", 1)[-1].split(".")[0].lower()[:64]
+    if len(needle) < 2:
+        return []
+    rows = st.store.select(f"""
+        SELECT DISTINCT ?s ?l WHERE {{
+          ?s skos:prefLabel ?l FILTER (LANG(?l) = "de")
+          FILTER (STRSTARTS(STR(?s), {sparql_string(st.base + "id/")}))
+          FILTER (CONTAINS(LCASE(STR(?s)), {sparql_string(needle)}) || CONTAINS(LCASE(?l), {sparql_string(needle)}))
+        }} ORDER BY ?l ?s LIMIT 10""")
+    return [(iri_to_uri(r["s"].value), r["l"].value) for r in rows]
+
+
+def not_found_thing(st: State, key: str) -> Response:
+    """404 by negotiation: an HTML page or an RDF document, both with a search hint."""
+    iri = st.thing_iri(key)
+    hints = suggestions(st, key)
+    fmt = negotiate(request.headers.get("Accept")) or HTML
+    if fmt is HTML:
+        lang = page_language()
+        body = render_template("not_found.html", lang=lang, iri=iri, hints=hints, base=st.base)
+        response = Response(body, status=404, content_type=HTML.content_type)
+    else:
+        doc = ox.NamedNode(iri_to_uri(request.url))
+        comment = ox.Literal(
+            f"Nothing is known about <{iri}>. Lists: {st.base}territories, {st.base}organizations", language="en"
+        )
+        quads = [ox.Quad(doc, ox.NamedNode(PREFIXES["rdfs"] + "comment"), comment)]
+        quads += [ox.Quad(doc, RDFS_SEE_ALSO, ox.NamedNode(h)) for h, _ in hints]
+        response = Response(serialize(quads, fmt), status=404, content_type=fmt.content_type)
+    response.headers["Vary"] = "Accept"
+    return response

@@ -1,0 +1,126 @@
+"""Per-application state and the helpers every view shares: keys, URLs, caching, conditional GET."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from urllib.parse import quote
+
+from flask import Response, current_app, request
+
+from publisher.config import Settings
+from publisher.dataset import Build
+from publisher.negotiation import DOCUMENT_FORMATS, Format
+from publisher.render.html import iri_to_uri
+from publisher.store import EmbeddedStore
+
+CACHE_SIZE = 4096
+_PERCENT = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
+
+
+def normalize_path(raw: str) -> str:
+    """Turn a request path into IRI form (RFC 3987 §3.2): decode UTF-8 escapes of non-ASCII
+    characters and of unreserved ASCII, keep every other escape (``%2F``, ``%20``, ``%2B``) as it is."""
+
+    def fix(match: re.Match[str]) -> str:
+        octets = bytes.fromhex(match.group(0).replace("%", ""))
+        out, i = [], 0
+        while i < len(octets):
+            b = octets[i]
+            size = 1 if b < 0x80 else 2 if b >> 5 == 0b110 else 3 if b >> 4 == 0b1110 else 4 if b >> 3 == 0b11110 else 0
+            chunk = octets[i : i + size] if size else b""
+            try:
+                ch = chunk.decode("utf-8") if size else None
+            except UnicodeDecodeError:
+                ch = None
+            if ch is not None and (size > 1 or ch.isalnum() or ch in "-._~"):
+                out.append(ch)
+                i += size
+            else:
+                out.append(f"%{b:02X}")
+                i += 1
+        return "".join(out)
+
+    return _PERCENT.sub(fix, raw)
+
+
+@dataclass
+class State:
+    """What the app holds: settings, the store over the current build, and rendered bytes."""
+
+    settings: Settings
+    store: EmbeddedStore
+    build: Build
+    cache: OrderedDict[tuple[str, ...], tuple[bytes, str]] = field(default_factory=OrderedDict)
+
+    @property
+    def base(self) -> str:
+        return self.settings.base_iri
+
+    def thing_iri(self, key: str) -> str:
+        return f"{self.base}id/{key}"
+
+    def doc_url(self, key: str, fmt: Format | None = None) -> str:
+        suffix = f".{fmt.suffix}" if fmt else ""
+        return iri_to_uri(f"{self.base}doc/{key}{suffix}")
+
+    def alternates(self, url_for_format: Callable[[Format], str], formats=DOCUMENT_FORMATS) -> str:
+        return ", ".join(f'<{url_for_format(f)}>; rel="alternate"; type="{f.media_type}"' for f in formats)
+
+    def etag(self, *parts: str) -> str:
+        digest = hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()[:16]
+        return f"{self.build.version}-{digest}"
+
+    def rendered(self, key: tuple[str, ...], render: Callable[[], tuple[bytes, str]]) -> tuple[bytes, str]:
+        """Return cached bytes for this build, rendering them once (DESIGN §7: cache keyed by build)."""
+        full = (self.build.version, *key)
+        if full in self.cache:
+            self.cache.move_to_end(full)
+            return self.cache[full]
+        value = render()
+        self.cache[full] = value
+        if len(self.cache) > CACHE_SIZE:
+            self.cache.popitem(last=False)
+        return value
+
+    def respond(
+        self, body: bytes, content_type: str, etag_parts: tuple[str, ...], status: int = 200, vary: str | None = None
+    ) -> Response:
+        """A response with ETag and Last-Modified that answers revalidation with 304."""
+        response = Response(body, status=status, content_type=content_type)
+        if vary:
+            response.headers["Vary"] = vary
+        if status == 200:
+            response.set_etag(self.etag(*etag_parts))
+            response.last_modified = self.build.modified
+            response.make_conditional(request)
+        return response
+
+
+def state() -> State:
+    return current_app.extensions["regiolod"]
+
+
+def request_key(prefix: str) -> str:
+    """The part of the raw request path after ``/{prefix}/``, exactly as the client sent it."""
+    raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI") or quote(request.path)
+    path = raw.split("?", 1)[0].split("#", 1)[0]
+    if "://" in path:  # absolute-form request target
+        path = "/" + path.split("://", 1)[1].split("/", 1)[-1]
+    script = request.script_root or ""
+    if script and path.startswith(script):
+        path = path[len(script) :]
+    marker = f"/{prefix}/"
+    return normalize_path(path[path.find(marker) + len(marker) :]) if marker in path else ""
+
+
+def page_language() -> str:
+    """``?lang=`` wins; else the best of de and en by Accept-Language; else German."""
+    asked = request.args.get("lang", "")
+    if asked in ("de", "en"):
+        return asked
+    best = request.accept_languages.best_match(["de", "en"])
+    return best or "de"
