@@ -86,7 +86,8 @@ def history(store: EmbeddedStore, iri: str, lab: Labeller) -> list[HistoryEntry]
           ?e a org:ChangeEvent ; dct:date ?date .
           {{ ?e org:originalOrganization|org:resultingOrganization|rl:originalTerritory|rl:resultingTerritory
                 <{iri}> }}
-          UNION {{ <{iri}> dct:spatial ?t . ?e org:originalOrganization|org:resultingOrganization ?x . ?x dct:spatial ?t }}
+          UNION {{ <{iri}> dct:spatial ?t .
+                   ?e org:originalOrganization|org:resultingOrganization ?x . ?x dct:spatial ?t }}
           OPTIONAL {{ ?e dct:type ?type }}
         }} GROUP BY ?e ?date ORDER BY ?date ?e""")
     iris = {val(r, "e") for r in rows} | {t for r in rows for t in val(r, "types").split()}
