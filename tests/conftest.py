@@ -26,6 +26,26 @@ def build(settings: Settings) -> Build:
     return load_build(settings)
 
 
+@pytest.fixture(scope="session")
+def app(settings: Settings, build: Build):
+    """The web app over the shipped dataset (built once)."""
+    from publisher import create_app
+
+    return create_app(settings, build)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def make_client(**changes):
+    """A client of an app with other settings (small limits, the 200 redirect mode, fixture data)."""
+    from publisher import create_app
+
+    return create_app(Settings(base_iri=BASE, root=ROOT, **changes)).test_client()
+
+
 @pytest.fixture
 def project_copy(tmp_path: Path) -> Path:
     """A writable copy of ontology/, shapes/ and data/ for tests that break things."""

@@ -202,14 +202,16 @@ def sparql_string(text: str) -> str:
 def suggestions(st: State, key: str) -> list[tuple[str, str]]:
     """Things whose key or German label contains the last part of the unknown key."""
     needle = key.rstrip("/").rsplit("/", 1)[-1].split(".")[0].lower()[:64]
+    kind = key.split("/", 1)[0] + "/" if "/" in key else ""
     if len(needle) < 2:
         return []
     rows = st.store.select(f"""
-        SELECT DISTINCT ?s ?l WHERE {{
+        SELECT DISTINCT ?s ?l ?same WHERE {{
           ?s skos:prefLabel ?l FILTER (LANG(?l) = "de")
           FILTER (STRSTARTS(STR(?s), {sparql_string(st.base + "id/")}))
           FILTER (CONTAINS(LCASE(STR(?s)), {sparql_string(needle)}) || CONTAINS(LCASE(?l), {sparql_string(needle)}))
-        }} ORDER BY ?l ?s LIMIT 10""")
+          BIND (STRSTARTS(STR(?s), {sparql_string(st.base + "id/" + kind)}) AS ?same)
+        }} ORDER BY DESC(?same) STRLEN(?l) ?l ?s LIMIT 10""")
     return [(iri_to_uri(r["s"].value), r["l"].value) for r in rows]
 
 
@@ -223,7 +225,7 @@ def not_found_thing(st: State, key: str) -> Response:
         body = render_template("not_found.html", lang=lang, iri=iri, hints=hints, base=st.base)
         response = Response(body, status=404, content_type=HTML.content_type)
     else:
-        doc = ox.NamedNode(iri_to_uri(request.url))
+        doc = ox.NamedNode(iri_to_uri(st.base + request_key("")))
         comment = ox.Literal(
             f"Nothing is known about <{iri}>. Lists: {st.base}territories, {st.base}organizations", language="en"
         )

@@ -107,12 +107,16 @@ def state() -> State:
 def request_key(prefix: str) -> str:
     """The part of the raw request path after ``/{prefix}/``, exactly as the client sent it."""
     raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI") or quote(request.path)
+    # WSGI hands the request line over as latin-1 decoded bytes; escape any non-ASCII byte.
+    raw = quote(raw.encode("latin-1", "replace"), safe="".join(chr(c) for c in range(33, 127)))
     path = raw.split("?", 1)[0].split("#", 1)[0]
     if "://" in path:  # absolute-form request target
         path = "/" + path.split("://", 1)[1].split("/", 1)[-1]
     script = request.script_root or ""
     if script and path.startswith(script):
         path = path[len(script) :]
+    if not prefix:
+        return normalize_path(path.lstrip("/"))
     marker = f"/{prefix}/"
     return normalize_path(path[path.find(marker) + len(marker) :]) if marker in path else ""
 
