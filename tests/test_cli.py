@@ -71,3 +71,12 @@ def test_readme_documents_every_setting_and_command() -> None:
     for command in main.commands:
         assert f"regiolod {command}" in readme, command
     assert "make test" in readme
+
+
+def test_readme_documents_every_route(app) -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static":
+            continue
+        shown = re.sub(r"<(?:path:)?(\w+)>", lambda m: "{" + m.group(1) + "}", rule.rule)
+        assert f"`{shown}" in readme, shown

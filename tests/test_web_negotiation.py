@@ -11,10 +11,14 @@ from tests.conftest import BASE, make_client
 DOC = "/doc/territory/03358"
 THING = f"{BASE}id/territory/03358"
 FIREFOX = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"
-CHROME = ("text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,image/apng,*/*;q=0.8,"
-          "application/signed-exchange;v=b3;q=0.7")
-RDFLIB = ("application/rdf+xml, text/n3, text/turtle, application/n-triples, application/ld+json, "
-          "application/n-quads, application/trig;q=0.9, */*;q=0.1")
+CHROME = (
+    "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,image/apng,*/*;q=0.8,"
+    "application/signed-exchange;v=b3;q=0.7"
+)
+RDFLIB = (
+    "application/rdf+xml, text/n3, text/turtle, application/n-triples, application/ld+json, "
+    "application/n-quads, application/trig;q=0.9, */*;q=0.1"
+)
 
 MATRIX = [
     (None, 200, "text/html; charset=utf-8"),
@@ -68,9 +72,14 @@ def test_redirect_setting_200_serves_the_document_at_the_id() -> None:
     assert (rdflib.URIRef(THING), None, None) in graph
 
 
-SUFFIXES = [("ttl", "turtle", "text/turtle; charset=utf-8"), ("nt", "nt", "application/n-triples"),
-            ("jsonld", "json-ld", "application/ld+json"), ("rdf", "xml", "application/rdf+xml"),
-            ("nq", "nquads", "application/n-quads"), ("html", None, "text/html; charset=utf-8")]
+SUFFIXES = [
+    ("ttl", "turtle", "text/turtle; charset=utf-8"),
+    ("nt", "nt", "application/n-triples"),
+    ("jsonld", "json-ld", "application/ld+json"),
+    ("rdf", "xml", "application/rdf+xml"),
+    ("nq", "nquads", "application/n-quads"),
+    ("html", None, "text/html; charset=utf-8"),
+]
 
 
 @pytest.mark.parametrize(("suffix", "parser", "content_type"), SUFFIXES)
@@ -135,8 +144,14 @@ def test_headers_of_a_negotiated_document(client, app) -> None:
     assert response.headers["Vary"] == "Accept"
     assert response.headers["Content-Location"] == f"{BASE}doc/territory/03358.ttl"
     links = response.headers["Link"]
-    for suffix, media in [("html", "text/html"), ("ttl", "text/turtle"), ("jsonld", "application/ld+json"),
-                          ("rdf", "application/rdf+xml"), ("nt", "application/n-triples"), ("nq", "application/n-quads")]:
+    for suffix, media in [
+        ("html", "text/html"),
+        ("ttl", "text/turtle"),
+        ("jsonld", "application/ld+json"),
+        ("rdf", "application/rdf+xml"),
+        ("nt", "application/n-triples"),
+        ("nq", "application/n-quads"),
+    ]:
         assert f'<{BASE}doc/territory/03358.{suffix}>; rel="alternate"; type="{media}"' in links
     assert response.headers["ETag"].startswith(f'"{app.extensions["regiolod"].build.version}-')
     assert response.headers["Last-Modified"]
@@ -190,8 +205,10 @@ def test_post_is_not_allowed(client) -> None:
 
 
 def test_forwarded_headers_are_not_trusted(client) -> None:
-    response = client.get("/id/territory/03358", headers={"X-Forwarded-Host": "evil.example",
-                                                           "X-Forwarded-Proto": "https", "Host": "evil.example"})
+    response = client.get(
+        "/id/territory/03358",
+        headers={"X-Forwarded-Host": "evil.example", "X-Forwarded-Proto": "https", "Host": "evil.example"},
+    )
     assert response.headers["Location"] == f"{BASE}doc/territory/03358"
     page = client.get(DOC, headers={"X-Forwarded-Host": "evil.example", "Host": "evil.example"})
     assert b"evil.example" not in page.data

@@ -1,0 +1,88 @@
+"""The real server: `regiolod serve` under gunicorn on a free port, used by a real HTTP client."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import rdflib
+import requests
+
+from tests.conftest import ROOT
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    port = free_port()
+    log_path = tmp_path_factory.mktemp("server") / "serve.log"
+    log = log_path.open("wb")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("REGIOLOD_")}
+    regiolod = Path(sys.executable).with_name("regiolod")
+    process = subprocess.Popen(
+        [str(regiolod), "--root", str(ROOT), "serve", "--port", str(port), "--workers", "2"],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if requests.get(base, timeout=2).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"regiolod serve did not come up:\n{log_path.read_text(errors='replace')}")
+            time.sleep(0.2)
+        yield base
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        log.close()
+
+
+def test_linked_data_client_follows_the_303(server: str) -> None:
+    response = requests.get(f"{server}id/territory/03358", headers={"Accept": "text/turtle"}, timeout=10)
+    assert response.status_code == 200
+    assert [r.status_code for r in response.history] == [303]
+    assert response.url == f"{server}doc/territory/03358"
+    assert response.headers["Content-Type"] == "text/turtle; charset=utf-8"
+    graph = rdflib.Graph().parse(data=response.text, format="turtle")
+    heidekreis = rdflib.URIRef(f"{server}id/territory/03358")  # the base IRI is the listening address
+    label = rdflib.URIRef("http://www.w3.org/2004/02/skos/core#prefLabel")
+    assert (heidekreis, label, rdflib.Literal("Heidekreis", lang="de")) in graph
+
+
+def test_browser_gets_html_and_revalidates(server: str) -> None:
+    session = requests.Session()
+    first = session.get(f"{server}doc/territory/033580024024", headers={"Accept": "text/html"}, timeout=10)
+    assert first.status_code == 200 and "Walsrode" in first.text
+    again = session.get(first.url, headers={"Accept": "text/html", "If-None-Match": first.headers["ETag"]}, timeout=10)
+    assert again.status_code == 304
+
+
+def test_every_worker_serves_the_same_bytes(server: str) -> None:
+    bodies = {
+        requests.get(f"{server}doc/organization/metropolregion-hamburg.ttl", timeout=10).content for _ in range(8)
+    }
+    assert len(bodies) == 1

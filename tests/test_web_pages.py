@@ -1,0 +1,267 @@
+"""HTML pages for people, the ontology and shapes documents, listings and long link lists."""
+
+from __future__ import annotations
+
+import json
+import re
+from html.parser import HTMLParser
+
+import pytest
+import rdflib
+
+from tests.conftest import BASE, make_client
+
+
+class Page(HTMLParser):
+    """Collect what a reader sees and where the links go."""
+
+    def __init__(self, html: str):
+        super().__init__()
+        self.links: list[tuple[str, str]] = []
+        self.text: list[str] = []
+        self.scripts: list[tuple[dict, str]] = []
+        self._href: str | None = None
+        self._script: dict | None = None
+        self.title = ""
+        self._in_title = False
+        self._in_h1 = False
+        self.h1 = ""
+        self.h2: list[str] = []
+        self._in_h2 = False
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "a":
+            self._href = a.get("href")
+            self.links.append((a.get("href") or "", ""))
+        if tag == "script":
+            self._script = a
+        self._in_title = tag == "title"
+        self._in_h1 = tag == "h1"
+        if tag == "h2":
+            self.h2.append("")
+
+    def handle_endtag(self, tag):
+        if tag == "a":
+            self._href = None
+        if tag == "script":
+            self._script = None
+        if tag == "h1":
+            self._in_h1 = False
+
+    def handle_data(self, data):
+        if self._script is not None:
+            self.scripts.append((self._script, data))
+            return
+        self.text.append(data)
+        if self._in_title:
+            self.title += data
+        if self._in_h1:
+            self.h1 += data
+        if self.h2 and self.lasttag == "h2":
+            self.h2[-1] += data.strip()
+        if self._href is not None and self.links and self._href == self.links[-1][0]:
+            href, text = self.links[-1]
+            self.links[-1] = (href, text + data)
+
+    @property
+    def plain(self) -> str:
+        return re.sub(r"\s+", " ", " ".join(self.text))
+
+    def href_of(self, text: str) -> str:
+        return next(h for h, t in self.links if t.strip() == text)
+
+
+def page(client, path: str, **headers) -> Page:
+    response = client.get(path, headers={"Accept": "text/html", **headers})
+    assert response.status_code == 200, path
+    assert response.headers["Content-Type"] == "text/html; charset=utf-8"
+    return Page(response.data.decode("utf-8"))
+
+
+def test_heidekreis_page_shows_identity_codes_geography_and_sources(client) -> None:
+    p = page(client, "/doc/territory/03358")
+    assert p.h1.strip() == "Heidekreis"
+    for fact in (
+        "03358",
+        "DE938",
+        "Kreisschlüssel",
+        "145394",
+        "1881.46",
+        "Niedersachsen",
+        "Walsrode",
+        "Statistisches Bundesamt (Destatis)",
+        "dl-by-de/2.0",
+    ):
+        assert fact in p.plain, fact
+    assert ("http://www.wikidata.org/entity/Q5922", "http://www.wikidata.org/entity/Q5922") in p.links
+    groups = [h for h in p.h2 if h in ("Beschreibung", "Amtliche Schlüssel", "Gebiet", "Verweise", "Herkunft")]
+    assert groups == ["Beschreibung", "Amtliche Schlüssel", "Gebiet", "Verweise", "Herkunft"]
+
+
+def test_english_by_parameter_and_by_accept_language(client) -> None:
+    assert "Official codes" in page(client, "/doc/territory/03358?lang=en").plain
+    assert "Official codes" in page(client, "/doc/territory/03358", **{"Accept-Language": "en-GB,en;q=0.9"}).plain
+    english = page(client, "/doc/organization/metropolregion-hamburg?lang=en")
+    assert english.h1.strip() == "Hamburg Metropolitan Region"
+
+
+def test_cooperation_lists_current_and_past_members_apart(client) -> None:
+    p = page(client, "/doc/organization/metropolregion-hamburg")
+    text = p.plain
+    assert "Heute (21)" in text and "Früher (1)" in text
+    current, past = text.split("Heute (21)")[1].split("Früher (1)")
+    assert "Stadt Schwerin" in current and "2017-01-01" in current
+    assert "Landkreis Ludwigslust-Parchim" in past and "2016-12-31" in past and "Teilgebiet" in past
+
+
+def test_member_page_lists_its_memberships_and_history(client) -> None:
+    p = page(client, "/doc/organization/033580024024")
+    assert "Vogelpark-Region" in p.plain and "Wirtschaftsförderung Deltaland" in p.plain
+    assert "Eingliederung der Gemeinde Bomlitz in die Stadt Walsrode" in p.plain
+    bomlitz = page(client, "/doc/organization/03358004")
+    assert "2020-01-01" in bomlitz.plain and "Stadt Walsrode" in bomlitz.plain
+
+
+def test_schema_org_island_is_valid_json(client) -> None:
+    p = page(client, "/doc/territory/03358")
+    [(attrs, data)] = p.scripts
+    assert attrs["type"] == "application/ld+json"
+    island = json.loads(data)
+    assert island["@type"] == "AdministrativeArea"
+    assert island["@id"] == f"{BASE}id/territory/03358"
+    assert {"propertyID": "Kreisschlüssel", "value": "03358", "@type": "PropertyValue"} in island["identifier"]
+    body = page(client, "/doc/organization/03358").scripts[0][1]
+    assert json.loads(body)["@type"] == "GovernmentOrganization"
+
+
+def test_every_link_to_our_own_things_stays_on_the_base(client) -> None:
+    for path in ("/", "/doc/territory/03358", "/doc/organization/metropolregion-hamburg", "/territories"):
+        for href, _ in page(client, path).links:
+            if "regiolod" in href and not href.startswith("https://w3id.org/"):
+                assert href.startswith(BASE), (path, href)
+
+
+def test_a_person_clicks_from_home_to_the_merger_and_back(client) -> None:
+    """Home → Heidekreis → Walsrode → the Bomlitz merger → the LEADER region → back home."""
+
+    def follow(href: str) -> Page:
+        assert href.startswith(BASE)
+        path = href[len(BASE) - 1 :]
+        response = client.get(path, headers={"Accept": "text/html"})
+        if response.status_code == 303:
+            location = response.headers["Location"]
+            assert location.startswith(BASE)
+            response = client.get(location[len(BASE) - 1 :], headers={"Accept": "text/html"})
+        assert response.status_code == 200, path
+        return Page(response.data.decode("utf-8"))
+
+    home = page(client, "/")
+    kreis = follow(home.href_of("Heidekreis"))
+    walsrode = follow(kreis.href_of("Walsrode"))
+    body = follow(walsrode.href_of("Stadt Walsrode"))
+    merger = follow(body.href_of("Eingliederung der Gemeinde Bomlitz in die Stadt Walsrode"))
+    assert "Gemeinde Bomlitz" in merger.plain
+    lag = follow(body.href_of("Lokale Aktionsgruppe Vogelpark-Region"))
+    region = follow(lag.href_of("LEADER-Region Vogelpark-Region"))
+    assert region.h1.strip() == "LEADER-Region Vogelpark-Region"
+    assert follow(region.href_of("regiolod")).h1.startswith("Regionen")
+
+
+def test_home_counts_what_the_dataset_holds(client, sparql) -> None:
+    p = page(client, "/")
+    territories = sparql("SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a rl:Territory }")[0]["n"]
+    assert re.search(rf"Gebiete {territories}\b", p.plain)
+    assert "Metropolregion Hamburg" in p.plain and "Zweckverband Aller-Leine-Tal" in p.plain
+
+
+@pytest.fixture(scope="module")
+def iris_client():
+    return make_client(data_dir="tests/data/iris")
+
+
+def test_markup_from_the_data_renders_as_text(iris_client) -> None:
+    response = iris_client.get("/doc/organization/hostile", headers={"Accept": "text/html"})
+    html = response.data.decode("utf-8")
+    assert "<script>alert" not in html and "<img src=x" not in html and "<b>fetter" not in html
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in html
+    assert 'href="javascript:' not in html
+    assert "javascript:alert(1)" in Page(html).plain  # shown as text, not as a link
+    [(_, island)] = Page(html).scripts
+    assert "</script" not in island
+    assert json.loads(island)["name"].startswith("<script>")
+    for header in ("Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy"):
+        assert header in response.headers
+
+
+def test_long_link_lists_are_cut_and_say_where_the_rest_is() -> None:
+    small = make_client(incoming_limit=5)
+    turtle = small.get("/doc/territory/03358.ttl")
+    graph = rdflib.Graph().parse(data=turtle.data, format="turtle")
+    doc = rdflib.URIRef(f"{BASE}doc/territory/03358")
+    more = graph.value(doc, rdflib.RDFS.seeAlso)
+    assert str(more) == f"{BASE}incoming/territory/03358"
+    total = int(graph.value(more, rdflib.URIRef("http://www.w3.org/ns/hydra/core#totalItems")))
+    assert total > 5
+    thing = rdflib.URIRef(f"{BASE}id/territory/03358")
+    assert len(set(graph.subjects(None, thing)) - {doc}) <= 5
+    html = Page(small.get("/doc/territory/03358.html").data.decode())
+    assert f"Gezeigt werden 5 von {total}" in html.plain
+    seen = set()
+    page_no = 1
+    while True:
+        response = small.get(f"/incoming/territory/03358?page={page_no}", headers={"Accept": "text/turtle"})
+        part = rdflib.Graph().parse(data=response.data, format="turtle")
+        links = {(s, p) for s, p in part.subject_predicates(thing)}
+        assert links and not (links & seen)
+        seen |= links
+        if (None, rdflib.URIRef("http://www.w3.org/ns/hydra/core#next"), None) not in part:
+            break
+        page_no += 1
+    assert len(seen) == total
+
+
+def test_ontology_document_negotiates_and_reads_well(client) -> None:
+    turtle = client.get("/def", headers={"Accept": "text/turtle"})
+    graph = rdflib.Graph().parse(data=turtle.data, format="turtle")
+    rl = rdflib.Namespace("https://w3id.org/regiolod/def#")
+    assert (rl.Territory, rdflib.RDF.type, rdflib.OWL.Class) in graph
+    assert client.get("/def.jsonld").headers["Content-Type"] == "application/ld+json"
+    p = page(client, "/def")
+    for text in (
+        "Gebiet",
+        "territory",
+        "Amtlicher Gemeindeschlüssel",
+        "Organisationsarten",
+        "Eingliederung",
+        "A municipality is incorporated into another",
+    ):
+        assert text in p.plain, text
+    resource = page(client, "/doc/territory/03358")
+    assert any(h == f"{BASE}def#DistrictTerritory" for h, _ in resource.links)
+
+
+def test_shapes_document_negotiates_and_reads_well(client) -> None:
+    graph = rdflib.Graph().parse(data=client.get("/shapes.ttl").data, format="turtle")
+    sh = rdflib.Namespace("http://www.w3.org/ns/shacl#")
+    assert len(set(graph.subjects(rdflib.RDF.type, sh.NodeShape))) >= 12
+    p = page(client, "/shapes")
+    assert "Mitgliedschaft" in p.plain and "A membership needs exactly one member" in p.plain
+
+
+def test_listings_page_through_every_territory(sparql) -> None:
+    small = make_client(page_size=20)
+    total = int(sparql("SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a rl:Territory }")[0]["n"])
+    seen: list[str] = []
+    page_no = 1
+    while True:
+        p = page(small, f"/territories?page={page_no}")
+        seen += [h for h, _ in p.links if h.startswith(f"{BASE}id/territory/")]
+        if not any(t.strip().startswith("weiter") for _, t in p.links):
+            break
+        page_no += 1
+    assert len(seen) == len(set(seen)) == total
+    assert small.get("/territories?page=99").status_code == 404
+    districts = page(small, "/organizations?type=rl:orgtype-landkreis")
+    assert "Landkreis Heidekreis" in districts.plain and "Stadt Walsrode" not in districts.plain
