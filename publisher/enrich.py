@@ -11,7 +11,7 @@ import datetime as dt
 
 import pyoxigraph as ox
 
-from publisher.namespaces import sparql_prologue
+from publisher.namespaces import PREFIXES, sparql_prologue
 
 DERIVED_GRAPH_PATH = "id/graph/derived"
 
@@ -79,9 +79,43 @@ def derived_quads(store: ox.Store, graph: ox.NamedNode, today: dt.date) -> list[
     return quads
 
 
+def graph_description(store: ox.Store, graph: ox.NamedNode, today: dt.date) -> list[ox.Quad]:
+    """Describe the derived graph like every data file describes its own (sd:Graph with provenance)."""
+    sd_graph = ox.NamedNode(PREFIXES["sd"] + "Graph")
+    sources = sorted(
+        {
+            q.subject.value
+            for q in store.quads_for_pattern(None, ox.NamedNode(PREFIXES["rdf"] + "type"), sd_graph)
+            if isinstance(q.subject, ox.NamedNode)
+        }
+    )
+
+    def p(curie: str) -> ox.NamedNode:
+        prefix, local = curie.split(":")
+        return ox.NamedNode(PREFIXES[prefix] + local)
+
+    quads = [
+        (p("rdf:type"), sd_graph),
+        (p("rdf:type"), p("prov:Entity")),
+        (p("skos:prefLabel"), ox.Literal("Abgeleitete Aussagen", language="de")),
+        (p("skos:prefLabel"), ox.Literal("Derived statements", language="en")),
+        (
+            p("dct:description"),
+            ox.Literal(
+                "Aussagen, die der Publisher aus den kuratierten Dateien ableitet: Umkehrbeziehungen, rdfs:label "
+                "und die heute gültigen Mitgliedschaften (org:memberOf, org:hasMember).",
+                language="de",
+            ),
+        ),
+        (p("dct:modified"), ox.Literal(today.isoformat(), datatype=p("xsd:date"))),
+    ] + [(p("prov:wasDerivedFrom"), ox.NamedNode(s)) for s in sources]
+    return [ox.Quad(graph, pred, obj, graph) for pred, obj in quads]
+
+
 def enrich(store: ox.Store, graph_iri: str, today: dt.date | None = None) -> int:
     """Add the derived triples to ``graph_iri``; return how many were added."""
     graph = ox.NamedNode(graph_iri)
-    quads = derived_quads(store, graph, today or dt.date.today())
+    today = today or dt.date.today()
+    quads = derived_quads(store, graph, today) + graph_description(store, graph, today)
     store.extend(quads)
     return sum(1 for _ in store.quads_for_pattern(None, None, None, graph))

@@ -49,6 +49,14 @@ def test_validate_syntax_error_names_file_and_line(runner, project_copy: Path) -
     assert "Traceback" not in result.output
 
 
+def test_serve_refuses_data_that_does_not_conform(runner, project_copy: Path) -> None:
+    break_walsrode_ags(project_copy)
+    result = run(runner, project_copy, "serve", "--port", "1")
+    assert result.exit_code == 1
+    assert "Violation at Walsrode" in result.output
+    assert "nothing is served" in result.output
+
+
 def test_stats(runner) -> None:
     result = run(runner, ROOT, "stats")
     assert result.exit_code == 0, result.output

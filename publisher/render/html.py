@@ -155,6 +155,19 @@ TERM_LABELS: dict[str, dict[str, str]] = {
     "foaf:page": {"de": "Webseite", "en": "web page"},
     "foaf:primaryTopic": {"de": "handelt von", "en": "primary topic"},
     "rdfs:seeAlso": {"de": "siehe auch", "en": "see also"},
+    "org:Organization": {"de": "Organisation", "en": "organisation"},
+    "org:FormalOrganization": {"de": "rechtsfähige Organisation", "en": "formal organisation"},
+    "org:OrganizationalCollaboration": {"de": "Zusammenarbeit ohne Rechtsform", "en": "organisational collaboration"},
+    "m8g:PublicOrganisation": {"de": "öffentliche Stelle", "en": "public organisation"},
+    "org:Membership": {"de": "Mitgliedschaft", "en": "membership"},
+    "org:ChangeEvent": {"de": "Änderung", "en": "change event"},
+    "prov:Activity": {"de": "Vorgang", "en": "activity"},
+    "prov:Entity": {"de": "Entität", "en": "entity"},
+    "sd:Graph": {"de": "benannter Graph", "en": "named graph"},
+    "dct:BibliographicResource": {"de": "Quelle", "en": "source"},
+    "geo:Geometry": {"de": "Geometrie", "en": "geometry"},
+    "time:ProperInterval": {"de": "Zeitraum", "en": "interval"},
+    "time:Instant": {"de": "Zeitpunkt", "en": "instant"},
 }
 GROUP_OF = {
     shorten_expand: name
@@ -193,6 +206,7 @@ class Value:
     note: str = ""
     graph: str = ""
     parts: list[tuple[str, list[Value]]] = field(default_factory=list)
+    order: str = ""
 
 
 @dataclass
@@ -263,12 +277,25 @@ def value_of(term, quad_graph: str, index: dict[str, list[ox.Quad]], lab: Labell
     for q in nested:
         if depth < 3:
             parts.setdefault(q.predicate.value, []).append(value_of(q.object, "", index, lab, depth + 1))
-    ordered = sorted(parts.items(), key=lambda kv: (kv[0] != RDF_TYPE, ORDER_OF.get(kv[0], 999), kv[0]))
-    value = Value("", graph=quad_graph, parts=[(lab.label(p), vs) for p, vs in ordered if p != RDF_TYPE])
     summary = figure_summary(parts, lab)
-    if summary:
-        value.text = summary
+    shown = {RDF_TYPE} | ({expand("rdf:value")} if summary else set())
+    ordered = sorted(parts.items(), key=lambda kv: (PART_ORDER.get(kv[0], 99), ORDER_OF.get(kv[0], 999), kv[0]))
+    value = Value(summary, graph=quad_graph, parts=[(lab.label(p), vs) for p, vs in ordered if p not in shown])
+    # Figures: the preferred one first, then the newest.
+    rank = " ".join(v.href or "" for v in parts.get(expand("rl:rank"), []))
+    date = " ".join(v.text for v in parts.get(expand("rl:referenceDate"), []))
+    value.order = ("0" if rank.endswith("rank-preferred") else "1") + "".join(chr(0x10FFFF - ord(c)) for c in date)
     return value
+
+
+PART_ORDER = {
+    expand("rl:referenceDate"): 0,
+    expand("rl:fundingPeriod"): 1,
+    expand("rl:rank"): 2,
+    expand("rl:approximate"): 3,
+    expand("skos:note"): 4,
+    expand("dct:source"): 5,
+}
 
 
 def figure_summary(parts: dict[str, list[Value]], lab: Labeller) -> str:
@@ -307,7 +334,7 @@ def group_description(subject: str, quads: list[ox.Quad], lab: Labeller) -> list
             existing.append(value)
     groups: dict[str, list[Row]] = {}
     for predicate, values in rows.items():
-        values.sort(key=lambda v: (v.lang not in (lab.lang, ""), v.text.casefold()))
+        values.sort(key=lambda v: (v.order, v.lang not in (lab.lang, ""), v.text.casefold()))
         groups.setdefault(GROUP_OF.get(predicate, "other"), []).append(
             Row(predicate, lab.label(predicate), lab.href(predicate), values)
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -55,6 +56,7 @@ class State:
     store: EmbeddedStore
     build: Build
     cache: OrderedDict[tuple[str, ...], tuple[bytes, str]] = field(default_factory=OrderedDict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
     def base(self) -> str:
@@ -77,13 +79,15 @@ class State:
     def rendered(self, key: tuple[str, ...], render: Callable[[], tuple[bytes, str]]) -> tuple[bytes, str]:
         """Return cached bytes for this build, rendering them once (DESIGN §7: cache keyed by build)."""
         full = (self.build.version, *key)
-        if full in self.cache:
-            self.cache.move_to_end(full)
-            return self.cache[full]
+        with self.lock:
+            if full in self.cache:
+                self.cache.move_to_end(full)
+                return self.cache[full]
         value = render()
-        self.cache[full] = value
-        if len(self.cache) > CACHE_SIZE:
-            self.cache.popitem(last=False)
+        with self.lock:
+            self.cache[full] = value
+            if len(self.cache) > CACHE_SIZE:
+                self.cache.popitem(last=False)
         return value
 
     def respond(
