@@ -17,6 +17,7 @@ import rdflib.plugins.sparql
 from rdflib.namespace import RDF, SH, SKOS
 
 from publisher.namespaces import shorten
+from publisher.terms import to_rdflib
 
 if TYPE_CHECKING:
     from publisher.dataset import SourceFile
@@ -74,17 +75,6 @@ class ValidationReport:
         counts = {s: sum(1 for i in self.issues if i.severity == s) for s in SEVERITY_ORDER}
         summary = ", ".join(f"{n} {s.lower()}{'s' if n != 1 else ''}" for s, n in counts.items() if n)
         return f"{body}\n\n{summary}."
-
-
-def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> rdflib.term.Node:
-    """Convert a pyoxigraph term to the equal rdflib term."""
-    if isinstance(term, ox.NamedNode):
-        return rdflib.URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return rdflib.BNode(term.value)
-    if term.language:
-        return rdflib.Literal(term.value, lang=term.language)
-    return rdflib.Literal(term.value, datatype=rdflib.URIRef(term.datatype.value))
 
 
 def graph_of(store: ox.Store, graphs: Iterable[str]) -> rdflib.Graph:

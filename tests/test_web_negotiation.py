@@ -94,7 +94,7 @@ def test_suffix_fixes_the_format_whatever_the_accept_header(client, suffix, pars
 def expected_graph(build) -> rdflib.Graph:
     """The description as the store holds it: own statements, blank-node closure, incoming links."""
     from publisher.store import EmbeddedStore
-    from publisher.validation import to_rdflib
+    from publisher.terms import to_rdflib
 
     desc = EmbeddedStore(build).describe(THING, 10_000)
     graph = rdflib.Graph()

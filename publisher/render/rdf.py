@@ -11,6 +11,7 @@ import rdflib
 
 from publisher.namespaces import PREFIXES
 from publisher.negotiation import JSONLD, NQUADS, NTRIPLES, RDFXML, TURTLE, Format
+from publisher.terms import to_rdflib
 
 OX_FORMATS = {
     TURTLE.key: ox.RdfFormat.TURTLE,
@@ -47,21 +48,11 @@ def relabel_blank_nodes(quads: list[ox.Quad]) -> list[ox.Quad]:
     return [ox.Quad(term(q.subject), q.predicate, term(q.object), q.graph_name) for q in quads]
 
 
-def to_rdflib_term(t: ox.NamedNode | ox.BlankNode | ox.Literal) -> rdflib.term.Node:
-    if isinstance(t, ox.NamedNode):
-        return rdflib.URIRef(t.value)
-    if isinstance(t, ox.BlankNode):
-        return rdflib.BNode(t.value)
-    if t.language:
-        return rdflib.Literal(t.value, lang=t.language)
-    return rdflib.Literal(t.value, datatype=rdflib.URIRef(t.datatype.value))
-
-
 def serialize_jsonld(triples: list[ox.Triple]) -> bytes:
     """JSON-LD compacted with the published context (embedded, so no client has to fetch it)."""
     g = rdflib.Graph()
     for t in triples:
-        g.add((to_rdflib_term(t.subject), to_rdflib_term(t.predicate), to_rdflib_term(t.object)))
+        g.add((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)))
     text = g.serialize(format="json-ld", context=JSONLD_CONTEXT, auto_compact=True, sort_keys=True)
     doc = json.loads(text)
     if isinstance(doc, dict):
