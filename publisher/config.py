@@ -48,6 +48,18 @@ SETTINGS: tuple[Setting, ...] = (
         "Most incoming links in one description; the rest are paged at /incoming/ and the document says so.",
     ),
     Setting("page_size", "50", "Entries per page of the listing pages."),
+    Setting("queries_dir", "queries", "Folder of the example queries (*.rq), relative to root."),
+    Setting(
+        "sparql_timeout",
+        "30",
+        "Seconds a SPARQL query may run before it is stopped (a request's timeout parameter may lower it).",
+    ),
+    Setting(
+        "sparql_row_limit",
+        "100000",
+        "Most rows (or triples) in one SPARQL answer; longer answers are cut and say so in X-Regiolod-Truncated.",
+    ),
+    Setting("sparql_max_concurrent", "2", "Queries one worker process runs at the same time; more get 503."),
 )
 
 
@@ -67,15 +79,29 @@ class Settings:
     redirect: str = "303"
     incoming_limit: int = 1000
     page_size: int = 50
+    queries_dir: str = "queries"
+    sparql_timeout: float = 30.0
+    sparql_row_limit: int = 100_000
+    sparql_max_concurrent: int = 2
 
     def __post_init__(self) -> None:
         if not self.base_iri.endswith("/"):
             raise ValueError(f"base_iri must end with '/': {self.base_iri!r}")
         if not self.base_iri.startswith(("http://", "https://")):
             raise ValueError(f"base_iri must be an http(s) IRI: {self.base_iri!r}")
+        if not 0 < float(self.sparql_timeout) <= 3600:
+            raise ValueError("sparql_timeout must be between 0 and 3600 seconds")
         if self.redirect not in ("303", "200"):
             raise ValueError(f"redirect must be 303 or 200: {self.redirect!r}")
-        for name in ("port", "workers", "timeout", "incoming_limit", "page_size"):
+        for name in (
+            "port",
+            "workers",
+            "timeout",
+            "incoming_limit",
+            "page_size",
+            "sparql_row_limit",
+            "sparql_max_concurrent",
+        ):
             if int(getattr(self, name)) < 1:
                 raise ValueError(f"{name} must be a positive whole number")
 
@@ -103,8 +129,17 @@ class Settings:
         values["root"] = Path(str(values["root"]))
         known = {f.name: f for f in fields(cls)}
         try:
-            for name in ("port", "workers", "timeout", "incoming_limit", "page_size"):
+            for name in (
+                "port",
+                "workers",
+                "timeout",
+                "incoming_limit",
+                "page_size",
+                "sparql_row_limit",
+                "sparql_max_concurrent",
+            ):
                 values[name] = int(str(values[name]))
+            values["sparql_timeout"] = float(str(values["sparql_timeout"]))
         except ValueError as exc:
             raise ValueError(f"a numeric setting is not a whole number: {exc}") from None
         return cls(**{k: v for k, v in values.items() if k in known})

@@ -9,6 +9,7 @@
 | GET /def[.ext], /shapes[.ext] | the ontology and the shapes, negotiated                 |
 | GET /context.jsonld           | the JSON-LD context of every JSON-LD document           |
 | GET /territories, /organizations | listing pages with paging                            |
+| GET|POST /sparql              | SPARQL 1.1 Protocol query operation; Service Description |
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING
 from flask import Flask, Response, request
 
 from publisher.render.html import iri_to_uri
-from publisher.web import pages, resources
+from publisher.web import pages, resources, sparql
 from publisher.web.state import State
 
 if TYPE_CHECKING:
@@ -48,16 +49,22 @@ def register(app: Flask, settings: Settings, store: EmbeddedStore, build: Build)
     ]
     for rule, endpoint, view in routes:
         app.add_url_rule(rule, endpoint, view, methods=READ_METHODS)
+    app.add_url_rule(
+        "/sparql", "sparql", sparql.sparql, methods=["GET", "HEAD", "POST", "OPTIONS"], provide_automatic_options=False
+    )
+    app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
     app.add_template_filter(iri_to_uri, "iri_href")
     app.after_request(add_common_headers)
     app.register_error_handler(404, pages.not_found)
     app.register_error_handler(405, pages.method_not_allowed)
     app.register_error_handler(500, pages.server_error)
+    app.register_error_handler(400, pages.bad_request)
+    app.register_error_handler(413, pages.too_large)
 
 
 def add_common_headers(response: Response) -> Response:
     """CORS for every read, and the security headers every HTML page needs."""
-    if request.method in READ_METHODS:
+    if request.method in (*READ_METHODS, "POST", "OPTIONS"):
         response.headers["Access-Control-Allow-Origin"] = "*"
         response.headers["Access-Control-Expose-Headers"] = "ETag, Link, Content-Location, Vary, Location"
     response.headers.setdefault("X-Content-Type-Options", "nosniff")

@@ -311,6 +311,14 @@ def not_found(error: HTTPException) -> Response:
     return error_page(404, "Not Found", "There is nothing at this address. Start from the home page.")
 
 
+def bad_request(error: HTTPException) -> Response:
+    return error_page(400, "Bad Request", error.description or "The request could not be understood.")
+
+
+def too_large(error: HTTPException) -> Response:
+    return error_page(413, "Content Too Large", "The request body is larger than this server accepts.")
+
+
 def method_not_allowed(error: HTTPException) -> Response:
     response = error_page(405, "Method Not Allowed", "This address answers GET and HEAD only.")
     response.headers["Allow"] = "GET, HEAD"

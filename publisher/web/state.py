@@ -10,12 +10,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
+import pyoxigraph as ox
 from flask import Response, current_app, request
 
 from publisher.config import Settings
 from publisher.dataset import Build
 from publisher.negotiation import DOCUMENT_FORMATS, Format
+from publisher.query import ForkingRunner, Runner
 from publisher.render.html import iri_to_uri
+from publisher.servicedescription import supported_functions
 from publisher.store import EmbeddedStore
 
 CACHE_SIZE = 4096
@@ -57,6 +60,26 @@ class State:
     build: Build
     cache: OrderedDict[tuple[str, ...], tuple[bytes, str]] = field(default_factory=OrderedDict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    runner: Runner | None = None
+    graph_names: set[str] = field(default_factory=set)
+    graph_sizes: dict[str, int] = field(default_factory=dict)
+    extension_functions: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        store = self.store.store
+        self.graph_names = {g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode)}
+        sizes: dict[str, int] = dict.fromkeys(self.graph_names, 0)
+        for q in store:
+            if isinstance(q.graph_name, ox.NamedNode):
+                sizes[q.graph_name.value] += 1
+        self.graph_sizes = sizes
+        self.extension_functions = supported_functions(store)
+        if self.runner is None:
+            self.runner = ForkingRunner(store, self.settings.sparql_max_concurrent)
+
+    @property
+    def endpoint(self) -> str:
+        return f"{self.base}sparql"
 
     @property
     def base(self) -> str:

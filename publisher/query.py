@@ -1,0 +1,288 @@
+"""Run a client's SPARQL query in a child process that is killed at the time limit (DESIGN §8).
+
+pyoxigraph cannot stop a running query, so each query runs in a process forked from the worker
+that holds the store (copy-on-write, no reload). The child writes its answer, already serialized
+and cut at the row limit, to a pipe; the parent reads it until the deadline and otherwise kills
+the child, which frees every byte the query used. Serializers for the SPARQL 1.1 result formats
+are here because a cut result must be written row by row.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import signal
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Protocol
+from xml.sax.saxutils import escape, quoteattr
+
+import pyoxigraph as ox
+
+from publisher.negotiation import Format
+from publisher.render.rdf import serialize
+
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
+
+@dataclass(frozen=True)
+class ResultFormat:
+    """A SPARQL result serialization (SPARQL 1.1 Query Results JSON, XML, CSV and TSV)."""
+
+    key: str
+    media_type: str
+    suffix: str
+    label: str
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def content_type(self) -> str:
+        return f"{self.media_type}; charset=utf-8" if self.media_type.startswith("text/") else self.media_type
+
+
+JSON = ResultFormat("json", "application/sparql-results+json", "srj", "JSON", ("application/json",))
+XML = ResultFormat("xml", "application/sparql-results+xml", "srx", "XML", ("application/xml", "text/xml"))
+CSV = ResultFormat("csv", "text/csv", "csv", "CSV")
+TSV = ResultFormat("tsv", "text/tab-separated-values", "tsv", "TSV")
+RESULT_FORMATS: tuple[ResultFormat, ...] = (JSON, XML, CSV, TSV)
+
+
+class QueryOutcomeError(Exception):
+    """The query ran into a limit or failed; ``status`` is the HTTP answer."""
+
+    def __init__(self, status: int, message: str, retry_after: int | None = None):
+        super().__init__(message)
+        self.status, self.message, self.retry_after = status, message, retry_after
+
+
+@dataclass
+class QueryResult:
+    kind: str  # "solutions", "boolean" or "graph"
+    body: bytes
+    rows: int
+    truncated: bool
+
+
+class Runner(Protocol):
+    def __call__(self, query: str, options: QueryOptions) -> QueryResult: ...
+
+
+@dataclass(frozen=True)
+class QueryOptions:
+    """How to run one query."""
+
+    result_format: ResultFormat
+    graph_format: Format
+    timeout: float
+    row_limit: int
+    base_iri: str
+    default_graphs: tuple[str, ...] = ()
+    named_graphs: tuple[str, ...] = ()
+
+
+# ---------------------------------------------------------------------------------------------
+# Writers
+# ---------------------------------------------------------------------------------------------
+
+
+def term_json(term) -> dict[str, str]:
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, ox.Literal):
+        out = {"type": "literal", "value": term.value}
+        if term.language:
+            out["xml:lang"] = term.language
+        elif term.datatype and term.datatype.value != XSD_STRING:
+            out["datatype"] = term.datatype.value
+        return out
+    return {"type": "triple", "value": str(term)}
+
+
+def term_xml(term) -> str:
+    if isinstance(term, ox.NamedNode):
+        return f"<uri>{escape(term.value)}</uri>"
+    if isinstance(term, ox.BlankNode):
+        return f"<bnode>{escape(term.value)}</bnode>"
+    if term.language:
+        return f"<literal xml:lang={quoteattr(term.language)}>{escape(term.value)}</literal>"
+    if term.datatype and term.datatype.value != XSD_STRING:
+        return f"<literal datatype={quoteattr(term.datatype.value)}>{escape(term.value)}</literal>"
+    return f"<literal>{escape(term.value)}</literal>"
+
+
+def csv_field(term) -> str:
+    if term is None:
+        return ""
+    value = f"_:{term.value}" if isinstance(term, ox.BlankNode) else term.value
+    if any(c in value for c in ',"\n\r'):
+        value = '"' + value.replace('"', '""') + '"'
+    return value
+
+
+def tsv_field(term) -> str:
+    if term is None:
+        return ""
+    return str(term).replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+def write_solutions(variables: list[str], rows: Iterable[list], fmt: ResultFormat) -> bytes:
+    rows = list(rows)
+    if fmt is JSON:
+        bindings = [{v: term_json(t) for v, t in zip(variables, row, strict=True) if t is not None} for row in rows]
+        doc = {"head": {"vars": variables}, "results": {"bindings": bindings}}
+        return json.dumps(doc, ensure_ascii=False).encode("utf-8")
+    if fmt is XML:
+        head = "".join(f"<variable name={quoteattr(v)}/>" for v in variables)
+        results = "".join(
+            "<result>"
+            + "".join(
+                f"<binding name={quoteattr(v)}>{term_xml(t)}</binding>"
+                for v, t in zip(variables, row, strict=True)
+                if t is not None
+            )
+            + "</result>"
+            for row in rows
+        )
+        return (
+            f'<?xml version="1.0" encoding="UTF-8"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">'
+            f"<head>{head}</head><results>{results}</results></sparql>\n"
+        ).encode()
+    if fmt is CSV:
+        lines = [",".join(variables)] + [",".join(csv_field(t) for t in row) for row in rows]
+        return ("\r\n".join(lines) + "\r\n").encode("utf-8")
+    lines = ["\t".join(f"?{v}" for v in variables)] + ["\t".join(tsv_field(t) for t in row) for row in rows]
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def write_boolean(value: bool, fmt: ResultFormat) -> bytes:
+    if fmt is JSON:
+        return json.dumps({"head": {}, "boolean": value}).encode("utf-8")
+    if fmt is XML:
+        return (
+            f'<?xml version="1.0" encoding="UTF-8"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">'
+            f"<head/><boolean>{'true' if value else 'false'}</boolean></sparql>\n"
+        ).encode()
+    if fmt is CSV:
+        return f"_askResult\r\n{'true' if value else 'false'}\r\n".encode()
+    return f"?_askResult\n{'true' if value else 'false'}\n".encode()
+
+
+# ---------------------------------------------------------------------------------------------
+# Running in a child process
+# ---------------------------------------------------------------------------------------------
+
+
+def evaluate(store: ox.Store, query: str, options: QueryOptions) -> tuple[dict, bytes]:
+    """Run the query in this process and serialize its answer (called in the child)."""
+    kwargs: dict = {"base_iri": options.base_iri}
+    if options.default_graphs or options.named_graphs:
+        kwargs["default_graph"] = [ox.NamedNode(g) for g in options.default_graphs]
+        kwargs["named_graphs"] = [ox.NamedNode(g) for g in options.named_graphs]
+    else:
+        kwargs["use_default_graph_as_union"] = True
+    results = store.query(query, **kwargs)
+    limit = options.row_limit
+    if isinstance(results, ox.QueryBoolean):
+        return {"kind": "boolean", "rows": 1, "truncated": False}, write_boolean(bool(results), options.result_format)
+    if isinstance(results, ox.QuerySolutions):
+        variables = [v.value for v in results.variables]
+        rows = []
+        truncated = False
+        for solution in results:
+            if len(rows) == limit:
+                truncated = True
+                break
+            rows.append([solution[v] for v in variables])
+        body = write_solutions(variables, rows, options.result_format)
+        return {"kind": "solutions", "rows": len(rows), "truncated": truncated}, body
+    triples = []
+    truncated = False
+    for triple in results:
+        if len(triples) == limit:
+            truncated = True
+            break
+        triples.append(ox.Quad(triple.subject, triple.predicate, triple.object, ox.DefaultGraph()))
+    return {"kind": "graph", "rows": len(triples), "truncated": truncated}, serialize(triples, options.graph_format)
+
+
+def child_main(store: ox.Store, query: str, options: QueryOptions, write_fd: int) -> None:
+    """Entry point of the forked child: never returns."""
+    status = 0
+    try:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        try:
+            meta, body = evaluate(store, query, options)
+            meta["ok"] = True
+        except SyntaxError as exc:
+            meta, body = {"ok": False, "status": 400, "message": f"Syntax error: {exc}"}, b""
+        except Exception as exc:  # the engine's own refusal (e.g. an unsupported function)
+            meta, body = {"ok": False, "status": 400, "message": f"The query could not be evaluated: {exc}"}, b""
+        payload = json.dumps(meta).encode("utf-8") + b"\n" + body
+        view = memoryview(payload)
+        while view:
+            written = os.write(write_fd, view)
+            view = view[written:]
+    except BaseException:
+        status = 1
+    finally:
+        os._exit(status)
+
+
+class ForkingRunner:
+    """Run each query in a forked child under a deadline, with a bound on concurrent queries."""
+
+    def __init__(self, store: ox.Store, max_concurrent: int):
+        self.store = store
+        self.slots = threading.BoundedSemaphore(max_concurrent)
+        self.max_concurrent = max_concurrent
+
+    def __call__(self, query: str, options: QueryOptions) -> QueryResult:
+        if not self.slots.acquire(timeout=0.5):
+            raise QueryOutcomeError(503, f"All {self.max_concurrent} query slots are busy; try again shortly.", 2)
+        try:
+            return self.run(query, options)
+        finally:
+            self.slots.release()
+
+    def run(self, query: str, options: QueryOptions) -> QueryResult:
+        read_fd, write_fd = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - runs in the child
+            os.close(read_fd)
+            child_main(self.store, query, options, write_fd)
+        os.close(write_fd)
+        chunks: list[bytes] = []
+        deadline = time.monotonic() + options.timeout
+        try:
+            while True:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    os.kill(pid, signal.SIGKILL)
+                    raise QueryOutcomeError(
+                        503,
+                        f"The query was stopped at the time limit of {options.timeout:g} s.",
+                        retry_after=max(1, int(options.timeout)),
+                    )
+                ready, _, _ = select.select([read_fd], [], [], min(remaining, 0.5))
+                if ready:
+                    chunk = os.read(read_fd, 1 << 20)
+                    if not chunk:
+                        break
+                    chunks.append(chunk)
+        finally:
+            os.close(read_fd)
+            os.waitpid(pid, 0)
+        payload = b"".join(chunks)
+        head, _, body = payload.partition(b"\n")
+        if not head:
+            raise QueryOutcomeError(500, "The query process ended without an answer.")
+        meta = json.loads(head)
+        if not meta.get("ok"):
+            raise QueryOutcomeError(int(meta["status"]), meta["message"])
+        return QueryResult(meta["kind"], body, int(meta["rows"]), bool(meta["truncated"]))

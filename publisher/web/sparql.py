@@ -1,0 +1,267 @@
+"""The SPARQL 1.1 Protocol query operation at /sparql: read-only, bounded, and safe to leave open.
+
+SPARQL 1.1 Protocol §2.1: query via GET (§2.1.1), POST URL-encoded (§2.1.2) and POST direct
+(§2.1.3, UTF-8 only); the protocol dataset (default-graph-uri, named-graph-uri) wins over FROM.
+A GET without a query returns the Service Description (SPARQL 1.1 SD §2), or the query page.
+"""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import urlencode
+
+import pyoxigraph as ox
+from flask import Response, render_template, request
+
+from publisher.examples import load_examples
+from publisher.guard import QueryRefused, check_query
+from publisher.negotiation import HTML, JSONLD, NTRIPLES, RDFXML, TURTLE, Format, negotiate
+from publisher.query import CSV, JSON, RESULT_FORMATS, TSV, XML, QueryOptions, QueryOutcomeError, ResultFormat
+from publisher.render.rdf import serialize
+from publisher.servicedescription import service_description
+from publisher.web.state import State, page_language, state
+
+GRAPH_FORMATS: tuple[Format, ...] = (TURTLE, JSONLD, RDFXML, NTRIPLES)
+FORMAT_PARAM = {
+    "json": JSON,
+    "srj": JSON,
+    "xml": XML,
+    "srx": XML,
+    "csv": CSV,
+    "tsv": TSV,
+    "ttl": TURTLE,
+    "turtle": TURTLE,
+    "jsonld": JSONLD,
+    "json-ld": JSONLD,
+    "rdf": RDFXML,
+    "rdfxml": RDFXML,
+    "xml-rdf": RDFXML,
+    "nt": NTRIPLES,
+    "ntriples": NTRIPLES,
+    "html": HTML,
+}
+ALLOW = "GET, POST, HEAD, OPTIONS"
+
+
+def plain(status: int, message: str, retry_after: int | None = None) -> Response:
+    """An error answer in words, never a stack trace."""
+    response = Response(message.rstrip() + "\n", status=status, content_type="text/plain; charset=utf-8")
+    if retry_after is not None:
+        response.headers["Retry-After"] = str(retry_after)
+    if status == 405:
+        response.headers["Allow"] = ALLOW
+    return response
+
+
+def sparql() -> Response:
+    """Answer one protocol request."""
+    st = state()
+    if request.method == "OPTIONS":
+        return preflight()
+    try:
+        text, default_graphs, named_graphs = read_request()
+    except QueryRefused as refused:
+        return plain(refused.status, refused.message)
+    if text is None:
+        return describe_service(st)
+    return answer_query(st, text, default_graphs, named_graphs)
+
+
+def preflight() -> Response:
+    """CORS preflight (Fetch standard): any origin may query."""
+    response = Response(status=204)
+    response.headers["Access-Control-Allow-Methods"] = ALLOW
+    response.headers["Access-Control-Allow-Headers"] = "Accept, Content-Type"
+    response.headers["Access-Control-Max-Age"] = "86400"
+    response.headers["Allow"] = ALLOW
+    return response
+
+
+def read_request() -> tuple[str | None, list[str], list[str]]:
+    """Return the query text (None: no query) and the protocol dataset; refuse what is not a query."""
+    args = request.args
+    if "update" in args or "using-graph-uri" in args or "using-named-graph-uri" in args:
+        raise QueryRefused("This endpoint is read-only: SPARQL Update is not accepted.", 403)
+    default_graphs = args.getlist("default-graph-uri")
+    named_graphs = args.getlist("named-graph-uri")
+    if request.method in ("GET", "HEAD"):
+        queries = args.getlist("query")
+    else:
+        mimetype = request.mimetype
+        charset = request.mimetype_params.get("charset", "utf-8").lower()
+        if mimetype == "application/x-www-form-urlencoded":
+            form = request.form
+            if "update" in form:
+                raise QueryRefused("This endpoint is read-only: SPARQL Update is not accepted.", 403)
+            queries = args.getlist("query") + form.getlist("query")
+            default_graphs += form.getlist("default-graph-uri")
+            named_graphs += form.getlist("named-graph-uri")
+        elif mimetype == "application/sparql-query":
+            if charset not in ("utf-8", "utf8"):
+                raise QueryRefused(f"A direct POST must be UTF-8 (SPARQL 1.1 Protocol §2.1.3), not {charset}.", 415)
+            try:
+                body = request.get_data(cache=False).decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise QueryRefused(f"The query is not valid UTF-8: {exc.reason} at byte {exc.start}.") from None
+            queries = args.getlist("query") + [body]
+        elif mimetype == "application/sparql-update":
+            raise QueryRefused("This endpoint is read-only: SPARQL Update is not accepted.", 403)
+        else:
+            shown = mimetype or "no Content-Type"
+            raise QueryRefused(
+                f"POST needs Content-Type application/x-www-form-urlencoded or application/sparql-query, not {shown}.",
+                415,
+            )
+        if not queries:
+            raise QueryRefused("The request has no query parameter.")
+    if len(queries) > 1:
+        raise QueryRefused("The request has more than one query; send exactly one.")
+    return (queries[0] if queries else None), default_graphs, named_graphs
+
+
+def chosen_format(form: str) -> Format | ResultFormat | None:
+    fixed = request.values.get("format", "").lower()
+    graph_form = form in ("CONSTRUCT", "DESCRIBE")
+    if fixed:
+        fmt = FORMAT_PARAM.get(fixed)
+        if fmt is None:
+            return None
+        fits = fmt is HTML or (fmt in GRAPH_FORMATS) == graph_form
+        return fmt if fits else None
+    offered = (*GRAPH_FORMATS, HTML) if graph_form else (*RESULT_FORMATS, HTML)
+    return negotiate(request.headers.get("Accept"), offered)
+
+
+def answer_query(st: State, text: str, default_graphs: list[str], named_graphs: list[str]) -> Response:
+    allowed = st.graph_names
+    for graph in default_graphs + named_graphs:
+        if graph not in allowed:
+            return plain(
+                400,
+                f"<{graph}> is not a graph of this endpoint; it serves only its own graphs "
+                "and never loads data from elsewhere.",
+            )
+    try:
+        check = check_query(text, allowed, st.endpoint)
+    except QueryRefused as refused:
+        return plain(refused.status, refused.message)
+    fmt = chosen_format(check.form)
+    if fmt is None:
+        kinds = (
+            "Turtle, JSON-LD, RDF/XML, N-Triples"
+            if check.form in ("CONSTRUCT", "DESCRIBE")
+            else "SPARQL JSON, SPARQL XML, CSV, TSV"
+        )
+        return plain(406, f"No acceptable format for a {check.form} result. Available: {kinds}, HTML.")
+    settings = st.settings
+    timeout = float(settings.sparql_timeout)
+    asked = request.values.get("timeout")
+    if asked:
+        try:
+            timeout = min(timeout, max(0.05, float(asked)))
+        except ValueError:
+            return plain(400, "timeout must be a number of seconds.")
+    options = QueryOptions(
+        result_format=fmt if isinstance(fmt, ResultFormat) else JSON,
+        graph_format=fmt if isinstance(fmt, Format) and fmt is not HTML else TURTLE,
+        timeout=timeout,
+        row_limit=settings.sparql_row_limit,
+        base_iri=st.endpoint,
+        default_graphs=tuple(default_graphs),
+        named_graphs=tuple(named_graphs),
+    )
+    try:
+        result = st.runner(text, options)
+    except QueryOutcomeError as failed:
+        return plain(failed.status, failed.message, failed.retry_after)
+    if fmt is HTML:
+        response = results_page(st, text, result, check.form)
+    else:
+        content_type = fmt.content_type
+        response = Response(result.body, content_type=content_type)
+    response.headers["Vary"] = "Accept"
+    response.headers["X-Regiolod-Rows"] = str(result.rows)
+    if result.truncated:
+        response.headers["X-Regiolod-Truncated"] = "true"
+        response.headers["X-Regiolod-Row-Limit"] = str(settings.sparql_row_limit)
+    return response
+
+
+def download_links(text: str, form: str) -> list[tuple[str, str]]:
+    formats = GRAPH_FORMATS if form in ("CONSTRUCT", "DESCRIBE") else RESULT_FORMATS
+    keys = {
+        TURTLE: "ttl",
+        JSONLD: "jsonld",
+        RDFXML: "rdf",
+        NTRIPLES: "nt",
+        JSON: "json",
+        XML: "xml",
+        CSV: "csv",
+        TSV: "tsv",
+    }
+    return [(f.label, "?" + urlencode({"query": text, "format": keys[f]})) for f in formats]
+
+
+def results_page(st: State, text: str, result, form: str) -> Response:
+    """The result as an HTML table (or Turtle text for graphs), with downloads in every format."""
+    lang = page_language()
+    table: dict[str, object] = {}
+    if result.kind == "solutions":
+        doc = json.loads(result.body)
+        table = {
+            "vars": doc["head"]["vars"],
+            "rows": [[row.get(v) for v in doc["head"]["vars"]] for row in doc["results"]["bindings"]],
+        }
+    elif result.kind == "boolean":
+        table = {"boolean": json.loads(result.body)["boolean"]}
+    else:
+        table = {"graph": result.body.decode("utf-8")}
+    body = render_template(
+        "sparql.html",
+        lang=lang,
+        base=st.base,
+        query=text,
+        result=table,
+        rows=result.rows,
+        truncated=result.truncated,
+        row_limit=st.settings.sparql_row_limit,
+        downloads=download_links(text, form),
+        examples=load_examples(st.settings),
+    )
+    return Response(body, content_type=HTML.content_type)
+
+
+def describe_service(st: State) -> Response:
+    """GET without a query: the Service Description as RDF, or the query page for browsers."""
+    fmt = negotiate(request.headers.get("Accept"), (TURTLE, JSONLD, RDFXML, NTRIPLES, HTML))
+    if fmt is None:
+        return plain(
+            406, "Available: text/turtle, application/ld+json, application/rdf+xml, application/n-triples, text/html."
+        )
+    if fmt is HTML:
+        body = render_template(
+            "sparql.html",
+            lang=page_language(),
+            base=st.base,
+            query=default_query(),
+            result=None,
+            downloads=[],
+            examples=load_examples(st.settings),
+        )
+        response = Response(body, content_type=HTML.content_type)
+    else:
+        quads = service_description(st.store.store, st.endpoint, st.graph_sizes, st.extension_functions)
+        response = Response(
+            serialize([ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph()) for q in quads], fmt),
+            content_type=fmt.content_type,
+        )
+    response.headers["Vary"] = "Accept"
+    return response
+
+
+def default_query() -> str:
+    return (
+        "PREFIX rl: <https://w3id.org/regiolod/def#>\nPREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n\n"
+        "SELECT ?territory ?name WHERE {\n  ?territory a rl:Territory ; skos:prefLabel ?name .\n"
+        '  FILTER (LANG(?name) = "de")\n} ORDER BY ?name LIMIT 20\n'
+    )
