@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import select
 import signal
 import threading
@@ -210,6 +211,14 @@ def evaluate(store: ox.Store, query: str, options: QueryOptions) -> tuple[dict, 
     return {"kind": "graph", "rows": len(triples), "truncated": truncated}, serialize(triples, options.graph_format)
 
 
+def syntax_message(text: str) -> str:
+    """Turn the parser's "error at L:C: …" into words with line and column."""
+    match = re.match(r"error at (\d+):(\d+): (.*)", text, re.DOTALL)
+    if match:
+        return f"Syntax error at line {match.group(1)}, column {match.group(2)}: {match.group(3)}"
+    return f"Syntax error: {text}"
+
+
 def child_main(store: ox.Store, query: str, options: QueryOptions, write_fd: int) -> None:
     """Entry point of the forked child: never returns."""
     status = 0
@@ -220,7 +229,7 @@ def child_main(store: ox.Store, query: str, options: QueryOptions, write_fd: int
             meta, body = evaluate(store, query, options)
             meta["ok"] = True
         except SyntaxError as exc:
-            meta, body = {"ok": False, "status": 400, "message": f"Syntax error: {exc}"}, b""
+            meta, body = {"ok": False, "status": 400, "message": syntax_message(str(exc))}, b""
         except Exception as exc:  # the engine's own refusal (e.g. an unsupported function)
             meta, body = {"ok": False, "status": 400, "message": f"The query could not be evaluated: {exc}"}, b""
         payload = json.dumps(meta).encode("utf-8") + b"\n" + body

@@ -170,7 +170,8 @@ def test_browsers_get_the_query_page(client) -> None:
 
 def test_advertised_geosparql_function_really_works(client) -> None:
     query = (
-        "PREFIX geo: <http://www.opengis.net/ont/geosparql#> PREFIX geof: <http://www.opengis.net/def/function/geosparql/> "
+        "PREFIX geo: <http://www.opengis.net/ont/geosparql#> "
+        "PREFIX geof: <http://www.opengis.net/def/function/geosparql/> "
         "SELECT ?t WHERE { ?t geo:hasCentroid/geo:asWKT ?wkt "
         'FILTER (geof:sfWithin(?wkt, "POLYGON((9 52, 11 52, 11 54, 9 54, 9 52))"^^geo:wktLiteral)) }'
     )

@@ -1,0 +1,209 @@
+"""The SPARQL endpoint's promises: safe refusals, limits that tell the truth, every format, examples."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import time
+
+import pytest
+import rdflib
+
+from publisher.config import Settings
+from publisher.examples import load_examples
+from tests.conftest import BASE, ROOT, make_client
+
+SELECT = (
+    "SELECT ?t ?name WHERE { ?t a <https://w3id.org/regiolod/def#Territory> ; "
+    "<http://www.w3.org/2004/02/skos/core#prefLabel> ?name } ORDER BY ?t ?name"
+)
+EXPLOSION = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+JSON_RESULTS = {"Accept": "application/sparql-results+json"}
+
+
+def ask(client, query: str, **kwargs):
+    return client.get("/sparql", query_string={"query": query, **kwargs}, headers=JSON_RESULTS)
+
+
+@pytest.mark.parametrize("example", load_examples(Settings(root=ROOT)), ids=lambda e: e.name)
+def test_every_example_query_returns_rows(client, example) -> None:
+    assert example.title and example.description
+    response = ask(client, example.query)
+    assert response.status_code == 200, response.data
+    assert len(json.loads(response.data)["results"]["bindings"]) >= 1
+
+
+def test_there_are_the_seven_example_queries() -> None:
+    assert len(load_examples(Settings(root=ROOT))) >= 7
+
+
+@pytest.mark.parametrize(
+    ("accept", "media"),
+    [
+        ("application/sparql-results+json", "application/sparql-results+json"),
+        ("application/sparql-results+xml", "application/sparql-results+xml"),
+        ("text/csv", "text/csv"),
+        ("text/tab-separated-values", "text/tab-separated-values"),
+        ("*/*", "application/sparql-results+json"),
+        ("application/json", "application/sparql-results+json"),
+    ],
+)
+def test_select_in_every_result_format(client, sparql, accept: str, media: str) -> None:
+    response = client.get("/sparql", query_string={"query": SELECT}, headers={"Accept": accept})
+    assert response.status_code == 200
+    assert response.mimetype == media
+    expected = len(sparql(SELECT))
+    if media == "application/sparql-results+json":
+        assert len(json.loads(response.data)["results"]["bindings"]) == expected
+    elif media == "text/csv":
+        rows = list(csv.reader(io.StringIO(response.data.decode())))
+        assert rows[0] == ["t", "name"] and len(rows) - 1 == expected
+    elif media == "text/tab-separated-values":
+        lines = response.data.decode().rstrip("\n").split("\n")
+        assert lines[0] == "?t\t?name" and len(lines) - 1 == expected
+        assert lines[1].startswith(f"<{BASE}id/territory/")
+    else:
+        parsed = rdflib.query.Result.parse(io.BytesIO(response.data), format="xml")
+        assert len(list(parsed)) == expected
+
+
+@pytest.mark.parametrize(
+    ("accept", "parser"),
+    [
+        ("text/turtle", "turtle"),
+        ("application/ld+json", "json-ld"),
+        ("application/rdf+xml", "xml"),
+        ("application/n-triples", "nt"),
+    ],
+)
+@pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning")
+def test_construct_and_describe_are_rdf_not_results(client, accept: str, parser: str) -> None:
+    construct = f"CONSTRUCT {{ ?t ?p ?o }} WHERE {{ BIND (<{BASE}id/territory/03358> AS ?t) ?t ?p ?o }}"
+    for query in (construct, f"DESCRIBE <{BASE}id/territory/03358>"):
+        response = client.get("/sparql", query_string={"query": query}, headers={"Accept": accept})
+        assert response.status_code == 200
+        assert response.mimetype == accept
+        graph = rdflib.Graph().parse(data=response.data, format=parser)
+        assert (rdflib.URIRef(f"{BASE}id/territory/03358"), None, None) in graph
+
+
+def test_format_parameter_overrides_accept(client) -> None:
+    response = client.get("/sparql", query_string={"query": SELECT, "format": "csv"}, headers={"Accept": "text/html"})
+    assert response.mimetype == "text/csv"
+    refused = client.get("/sparql", query_string={"query": SELECT, "format": "ttl"})
+    assert refused.status_code == 406
+
+
+def test_post_form_and_post_direct(client) -> None:
+    form = client.post("/sparql", data={"query": "ASK { ?s ?p ?o }"}, headers=JSON_RESULTS)
+    assert json.loads(form.data)["boolean"] is True
+    direct = client.post(
+        "/sparql",
+        data=b"ASK { ?s ?p ?o }",
+        headers={**JSON_RESULTS, "Content-Type": "application/sparql-query"},
+    )
+    assert json.loads(direct.data)["boolean"] is True
+
+
+@pytest.mark.parametrize(
+    ("query", "status", "words"),
+    [
+        ("SELECT * WHERE { SERVICE <http://127.0.0.1:1/sparql> { ?s ?p ?o } }", 400, "SERVICE"),
+        ("SELECT * WHERE { SERVICE SILENT <http://10.0.0.1/sparql> { ?s ?p ?o } }", 400, "SERVICE"),
+        ("LOAD <http://example.org/data.ttl>", 400, "read-only"),
+        ("INSERT DATA { <urn:a> <urn:b> <urn:c> }", 403, "read-only"),
+        ("DELETE WHERE { ?s ?p ?o }", 403, "read-only"),
+        ("CLEAR ALL", 403, "read-only"),
+        ("SELECT * FROM <file:///etc/passwd> WHERE { ?s ?p ?o }", 400, "not a graph of this endpoint"),
+        ("SELECT * FROM NAMED <http://example.org/> WHERE { GRAPH ?g { ?s ?p ?o } }", 400, "not a graph"),
+        ("SELECT * WHERE " + "{" * 2000 + "}" * 2000, 400, "nests groups"),
+        ("SELECT * WHERE { ?s ?p }", 400, "Syntax error"),
+        ("this is not sparql", 400, "Not a SPARQL query"),
+    ],
+)
+def test_refusals_are_clear_and_never_a_stack_trace(client, query: str, status: int, words: str) -> None:
+    response = ask(client, query)
+    assert response.status_code == status
+    assert words in response.data.decode()
+    assert response.mimetype == "text/plain"
+    assert b"Traceback" not in response.data and b"/work/" not in response.data
+
+
+def test_syntax_error_names_the_position(client) -> None:
+    response = ask(client, "SELECT * WHERE {\n  ?s ?p \n}")
+    assert response.status_code == 400
+    assert "Syntax error at line 3, column 2" in response.data.decode()
+
+
+def test_updates_in_every_form_are_refused(client) -> None:
+    assert client.get("/sparql", query_string={"update": "CLEAR ALL"}).status_code == 403
+    assert client.post("/sparql", data={"update": "CLEAR ALL"}).status_code == 403
+    direct = client.post("/sparql", data=b"CLEAR ALL", headers={"Content-Type": "application/sparql-update"})
+    assert direct.status_code == 403
+    assert ask(client, "ASK { ?s ?p ?o }").status_code == 200  # and nothing was cleared
+
+
+def test_protocol_dataset_outside_our_graphs_is_refused(client) -> None:
+    response = ask(client, "ASK {}", **{"default-graph-uri": "http://127.0.0.1/"})
+    assert response.status_code == 400
+
+
+def test_protocol_dataset_wins_over_from(client) -> None:
+    graph = f"{BASE}id/graph/changes"
+    query = f"SELECT (COUNT(*) AS ?n) FROM <{BASE}id/graph/heidekreis> WHERE {{ ?s ?p ?o }}"
+    with_from = json.loads(ask(client, query).data)["results"]["bindings"][0]["n"]["value"]
+    overridden = json.loads(ask(client, query, **{"default-graph-uri": graph}).data)
+    assert overridden["results"]["bindings"][0]["n"]["value"] != with_from
+
+
+def test_too_long_query_is_413(client) -> None:
+    query = "SELECT * WHERE { ?s ?p ?o } # " + "x" * 70_000
+    assert client.post("/sparql", data={"query": query}).status_code == 413
+
+
+def test_two_queries_are_refused(client) -> None:
+    response = client.get("/sparql?query=ASK%7B%7D&query=ASK%7B%7D")
+    assert response.status_code == 400
+
+
+def test_runaway_query_is_stopped_at_the_limit(client) -> None:
+    start = time.monotonic()
+    response = ask(client, EXPLOSION, timeout="1")
+    elapsed = time.monotonic() - start
+    assert response.status_code == 503
+    assert response.headers["Retry-After"]
+    assert "time limit of 1 s" in response.data.decode()
+    assert elapsed < 5
+    assert ask(client, "ASK { ?s ?p ?o }").status_code == 200
+
+
+def test_truncation_is_announced() -> None:
+    small = make_client(sparql_row_limit=5)
+    response = small.get("/sparql", query_string={"query": SELECT}, headers=JSON_RESULTS)
+    assert response.headers["X-Regiolod-Truncated"] == "true"
+    assert len(json.loads(response.data)["results"]["bindings"]) == 5
+    page = small.get("/sparql", query_string={"query": SELECT, "format": "html"})
+    assert "abgeschnitten" in page.data.decode()
+    whole = small.get("/sparql", query_string={"query": "ASK {}"}, headers=JSON_RESULTS)
+    assert "X-Regiolod-Truncated" not in whole.headers
+
+
+def test_html_results_page_works_without_javascript(client) -> None:
+    response = client.get("/sparql", query_string={"query": SELECT}, headers={"Accept": "text/html"})
+    html = response.data.decode()
+    assert response.mimetype == "text/html"
+    assert "<table" in html and "Heidekreis" in html and "format=csv" in html
+    assert "<script" not in html
+
+
+def test_head_and_cors_preflight(client) -> None:
+    head = client.head("/sparql", query_string={"query": "ASK {}"}, headers=JSON_RESULTS)
+    assert head.status_code == 200 and head.data == b""
+    preflight = client.options(
+        "/sparql", headers={"Origin": "https://yasgui.example", "Access-Control-Request-Method": "POST"}
+    )
+    assert preflight.status_code == 204
+    assert "POST" in preflight.headers["Access-Control-Allow-Methods"]
+    assert preflight.headers["Access-Control-Allow-Origin"] == "*"
+    assert client.put("/sparql").status_code == 405
