@@ -86,3 +86,68 @@ def test_every_worker_serves_the_same_bytes(server: str) -> None:
         requests.get(f"{server}doc/organization/metropolregion-hamburg.ttl", timeout=10).content for _ in range(8)
     }
     assert len(bodies) == 1
+
+
+def sparqlwrapper(server: str, query: str, fmt: str):
+    from SPARQLWrapper import SPARQLWrapper
+
+    client = SPARQLWrapper(f"{server}sparql")
+    client.setQuery(query)
+    client.setReturnFormat(fmt)
+    client.setTimeout(30)
+    return client.query()
+
+
+SELECT = (
+    "PREFIX skos: <http://www.w3.org/2004/02/skos/core#> PREFIX rl: <https://w3id.org/regiolod/def#> "
+    "SELECT ?t ?name WHERE { ?t a rl:DistrictTerritory ; skos:prefLabel ?name FILTER (LANG(?name) = 'de') }"
+)
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml", "csv", "tsv"])
+def test_sparqlwrapper_select_in_every_format(server: str, fmt: str) -> None:
+    result = sparqlwrapper(server, SELECT, fmt)
+    converted = result.convert()
+    if fmt == "json":
+        names = {b["name"]["value"] for b in converted["results"]["bindings"]}
+    elif fmt == "xml":
+        names = {n.firstChild.data for n in converted.getElementsByTagName("literal")}
+    else:
+        sep = "," if fmt == "csv" else "\t"
+        lines = converted.decode("utf-8").strip().splitlines()[1:]
+        names = {line.split(sep)[-1].split('"')[1 if fmt == "tsv" else 0] for line in lines}
+    assert "Heidekreis" in names and len(names) == 38
+
+
+# SPARQLWrapper converts graph results with rdflib, which still builds a ConjunctiveGraph inside.
+@pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning")
+def test_sparqlwrapper_ask_construct_describe(server: str) -> None:
+    assert sparqlwrapper(server, "ASK { ?s ?p ?o }", "json").convert()["boolean"] is True
+    thing = f"<{server}id/territory/03358>"
+    graph = sparqlwrapper(server, f"CONSTRUCT {{ {thing} ?p ?o }} WHERE {{ {thing} ?p ?o }}", "xml").convert()
+    assert len(graph) > 10
+    described = sparqlwrapper(server, f"DESCRIBE {thing}", "turtle").convert()
+    assert rdflib.Graph().parse(data=described, format="turtle")
+
+
+def test_slow_query_is_stopped_while_others_are_answered(server: str) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    explosion = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+    with ThreadPoolExecutor(2) as pool:
+        started = time.monotonic()
+        slow = pool.submit(requests.get, f"{server}sparql", params={"query": explosion, "timeout": "3"}, timeout=30)
+        time.sleep(0.5)
+        quick = requests.get(
+            f"{server}sparql",
+            params={"query": "ASK { ?s ?p ?o }"},
+            headers={"Accept": "application/sparql-results+json"},
+            timeout=30,
+        )
+        quick_done = time.monotonic() - started
+        answer = slow.result()
+        slow_done = time.monotonic() - started
+    assert quick.status_code == 200 and quick.json()["boolean"] is True
+    assert quick_done < 2.5
+    assert answer.status_code == 503 and "time limit of 3 s" in answer.text
+    assert 2.5 < slow_done < 10

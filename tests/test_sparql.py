@@ -91,8 +91,10 @@ def test_construct_and_describe_are_rdf_not_results(client, accept: str, parser:
 def test_format_parameter_overrides_accept(client) -> None:
     response = client.get("/sparql", query_string={"query": SELECT, "format": "csv"}, headers={"Accept": "text/html"})
     assert response.mimetype == "text/csv"
-    refused = client.get("/sparql", query_string={"query": SELECT, "format": "ttl"})
-    assert refused.status_code == 406
+    unknown = client.get("/sparql", query_string={"query": SELECT, "format": "ttl"}, headers=JSON_RESULTS)
+    assert unknown.mimetype == "application/sparql-results+json"  # a format that does not fit is ignored
+    graph = client.get("/sparql", query_string={"query": f"DESCRIBE <{BASE}id/territory/03358>", "format": "xml"})
+    assert graph.mimetype == "application/rdf+xml"
 
 
 def test_post_form_and_post_direct(client) -> None:

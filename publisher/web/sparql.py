@@ -22,22 +22,23 @@ from publisher.servicedescription import service_description
 from publisher.web.state import State, page_language, state
 
 GRAPH_FORMATS: tuple[Format, ...] = (TURTLE, JSONLD, RDFXML, NTRIPLES)
-FORMAT_PARAM = {
-    "json": JSON,
-    "srj": JSON,
-    "xml": XML,
-    "srx": XML,
-    "csv": CSV,
-    "tsv": TSV,
+#: ``format=`` values, per kind of result. Clients such as SPARQLWrapper send ``format=xml`` or
+#: ``format=json`` for every query form, so those words mean RDF/XML and JSON-LD for graph results.
+RESULT_PARAM = {"json": JSON, "srj": JSON, "xml": XML, "srx": XML, "csv": CSV, "tsv": TSV, "html": HTML}
+GRAPH_PARAM = {
     "ttl": TURTLE,
     "turtle": TURTLE,
+    "n3": TURTLE,
     "jsonld": JSONLD,
     "json-ld": JSONLD,
+    "json": JSONLD,
     "rdf": RDFXML,
     "rdfxml": RDFXML,
-    "xml-rdf": RDFXML,
+    "xml": RDFXML,
+    "rdf+xml": RDFXML,
     "nt": NTRIPLES,
     "ntriples": NTRIPLES,
+    "n-triples": NTRIPLES,
     "html": HTML,
 }
 ALLOW = "GET, POST, HEAD, OPTIONS"
@@ -120,14 +121,12 @@ def read_request() -> tuple[str | None, list[str], list[str]]:
 
 
 def chosen_format(form: str) -> Format | ResultFormat | None:
-    fixed = request.values.get("format", "").lower()
+    """``format=`` wins when it names a format for this kind of result; else Accept decides."""
     graph_form = form in ("CONSTRUCT", "DESCRIBE")
-    if fixed:
-        fmt = FORMAT_PARAM.get(fixed)
-        if fmt is None:
-            return None
-        fits = fmt is HTML or (fmt in GRAPH_FORMATS) == graph_form
-        return fmt if fits else None
+    fixed = request.values.get("format", "").lower()
+    known = (GRAPH_PARAM if graph_form else RESULT_PARAM).get(fixed)
+    if known is not None:
+        return known
     offered = (*GRAPH_FORMATS, HTML) if graph_form else (*RESULT_FORMATS, HTML)
     return negotiate(request.headers.get("Accept"), offered)
 
