@@ -1,20 +1,20 @@
-"""Run a client's SPARQL query in a child process that is killed at the time limit (DESIGN §8).
+"""Run a client's SPARQL query in a separate process that is killed at the time limit (DESIGN §8).
 
-pyoxigraph cannot stop a running query, so each query runs in a process forked from the worker
-that holds the store (copy-on-write, no reload). The child writes its answer, already serialized
-and cut at the row limit, to a pipe; the parent reads it until the deadline and otherwise kills
-the child, which frees every byte the query used. Serializers for the SPARQL 1.1 result formats
-are here because a cut result must be written row by row.
+pyoxigraph cannot stop a running query, so queries run in processes forked from the server
+process that holds the store (copy-on-write, no reload). A query process writes its answer,
+already serialized and cut at the row limit, to a pipe; the server reads it until the deadline
+and otherwise kills the process, which frees every byte the query used, and forks a new one.
+Serializers for the SPARQL 1.1 result formats are here because a cut result is written row by row.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import queue
 import re
 import select
 import signal
-import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -219,79 +219,184 @@ def syntax_message(text: str) -> str:
     return f"Syntax error: {text}"
 
 
-def child_main(store: ox.Store, query: str, options: QueryOptions, write_fd: int) -> None:
-    """Entry point of the forked child: never returns."""
+def options_to_json(options: QueryOptions) -> bytes:
+    return json.dumps(
+        {
+            "result": options.result_format.key,
+            "graph": options.graph_format.key,
+            "timeout": options.timeout,
+            "row_limit": options.row_limit,
+            "base_iri": options.base_iri,
+            "default_graphs": list(options.default_graphs),
+            "named_graphs": list(options.named_graphs),
+        }
+    ).encode("utf-8")
+
+
+def options_from_json(data: dict) -> QueryOptions:
+    from publisher.negotiation import RDF_FORMATS
+
+    results = {f.key: f for f in RESULT_FORMATS}
+    graphs = {f.key: f for f in RDF_FORMATS}
+    return QueryOptions(
+        results[data["result"]],
+        graphs[data["graph"]],
+        float(data["timeout"]),
+        int(data["row_limit"]),
+        data["base_iri"],
+        tuple(data["default_graphs"]),
+        tuple(data["named_graphs"]),
+    )
+
+
+def answer(store: ox.Store, query: str, options: QueryOptions) -> bytes:
+    """Evaluate and frame the answer: one JSON line of metadata, then the body."""
+    try:
+        meta, body = evaluate(store, query, options)
+        meta["ok"] = True
+    except SyntaxError as exc:
+        meta, body = {"ok": False, "status": 400, "message": syntax_message(str(exc))}, b""
+    except Exception as exc:  # noqa: BLE001 - the engine's own refusal (e.g. an unsupported function)
+        meta, body = {"ok": False, "status": 400, "message": f"The query could not be evaluated: {exc}"}, b""
+    return json.dumps(meta).encode("utf-8") + b"\n" + body
+
+
+def read_exactly(fd: int, size: int) -> bytes:
+    chunks, remaining = [], size
+    while remaining:
+        chunk = os.read(fd, min(remaining, 1 << 20))
+        if not chunk:
+            raise EOFError
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(chunks)
+
+
+def write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def frame(data: bytes) -> bytes:
+    return len(data).to_bytes(8, "big") + data
+
+
+def child_loop(store: ox.Store, requests_fd: int, answers_fd: int) -> None:
+    """The query process: answer framed requests until the parent goes away; never returns."""
     status = 0
     try:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.SIG_DFL)
-        try:
-            meta, body = evaluate(store, query, options)
-            meta["ok"] = True
-        except SyntaxError as exc:
-            meta, body = {"ok": False, "status": 400, "message": syntax_message(str(exc))}, b""
-        except Exception as exc:  # the engine's own refusal (e.g. an unsupported function)
-            meta, body = {"ok": False, "status": 400, "message": f"The query could not be evaluated: {exc}"}, b""
-        payload = json.dumps(meta).encode("utf-8") + b"\n" + body
-        view = memoryview(payload)
-        while view:
-            written = os.write(write_fd, view)
-            view = view[written:]
-    except BaseException:
+        while True:
+            try:
+                size = int.from_bytes(read_exactly(requests_fd, 8), "big")
+                request = json.loads(read_exactly(requests_fd, size))
+            except EOFError:
+                break
+            options = options_from_json(request["options"])
+            write_all(answers_fd, frame(answer(store, request["query"], options)))
+    except BaseException:  # noqa: BLE001 - a child must never return into the server's code
         status = 1
     finally:
         os._exit(status)
 
 
-class ForkingRunner:
-    """Run each query in a forked child under a deadline, with a bound on concurrent queries."""
+class QueryProcess:
+    """One forked process that answers queries from the worker that forked it."""
 
-    def __init__(self, store: ox.Store, max_concurrent: int):
-        self.store = store
-        self.slots = threading.BoundedSemaphore(max_concurrent)
-        self.max_concurrent = max_concurrent
-
-    def __call__(self, query: str, options: QueryOptions) -> QueryResult:
-        if not self.slots.acquire(timeout=0.5):
-            raise QueryOutcomeError(503, f"All {self.max_concurrent} query slots are busy; try again shortly.", 2)
-        try:
-            return self.run(query, options)
-        finally:
-            self.slots.release()
-
-    def run(self, query: str, options: QueryOptions) -> QueryResult:
-        read_fd, write_fd = os.pipe()
+    def __init__(self, store: ox.Store):
+        parent_read, child_write = os.pipe()
+        child_read, parent_write = os.pipe()
         pid = os.fork()
         if pid == 0:  # pragma: no cover - runs in the child
-            os.close(read_fd)
-            child_main(self.store, query, options, write_fd)
-        os.close(write_fd)
-        chunks: list[bytes] = []
+            os.close(parent_read)
+            os.close(parent_write)
+            child_loop(store, child_read, child_write)
+        os.close(child_read)
+        os.close(child_write)
+        self.pid, self.reader, self.writer = pid, parent_read, parent_write
+
+    def ask(self, query: str, options: QueryOptions) -> bytes:
+        """Send one query and wait for its answer until the deadline; kill the process past it."""
+        request = json.dumps({"query": query, "options": json.loads(options_to_json(options))}).encode("utf-8")
+        write_all(self.writer, frame(request))
         deadline = time.monotonic() + options.timeout
+        received = bytearray()
+        expected: int | None = None
+        while expected is None or len(received) < expected + 8:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                self.stop()
+                raise QueryOutcomeError(
+                    503,
+                    f"The query was stopped at the time limit of {options.timeout:g} s.",
+                    retry_after=max(1, int(options.timeout)),
+                )
+            ready, _, _ = select.select([self.reader], [], [], min(remaining, 0.5))
+            if not ready:
+                continue
+            chunk = os.read(self.reader, 1 << 20)
+            if not chunk:
+                self.stop()
+                raise QueryOutcomeError(500, "The query process ended without an answer.")
+            received += chunk
+            if expected is None and len(received) >= 8:
+                expected = int.from_bytes(received[:8], "big")
+        return bytes(received[8:])
+
+    def stop(self) -> None:
+        """Kill the process: every byte the query held is freed with it."""
         try:
-            while True:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    os.kill(pid, signal.SIGKILL)
-                    raise QueryOutcomeError(
-                        503,
-                        f"The query was stopped at the time limit of {options.timeout:g} s.",
-                        retry_after=max(1, int(options.timeout)),
-                    )
-                ready, _, _ = select.select([read_fd], [], [], min(remaining, 0.5))
-                if ready:
-                    chunk = os.read(read_fd, 1 << 20)
-                    if not chunk:
-                        break
-                    chunks.append(chunk)
+            os.kill(self.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        os.waitpid(self.pid, 0)
+        os.close(self.reader)
+        os.close(self.writer)
+        self.pid = 0
+
+    @property
+    def alive(self) -> bool:
+        return self.pid != 0
+
+
+class QueryPool:
+    """A few query processes per server process, forked lazily after the server process started.
+
+    At most ``size`` queries run at once in one server process; a request that finds every process
+    busy for half a second gets 503 with Retry-After. A process that was stopped at the time limit
+    is replaced by a fresh fork on next use.
+    """
+
+    def __init__(self, store: ox.Store, size: int):
+        self.store, self.size = store, size
+        self.owner = os.getpid()
+        self.idle: queue.LifoQueue[QueryProcess | None] = queue.LifoQueue()
+        for _ in range(size):
+            self.idle.put(None)
+
+    def __call__(self, query: str, options: QueryOptions) -> QueryResult:
+        if os.getpid() != self.owner:  # forked (e.g. a gunicorn worker): the inherited processes are not ours
+            self.__init__(self.store, self.size)
+        try:
+            process = self.idle.get(timeout=0.5)
+        except queue.Empty:
+            raise QueryOutcomeError(503, f"All {self.size} query processes are busy; try again shortly.", 2) from None
+        try:
+            if process is None or not process.alive:
+                process = QueryProcess(self.store)
+            payload = process.ask(query, options)
         finally:
-            os.close(read_fd)
-            os.waitpid(pid, 0)
-        payload = b"".join(chunks)
+            self.idle.put(process if process is not None and process.alive else None)
         head, _, body = payload.partition(b"\n")
-        if not head:
-            raise QueryOutcomeError(500, "The query process ended without an answer.")
         meta = json.loads(head)
         if not meta.get("ok"):
             raise QueryOutcomeError(int(meta["status"]), meta["message"])
         return QueryResult(meta["kind"], body, int(meta["rows"]), bool(meta["truncated"]))
+
+    def close(self) -> None:
+        while not self.idle.empty():
+            process = self.idle.get_nowait()
+            if process is not None and process.alive:
+                process.stop()

@@ -43,6 +43,25 @@ GRAPH_PARAM = {
 }
 ALLOW = "GET, POST, HEAD, OPTIONS"
 
+#: The query editor, from a CDN, pinned and checked with Subresource Integrity; the page works without it.
+YASGUI = {
+    "js": "https://cdn.jsdelivr.net/npm/@zazuko/yasgui@4.6.2/build/yasgui.min.js",
+    "js_integrity": "sha384-PHnh6NwOkxapuqrOSGWoU3gL5yzpM3UyH8b61pBZa2CGVBIx3zaMRua0OjVzxTE5",
+    "css": "https://cdn.jsdelivr.net/npm/@zazuko/yasgui@4.6.2/build/yasgui.min.css",
+    "css_integrity": "sha384-XrXS+j7Q5QPO5/8oDm3teEl9OpxieOPoG+28Qw1GpFjZcEGvZw++uYGBsSy/E3df",
+}
+QUERY_PAGE_CSP = (
+    "default-src 'none'; script-src 'self' https://cdn.jsdelivr.net; style-src 'self' 'unsafe-inline' "
+    "https://cdn.jsdelivr.net; img-src 'self' data:; font-src https://cdn.jsdelivr.net data:; connect-src 'self'; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def query_page(body: str) -> Response:
+    response = Response(body, content_type=HTML.content_type)
+    response.headers["Content-Security-Policy"] = QUERY_PAGE_CSP
+    return response
+
 
 def plain(status: int, message: str, retry_after: int | None = None) -> Response:
     """An error answer in words, never a stack trace."""
@@ -226,8 +245,9 @@ def results_page(st: State, text: str, result, form: str) -> Response:
         row_limit=st.settings.sparql_row_limit,
         downloads=download_links(text, form),
         examples=load_examples(st.settings),
+        yasgui=YASGUI,
     )
-    return Response(body, content_type=HTML.content_type)
+    return query_page(body)
 
 
 def describe_service(st: State) -> Response:
@@ -246,8 +266,9 @@ def describe_service(st: State) -> Response:
             result=None,
             downloads=[],
             examples=load_examples(st.settings),
+            yasgui=YASGUI,
         )
-        response = Response(body, content_type=HTML.content_type)
+        response = query_page(body)
     else:
         quads = service_description(st.store.store, st.endpoint, st.graph_sizes, st.extension_functions)
         response = Response(

@@ -16,7 +16,7 @@ from flask import Response, current_app, request
 from publisher.config import Settings
 from publisher.dataset import Build
 from publisher.negotiation import DOCUMENT_FORMATS, Format
-from publisher.query import ForkingRunner, Runner
+from publisher.query import QueryPool, Runner
 from publisher.render.html import iri_to_uri
 from publisher.servicedescription import supported_functions
 from publisher.store import EmbeddedStore
@@ -75,7 +75,7 @@ class State:
         self.graph_sizes = sizes
         self.extension_functions = supported_functions(store)
         if self.runner is None:
-            self.runner = ForkingRunner(store, self.settings.sparql_max_concurrent)
+            self.runner = QueryPool(store, self.settings.sparql_max_concurrent)
 
     @property
     def endpoint(self) -> str:

@@ -1,0 +1,58 @@
+"""Latency of the SPARQL endpoint in process, next to pyoxigraph's own Store.query on the same build.
+
+Run: .venv/bin/python bench/sparql.py [--runs N]
+For each example query in queries/: the median time of a GET /sparql (JSON results) through the
+Flask test client, which forks a child per query, and the median time of Store.query plus
+pyoxigraph's JSON serialization in the same process (the reference), and their ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from publisher import create_app
+from publisher.config import Settings
+from publisher.dataset import load_build
+from publisher.examples import load_examples
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def median_ms(fn, runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=50)
+    args = parser.parse_args()
+    settings = Settings(base_iri="http://127.0.0.1:8000/", root=ROOT)
+    build = load_build(settings)
+    client = create_app(settings, build).test_client()
+    headers = {"Accept": "application/sparql-results+json"}
+    print(f"{'query':<42} {'endpoint ms':>12} {'Store.query ms':>15} {'ratio':>7} {'diff ms':>8}")
+    for example in load_examples(settings):
+
+        def endpoint(example=example):
+            assert client.get("/sparql", query_string={"query": example.query}, headers=headers).status_code == 200
+
+        def reference(example=example):
+            result = build.store.query(example.query, use_default_graph_as_union=True)
+            result.serialize(format=ox.QueryResultsFormat.JSON)
+
+        ours, ref = median_ms(endpoint, args.runs), median_ms(reference, args.runs)
+        print(f"{example.name:<42} {ours:>12.2f} {ref:>15.2f} {ours / ref:>7.1f} {ours - ref:>8.2f}")
+
+
+if __name__ == "__main__":
+    main()
