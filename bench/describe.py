@@ -8,35 +8,19 @@ serialization of the same quads (the floor for building a description per reques
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
-from pathlib import Path
 
 import pyoxigraph as ox
+from timing import median_ms, shipped_build
 
 from publisher import create_app
-from publisher.config import Settings
-from publisher.dataset import load_build
 from publisher.store import EmbeddedStore
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def median_ms(fn, runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=200)
     args = parser.parse_args()
-    settings = Settings(base_iri="http://127.0.0.1:8000/", root=ROOT)
-    build = load_build(settings)
+    settings, build = shipped_build()
     store = EmbeddedStore(build)
     things = {
         q.subject.value

@@ -9,35 +9,19 @@ pyoxigraph's JSON serialization in the same process (the reference), and their r
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
-from pathlib import Path
 
 import pyoxigraph as ox
+from timing import median_ms, shipped_build
 
 from publisher import create_app
-from publisher.config import Settings
-from publisher.dataset import load_build
 from publisher.examples import load_examples
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def median_ms(fn, runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=50)
     args = parser.parse_args()
-    settings = Settings(base_iri="http://127.0.0.1:8000/", root=ROOT)
-    build = load_build(settings)
+    settings, build = shipped_build()
     client = create_app(settings, build).test_client()
     headers = {"Accept": "application/sparql-results+json"}
     print(f"{'query':<42} {'endpoint ms':>12} {'Store.query ms':>15} {'ratio':>7} {'diff ms':>8}")

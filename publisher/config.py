@@ -63,6 +63,18 @@ SETTINGS: tuple[Setting, ...] = (
 )
 
 
+#: Settings that are positive whole numbers.
+WHOLE_NUMBERS = (
+    "port",
+    "workers",
+    "timeout",
+    "incoming_limit",
+    "page_size",
+    "sparql_row_limit",
+    "sparql_max_concurrent",
+)
+
+
 @dataclass(frozen=True)
 class Settings:
     """Resolved settings of one run."""
@@ -93,15 +105,7 @@ class Settings:
             raise ValueError("sparql_timeout must be between 0 and 3600 seconds")
         if self.redirect not in ("303", "200"):
             raise ValueError(f"redirect must be 303 or 200: {self.redirect!r}")
-        for name in (
-            "port",
-            "workers",
-            "timeout",
-            "incoming_limit",
-            "page_size",
-            "sparql_row_limit",
-            "sparql_max_concurrent",
-        ):
+        for name in WHOLE_NUMBERS:
             if int(getattr(self, name)) < 1:
                 raise ValueError(f"{name} must be a positive whole number")
 
@@ -129,15 +133,7 @@ class Settings:
         values["root"] = Path(str(values["root"]))
         known = {f.name: f for f in fields(cls)}
         try:
-            for name in (
-                "port",
-                "workers",
-                "timeout",
-                "incoming_limit",
-                "page_size",
-                "sparql_row_limit",
-                "sparql_max_concurrent",
-            ):
+            for name in WHOLE_NUMBERS:
                 values[name] = int(str(values[name]))
             values["sparql_timeout"] = float(str(values["sparql_timeout"]))
         except ValueError as exc:

@@ -1,0 +1,28 @@
+"""What every benchmark here shares: a median timer and the build of the shipped dataset."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from publisher.config import Settings
+from publisher.dataset import Build, load_build
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def median_ms(fn: Callable[[], object], runs: int) -> float:
+    """Median wall time of ``runs`` calls, in milliseconds."""
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+def shipped_build() -> tuple[Settings, Build]:
+    settings = Settings(base_iri="http://127.0.0.1:8000/", root=ROOT)
+    return settings, load_build(settings)
