@@ -21,11 +21,14 @@ def create_app(settings: Settings | None = None, build: Build | None = None) -> 
     """Build the Flask app over the validated build of ``settings`` (loaded here unless given).
 
     Refuses to start on data that does not conform: a publisher never serves unvalidated data.
+    Writes the build's dumps when they are missing, and adds the catalog graph to the store.
     """
     from flask import Flask
 
+    from publisher.catalog import catalog_graph, void_statistics
     from publisher.config import Settings
     from publisher.dataset import load_build
+    from publisher.dumps import ensure_dumps
     from publisher.store import EmbeddedStore
     from publisher.web import register
 
@@ -33,7 +36,11 @@ def create_app(settings: Settings | None = None, build: Build | None = None) -> 
     build = build or load_build(settings)
     if not build.conforms:
         raise ValueError("the data does not conform to the shapes:\n" + build.report.format())
+    dumps = ensure_dumps(build, settings.download_path)
+    stats = void_statistics(build)
+    catalog = catalog_graph(settings, build, dumps, stats)
+    build.store.extend(catalog)
     app = Flask(__name__)
     app.config["REGIOLOD_SETTINGS"] = settings
-    register(app, settings, EmbeddedStore(build), build)
+    register(app, settings, EmbeddedStore(build), build, dumps, stats, catalog)
     return app

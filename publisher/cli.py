@@ -68,6 +68,35 @@ def stats(ctx: click.Context) -> None:
 
 
 @main.command()
+@click.option(
+    "--out", type=click.Path(file_okay=False, path_type=Path), help="Folder for the dumps (setting download_dir)."
+)
+@click.pass_context
+def build(ctx: click.Context, out: Path | None) -> None:
+    """Validate the dataset and write its dumps (N-Quads, N-Triples, Turtle, JSON-LD; gzip, SHA-256).
+
+    The files of a build go to a folder of their own; `current` is switched to it in one atomic
+    rename, so the previous dumps stay intact until the new ones are complete.
+    """
+    from publisher.dumps import write_dumps
+
+    settings = settings_from(ctx)
+    result = load_or_exit(settings, None)
+    if not result.conforms:
+        click.echo(result.report.format(), err=True)
+        click.echo("error: the data does not conform; no dumps were written.", err=True)
+        sys.exit(1)
+    try:
+        dumps = write_dumps(result, out or settings.download_path)
+    except OSError as exc:
+        click.echo(f"error: writing the dumps failed ({exc.strerror or exc}); the previous dumps are intact.", err=True)
+        sys.exit(1)
+    click.echo(f"build {dumps.version}: dumps in {dumps.folder}")
+    for f in dumps.files:
+        click.echo(f"  {f.name:<28} {f.triples:>8} triples {f.bytes:>10} bytes  sha256 {f.sha256}")
+
+
+@main.command()
 @click.option("--dev", is_flag=True, help="Use Flask's debug server instead of gunicorn.")
 @click.option("--host", help="Address to listen on (setting host).")
 @click.option("--port", type=int, help="Port to listen on (setting port).")

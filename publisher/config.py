@@ -60,6 +60,36 @@ SETTINGS: tuple[Setting, ...] = (
         "Most rows (or triples) in one SPARQL answer; longer answers are cut and say so in X-Regiolod-Truncated.",
     ),
     Setting("sparql_max_concurrent", "2", "Queries one worker process runs at the same time; more get 503."),
+    Setting(
+        "download_dir",
+        "download",
+        "Folder for the dumps (one subfolder per build, `current` points to the newest), relative to root.",
+    ),
+    Setting(
+        "publisher_name",
+        "regiolod (Herausgeber bitte einstellen)",
+        "Name of the publishing body in the catalog. A placeholder: set it per deployment.",
+    ),
+    Setting("publisher_uri", "", "IRI of the publishing body (empty: {base}id/organization/publisher)."),
+    Setting(
+        "publisher_type",
+        "LocalAuthority",
+        "ADMS publisher type: LocalAuthority, RegionalAuthority, NationalAuthority, ...",
+    ),
+    Setting(
+        "contact_email", "opendata@example.org", "Contact e-mail of the catalog. A placeholder: set it per deployment."
+    ),
+    Setting(
+        "contributor_id",
+        "http://dcat-ap.de/def/contributors/regiolodPlatzhalter",
+        "dcatde:contributorID assigned by GovData. A placeholder: request one before harvesting.",
+    ),
+    Setting(
+        "licence",
+        "http://dcat-ap.de/def/licenses/dl-by-de/2.0",
+        "Licence of the dataset and its distributions, from http://dcat-ap.de/def/licenses/.",
+    ),
+    Setting("catalog_page_size", "100", "Datasets per page of /catalog (Hydra paging)."),
 )
 
 
@@ -72,6 +102,7 @@ WHOLE_NUMBERS = (
     "page_size",
     "sparql_row_limit",
     "sparql_max_concurrent",
+    "catalog_page_size",
 )
 
 
@@ -95,6 +126,14 @@ class Settings:
     sparql_timeout: float = 30.0
     sparql_row_limit: int = 100_000
     sparql_max_concurrent: int = 2
+    download_dir: str = "download"
+    publisher_name: str = "regiolod (Herausgeber bitte einstellen)"
+    publisher_uri: str = ""
+    publisher_type: str = "LocalAuthority"
+    contact_email: str = "opendata@example.org"
+    contributor_id: str = "http://dcat-ap.de/def/contributors/regiolodPlatzhalter"
+    licence: str = "http://dcat-ap.de/def/licenses/dl-by-de/2.0"
+    catalog_page_size: int = 100
 
     def __post_init__(self) -> None:
         if not self.base_iri.endswith("/"):
@@ -112,6 +151,10 @@ class Settings:
     @property
     def data_path(self) -> Path:
         return Path(self.root) / self.data_dir
+
+    @property
+    def download_path(self) -> Path:
+        return Path(self.root) / self.download_dir
 
     @property
     def ontology_path(self) -> Path:

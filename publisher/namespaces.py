@@ -28,6 +28,10 @@ PREFIXES: dict[str, str] = {
     "void": "http://rdfs.org/ns/void#",
     "hydra": "http://www.w3.org/ns/hydra/core#",
     "schema": "https://schema.org/",
+    "dcat": "http://www.w3.org/ns/dcat#",
+    "dcatap": "http://data.europa.eu/r5r/",
+    "vcard": "http://www.w3.org/2006/vcard/ns#",
+    "spdx": "http://spdx.org/rdf/terms#",
 }
 
 

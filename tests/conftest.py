@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -15,9 +16,12 @@ ROOT = Path(__file__).resolve().parent.parent
 BASE = "http://regiolod.test/"
 
 
+DOWNLOADS = Path(tempfile.mkdtemp(prefix="regiolod-test-downloads-"))
+
+
 @pytest.fixture(scope="session")
 def settings() -> Settings:
-    return Settings(base_iri=BASE, root=ROOT)
+    return Settings(base_iri=BASE, root=ROOT, download_dir=str(DOWNLOADS))
 
 
 @pytest.fixture(scope="session")
@@ -43,6 +47,7 @@ def make_client(**changes):
     """A client of an app with other settings (small limits, the 200 redirect mode, fixture data)."""
     from publisher import create_app
 
+    changes.setdefault("download_dir", tempfile.mkdtemp(prefix="regiolod-test-downloads-"))
     return create_app(Settings(base_iri=BASE, root=ROOT, **changes)).test_client()
 
 

@@ -86,5 +86,5 @@ def test_readme_documents_every_route(app) -> None:
     for rule in app.url_map.iter_rules():
         if rule.endpoint == "static":
             continue
-        shown = re.sub(r"<(?:path:)?(\w+)>", lambda m: "{" + m.group(1) + "}", rule.rule)
+        shown = re.sub(r"<(?:path:|int:)?(\w+)>", lambda m: "{" + m.group(1) + "}", rule.rule)
         assert f"`{shown}" in readme, shown

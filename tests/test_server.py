@@ -30,6 +30,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     log_path = tmp_path_factory.mktemp("server") / "serve.log"
     log = log_path.open("wb")
     env = {k: v for k, v in os.environ.items() if not k.startswith("REGIOLOD_")}
+    env["REGIOLOD_DOWNLOAD_DIR"] = str(tmp_path_factory.mktemp("download"))
     regiolod = Path(sys.executable).with_name("regiolod")
     process = subprocess.Popen(
         [str(regiolod), "--root", str(ROOT), "serve", "--port", str(port), "--workers", "2"],

@@ -13,7 +13,7 @@ from rdflib.namespace import RDF
 from publisher import create_app
 from publisher.config import Settings
 from publisher.dataset import load_build
-from tests.conftest import BASE, ROOT
+from tests.conftest import BASE, DOWNLOADS, ROOT
 
 CONFORMANCE = ROOT.parent / "shared" / "conformance" / "w3c-sparql11-protocol"
 MF = rdflib.Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")
@@ -52,7 +52,7 @@ def protocol_tests() -> list[tuple[str, rdflib.URIRef]]:
 @pytest.fixture(scope="module")
 def protocol_client():
     """Our endpoint over our data plus the test graphs the manifest names (data0 is empty)."""
-    settings = Settings(base_iri=BASE, root=ROOT)
+    settings = Settings(base_iri=BASE, root=ROOT, download_dir=str(DOWNLOADS))
     build = load_build(settings)
     for n in (1, 2, 3):
         build.store.load(

@@ -100,7 +100,9 @@ def expected_graph(build) -> rdflib.Graph:
     graph = rdflib.Graph()
     for q in desc.quads + desc.incoming:
         graph.add((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)))
-    graph.add((rdflib.URIRef(f"{BASE}doc/territory/03358"), rdflib.FOAF.primaryTopic, rdflib.URIRef(THING)))
+    doc = rdflib.URIRef(f"{BASE}doc/territory/03358")
+    graph.add((doc, rdflib.FOAF.primaryTopic, rdflib.URIRef(THING)))
+    graph.add((doc, rdflib.VOID.inDataset, rdflib.URIRef(f"{BASE}id/dataset/regiolod")))
     return graph
 
 

@@ -10,29 +10,44 @@
 | GET /context.jsonld           | the JSON-LD context of every JSON-LD document           |
 | GET /territories, /organizations | listing pages with paging                            |
 | GET|POST /sparql              | SPARQL 1.1 Protocol query operation; Service Description |
+| GET /download/[name]          | dumps with checksums, and their listing                 |
+| GET /catalog[.ext]            | DCAT-AP.de catalog with Hydra paging, modified_since=   |
+| GET /.well-known/void         | VoID description with statistics and linksets           |
+| GET /sitemap.xml, /sitemap-N.xml, /robots.txt | for crawlers                            |
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import pyoxigraph as ox
 from flask import Flask, Response, request
 
 from publisher.render.html import iri_to_uri
-from publisher.web import pages, resources, sparql
+from publisher.web import harvest, pages, resources, sparql
 from publisher.web.state import State
 
 if TYPE_CHECKING:
+    from publisher.catalog import VoidStatistics
     from publisher.config import Settings
     from publisher.dataset import Build
+    from publisher.dumps import Dumps
     from publisher.store import EmbeddedStore
 
 READ_METHODS = ["GET", "HEAD"]
 
 
-def register(app: Flask, settings: Settings, store: EmbeddedStore, build: Build) -> None:
+def register(
+    app: Flask,
+    settings: Settings,
+    store: EmbeddedStore,
+    build: Build,
+    dumps: Dumps,
+    stats: VoidStatistics,
+    catalog: list[ox.Quad],
+) -> None:
     """Attach the state and every route to ``app``."""
-    app.extensions["regiolod"] = State(settings, store, build)
+    app.extensions["regiolod"] = State(settings, store, build, dumps=dumps, stats=stats, catalog=catalog)
     app.url_map.strict_slashes = False
     routes = [
         ("/", "home", pages.home),
@@ -46,6 +61,14 @@ def register(app: Flask, settings: Settings, store: EmbeddedStore, build: Build)
         ("/context.jsonld", "context", pages.context),
         ("/territories", "territories", pages.territories),
         ("/organizations", "organizations", pages.organizations),
+        ("/download/", "downloads", harvest.downloads),
+        ("/download/<name>", "download", harvest.download),
+        ("/catalog", "catalog", harvest.catalog),
+        ("/catalog.<ext>", "catalog_ext", harvest.catalog),
+        ("/.well-known/void", "void", harvest.void),
+        ("/sitemap.xml", "sitemap", harvest.sitemap_index),
+        ("/sitemap-<int:page>.xml", "sitemap_page", harvest.sitemap_page),
+        ("/robots.txt", "robots", harvest.robots),
     ]
     for rule, endpoint, view in routes:
         app.add_url_rule(rule, endpoint, view, methods=READ_METHODS)

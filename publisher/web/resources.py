@@ -18,6 +18,7 @@ RDFS_SEE_ALSO = ox.NamedNode(PREFIXES["rdfs"] + "seeAlso")
 HYDRA_TOTAL = ox.NamedNode(PREFIXES["hydra"] + "totalItems")
 HYDRA_NEXT = ox.NamedNode(PREFIXES["hydra"] + "next")
 XSD_INTEGER = ox.NamedNode(PREFIXES["xsd"] + "integer")
+VOID_IN_DATASET = ox.NamedNode(PREFIXES["void"] + "inDataset")
 
 
 def split_suffix(st: State, key: str) -> tuple[str, Format | None]:
@@ -76,7 +77,10 @@ def document_response(st: State, key: str, fixed: Format | None) -> Response:
 def description_quads(st: State, key: str, desc: Description, page_size: int) -> list[ox.Quad]:
     """The description plus statements about the document itself (and where the rest of the links are)."""
     doc = ox.NamedNode(st.doc_url(key))
-    extra = [ox.Quad(doc, FOAF_PRIMARY_TOPIC, ox.NamedNode(desc.subject))]
+    extra = [
+        ox.Quad(doc, FOAF_PRIMARY_TOPIC, ox.NamedNode(desc.subject)),
+        ox.Quad(doc, VOID_IN_DATASET, ox.NamedNode(st.dataset_iri)),
+    ]
     if desc.truncated:
         more = ox.NamedNode(iri_to_uri(f"{st.base}incoming/{key}"))
         extra += [

@@ -13,8 +13,10 @@ from urllib.parse import quote
 import pyoxigraph as ox
 from flask import Response, current_app, request
 
+from publisher.catalog import VoidStatistics
 from publisher.config import Settings
 from publisher.dataset import Build
+from publisher.dumps import Dumps
 from publisher.negotiation import DOCUMENT_FORMATS, Format
 from publisher.query import QueryPool, Runner
 from publisher.render.html import iri_to_uri
@@ -60,6 +62,10 @@ class State:
     build: Build
     cache: OrderedDict[tuple[str, ...], tuple[bytes, str]] = field(default_factory=OrderedDict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    dumps: Dumps | None = None
+    stats: VoidStatistics | None = None
+    # Kept as built: the store turns derived integer types such as xsd:nonNegativeInteger into xsd:integer.
+    catalog: list[ox.Quad] = field(default_factory=list)
     runner: Runner | None = None
     graph_names: set[str] = field(default_factory=set)
     graph_sizes: dict[str, int] = field(default_factory=dict)
@@ -76,6 +82,10 @@ class State:
         self.extension_functions = supported_functions(store)
         if self.runner is None:
             self.runner = QueryPool(store, self.settings.sparql_max_concurrent)
+
+    @property
+    def dataset_iri(self) -> str:
+        return f"{self.base}id/dataset/regiolod"
 
     @property
     def endpoint(self) -> str:

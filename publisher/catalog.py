@@ -1,0 +1,387 @@
+"""DCAT-AP.de catalog and VoID description of the published dataset (DCAT 3, DCAT-AP 3.0.1, VoID).
+
+The catalog graph ``{base}id/graph/catalog`` is built after the dumps are written (it carries
+their sizes and checksums, so it is not part of them) and added to the store, so that every
+catalog resource is dereferenceable and queryable like any other thing.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+
+from publisher.config import Settings
+from publisher.dataset import Build
+from publisher.dumps import Dumps, dump_quads
+from publisher.namespaces import PREFIXES
+
+DCAT = "http://www.w3.org/ns/dcat#"
+DCT = PREFIXES["dct"]
+DCATDE = PREFIXES["dcatde"]
+DCATAP = "http://data.europa.eu/r5r/"
+VCARD = "http://www.w3.org/2006/vcard/ns#"
+FOAF = PREFIXES["foaf"]
+SPDX = "http://spdx.org/rdf/terms#"
+VOID = PREFIXES["void"]
+HYDRA = PREFIXES["hydra"]
+RDF_TYPE = PREFIXES["rdf"] + "type"
+XSD = PREFIXES["xsd"]
+EU = "http://publications.europa.eu/resource/authority/"
+IANA = "https://www.iana.org/assignments/media-types/"
+GEOCODING = "http://dcat-ap.de/def/politicalGeocoding/"
+FILE_TYPES = {
+    "nquads": "RDF_N_QUADS",
+    "ntriples": "RDF_N_TRIPLES",
+    "turtle": "RDF_TURTLE",
+    "jsonld": "JSON_LD",
+    "rdfxml": "RDF_XML",
+}
+LINK_TARGETS = [
+    ("wikidata", "Wikidata", "http://www.wikidata.org/entity/"),
+    ("nuts", "NUTS (Eurostat)", "http://data.europa.eu/nuts/code/"),
+    ("geocoding", "DCAT-AP.de politische Geokodierung", GEOCODING),
+]
+ATTRIBUTION = "© Statistisches Bundesamt (Destatis), 2023; © GeoBasis-DE / BKG 2021 (Daten verändert); regiolod"
+DATASETS = {
+    "regiolod": (
+        "Regionen und interkommunale Kooperationen",
+        "Regions and inter-municipal cooperations",
+        "Gebiete, Gebietskörperschaften, Metropolregionen, Zweckverbände, Wirtschaftsförderungen und "
+        "LEADER-Regionen im und um den Landkreis Heidekreis mit Mitgliedschaften über die Zeit, "
+        "Gebietsänderungen und einer Quelle für jede Angabe; als Linked Open Data.",
+        "Territories, local authorities, metropolitan regions, special-purpose associations, economic "
+        "development companies and LEADER regions in and around the Heidekreis district, with memberships "
+        "over time, territorial changes and a source for every fact; as linked open data.",
+    ),
+    "territories": (
+        "Verwaltungsgebiete",
+        "Administrative territories",
+        "Länder, Kreise, Samtgemeinden, Gemeinden, gemeindefreie Gebiete, Metropol- und LEADER-Regionen "
+        "mit amtlichen Schlüsseln, NUTS-Codes, Fläche, Einwohnerzahl und Enthaltensein.",
+        "States, districts, joint municipalities, municipalities, unincorporated areas, metropolitan and "
+        "LEADER regions with official keys, NUTS codes, area, population and containment.",
+    ),
+    "cooperations": (
+        "Kooperationen und Mitgliedschaften",
+        "Cooperations and memberships",
+        "Interkommunale Kooperationen, Metropolregionen und lokale Aktionsgruppen mit ihren Mitgliedern, "
+        "Rollen, Zeiträumen und Förderperioden.",
+        "Inter-municipal cooperations, metropolitan regions and local action groups with their members, "
+        "roles, periods and funding periods.",
+    ),
+    "ontology": (
+        "regiolod-Ontologie",
+        "regiolod ontology",
+        "Die OWL-Ontologie und die SKOS-Begriffssysteme (Organisationsarten, Rollen, Förderperioden, "
+        "Änderungsarten) des Datensatzes.",
+        "The OWL ontology and SKOS concept schemes (organisation types, roles, funding periods, change "
+        "types) of the dataset.",
+    ),
+}
+KEYWORDS = [
+    "Gebietskörperschaft",
+    "Gemeinde",
+    "Landkreis",
+    "Heidekreis",
+    "Metropolregion",
+    "Zweckverband",
+    "LEADER",
+    "interkommunale Zusammenarbeit",
+    "Amtlicher Gemeindeschlüssel",
+    "Linked Open Data",
+]
+
+
+@dataclass
+class VoidStatistics:
+    """Counts of the dumped dataset, computed once per build (VoID §4)."""
+
+    triples: int = 0
+    entities: int = 0
+    distinct_subjects: int = 0
+    distinct_objects: int = 0
+    classes: dict[str, int] = field(default_factory=dict)
+    properties: dict[str, int] = field(default_factory=dict)
+    links: dict[str, int] = field(default_factory=dict)
+    first_date: str = ""
+    last_date: str = ""
+
+
+def void_statistics(build: Build) -> VoidStatistics:
+    triples = {(q.subject, q.predicate, q.object) for q in dump_quads(build)}
+    class_members: defaultdict[str, set[str]] = defaultdict(set)
+    properties: Counter[str] = Counter()
+    links: Counter[str] = Counter()
+    dates: list[str] = []
+    exact = PREFIXES["skos"] + "exactMatch"
+    date_props = {
+        PREFIXES["time"] + "inXSDDate",
+        PREFIXES["time"] + "inXSDgYear",
+        DCT + "date",
+        PREFIXES["rl"] + "referenceDate",
+        PREFIXES["rl"] + "founded",
+    }
+    for s, p, o in triples:
+        properties[p.value] += 1
+        if p.value == RDF_TYPE and isinstance(o, ox.NamedNode):
+            class_members[o.value].add(str(s))
+        if p.value == exact and isinstance(o, ox.NamedNode):
+            for key, _, prefix in LINK_TARGETS:
+                if o.value.startswith(prefix):
+                    links[key] += 1
+        if p.value in date_props and isinstance(o, ox.Literal):
+            dates.append(o.value[:10] if len(o.value) >= 10 else o.value[:4])
+    entities = {
+        s.value for s, _, _ in triples if isinstance(s, ox.NamedNode) and s.value.startswith(build.base_iri + "id/")
+    }
+    years = sorted(dates)
+    return VoidStatistics(
+        triples=len(triples),
+        entities=len(entities),
+        distinct_subjects=len({s for s, _, _ in triples}),
+        distinct_objects=len({o for _, _, o in triples}),
+        classes={c: len(m) for c, m in sorted(class_members.items())},
+        properties=dict(sorted(properties.items())),
+        links={k: links[k] for k, _, _ in LINK_TARGETS},
+        first_date=years[0] if years else "",
+        last_date=years[-1] if years else "",
+    )
+
+
+class GraphBuilder:
+    """Small helper to write quads into one graph."""
+
+    def __init__(self, graph: str):
+        self.graph = ox.NamedNode(graph)
+        self.quads: list[ox.Quad] = []
+        self.blank = 0
+
+    def node(self, iri: str) -> ox.NamedNode:
+        return ox.NamedNode(iri)
+
+    def bnode(self) -> ox.BlankNode:
+        self.blank += 1
+        return ox.BlankNode(f"c{self.blank}")
+
+    def add(self, s, p: str, o) -> None:
+        subject = ox.NamedNode(s) if isinstance(s, str) else s
+        self.quads.append(ox.Quad(subject, ox.NamedNode(p), o, self.graph))
+
+    def iri(self, s, p: str, o: str) -> None:
+        self.add(s, p, ox.NamedNode(o))
+
+    def text(self, s, p: str, value: str, lang: str | None = None, datatype: str | None = None) -> None:
+        if lang:
+            self.add(s, p, ox.Literal(value, language=lang))
+        elif datatype:
+            self.add(s, p, ox.Literal(value, datatype=ox.NamedNode(datatype)))
+        else:
+            self.add(s, p, ox.Literal(value))
+
+
+def iris(settings: Settings) -> dict[str, str]:
+    base = settings.base_iri
+    return {
+        "catalog": f"{base}id/catalog",
+        "service": f"{base}id/service/sparql",
+        "publisher": settings.publisher_uri or f"{base}id/organization/publisher",
+        **{k: f"{base}id/dataset/{k}" for k in DATASETS},
+    }
+
+
+def catalog_graph(settings: Settings, build: Build, dumps: Dumps, stats: VoidStatistics) -> list[ox.Quad]:
+    """Every catalog, dataset, distribution, service and VoID statement of this build."""
+    base = settings.base_iri
+    ids = iris(settings)
+    g = GraphBuilder(f"{base}id/graph/catalog")
+    modified = dumps.modified[:10]
+    describe_publisher(g, settings, ids["publisher"])
+    contact = f"{ids['catalog']}#contact"
+    g.iri(contact, RDF_TYPE, VCARD + "Organization")
+    g.iri(contact, RDF_TYPE, VCARD + "Kind")
+    g.text(contact, VCARD + "fn", settings.publisher_name)
+    g.iri(contact, VCARD + "hasEmail", f"mailto:{settings.contact_email}")
+
+    cat = ids["catalog"]
+    g.iri(cat, RDF_TYPE, DCAT + "Catalog")
+    g.text(cat, DCT + "title", "regiolod-Katalog", "de")
+    g.text(cat, DCT + "title", "regiolod catalog", "en")
+    g.text(
+        cat,
+        DCT + "description",
+        "Datensätze und Dienste von regiolod: Regionen und interkommunale Kooperationen als Linked Open Data.",
+        "de",
+    )
+    g.text(
+        cat,
+        DCT + "description",
+        "Datasets and services of regiolod: regions and inter-municipal cooperations as linked open data.",
+        "en",
+    )
+    g.iri(cat, DCT + "publisher", ids["publisher"])
+    g.iri(cat, FOAF + "homepage", base)
+    g.iri(base, RDF_TYPE, FOAF + "Document")
+    g.iri(cat, DCT + "language", EU + "language/DEU")
+    g.iri(cat, DCT + "license", settings.licence)
+    g.iri(cat, DCT + "spatial", EU + "country/DEU")
+    g.iri(cat, DCAT + "themeTaxonomy", EU + "data-theme")
+    g.text(cat, DCT + "modified", modified, datatype=XSD + "date")
+    g.iri(cat, DCAT + "service", ids["service"])
+    for key in DATASETS:
+        g.iri(cat, DCAT + "dataset", ids[key])
+
+    for key, (title_de, title_en, desc_de, desc_en) in DATASETS.items():
+        ds = ids[key]
+        g.iri(ds, RDF_TYPE, DCAT + "Dataset")
+        g.text(ds, DCT + "identifier", ds)
+        g.text(ds, DCT + "title", title_de, "de")
+        g.text(ds, DCT + "title", title_en, "en")
+        g.text(ds, DCT + "description", desc_de, "de")
+        g.text(ds, DCT + "description", desc_en, "en")
+        g.iri(ds, DCT + "publisher", ids["publisher"])
+        g.iri(ds, DCAT + "contactPoint", contact)
+        for theme in ("REGI", "GOVE"):
+            g.iri(ds, DCAT + "theme", EU + f"data-theme/{theme}")
+        for word in KEYWORDS:
+            g.text(ds, DCAT + "keyword", word, "de")
+        for spatial in (GEOCODING + "districtKey/03358", EU + "country/DEU"):
+            g.iri(ds, DCT + "spatial", spatial)
+        g.iri(ds, DCATDE + "politicalGeocodingURI", GEOCODING + "districtKey/03358")
+        g.iri(ds, DCATDE + "politicalGeocodingLevelURI", GEOCODING + "Level/administrativeDistrict")
+        g.iri(ds, DCATDE + "contributorID", settings.contributor_id)
+        g.iri(ds, DCT + "accrualPeriodicity", EU + "frequency/IRREG")
+        g.iri(ds, DCT + "language", EU + "language/DEU")
+        g.text(ds, DCT + "modified", modified, datatype=XSD + "date")
+        g.text(ds, DCATDE + "licenseAttributionByText", ATTRIBUTION, "de")
+        if key != "ontology" and stats.first_date:
+            period = f"{ds}#period"
+            g.iri(ds, DCT + "temporal", period)
+            g.iri(period, RDF_TYPE, DCT + "PeriodOfTime")
+            g.text(period, DCAT + "startDate", date_of(stats.first_date, start=True), datatype=XSD + "date")
+            g.text(period, DCAT + "endDate", date_of(stats.last_date, start=False), datatype=XSD + "date")
+        if key != "regiolod":
+            g.iri(ds, DCT + "isPartOf", ids["regiolod"])
+
+    for f in dumps.files:
+        dist = f"{base}id/distribution/{f.name.replace('.', '-')}"
+        g.iri(ids[f.dataset], DCAT + "distribution", dist)
+        describe_distribution(g, settings, dist, f"{base}download/{f.name}", f.format, f.media_type, modified)
+        g.text(dist, DCAT + "byteSize", str(f.bytes), datatype=XSD + "nonNegativeInteger")
+        g.iri(dist, DCAT + "compressFormat", IANA + "application/gzip")
+        checksum = f"{dist}#sha256"
+        g.iri(dist, SPDX + "checksum", checksum)
+        g.iri(checksum, RDF_TYPE, SPDX + "Checksum")
+        g.iri(checksum, SPDX + "algorithm", SPDX + "checksumAlgorithm_sha256")
+        g.text(checksum, SPDX + "checksumValue", f.sha256, datatype=XSD + "hexBinary")
+        if f.dataset == "regiolod":
+            g.iri(ids["regiolod"], VOID + "dataDump", f"{base}download/{f.name}")
+    for suffix, fmt, media in (
+        ("ttl", "turtle", "text/turtle"),
+        ("rdf", "rdfxml", "application/rdf+xml"),
+        ("jsonld", "jsonld", "application/ld+json"),
+    ):
+        dist = f"{base}id/distribution/ontology-{suffix}"
+        g.iri(ids["ontology"], DCAT + "distribution", dist)
+        describe_distribution(g, settings, dist, f"{base}def.{suffix}", fmt, media, modified)
+
+    svc = ids["service"]
+    g.iri(svc, RDF_TYPE, DCAT + "DataService")
+    g.text(svc, DCT + "title", "regiolod SPARQL-Endpunkt", "de")
+    g.text(svc, DCT + "title", "regiolod SPARQL endpoint", "en")
+    g.text(svc, DCT + "description", "Nur lesender SPARQL-1.1-Endpunkt über den ganzen Datensatz.", "de")
+    g.iri(svc, DCAT + "endpointURL", f"{base}sparql")
+    g.iri(svc, DCAT + "endpointDescription", f"{base}sparql")
+    g.iri(svc, DCT + "conformsTo", "https://www.w3.org/TR/sparql11-protocol/")
+    g.iri("https://www.w3.org/TR/sparql11-protocol/", RDF_TYPE, DCT + "Standard")
+    g.text("https://www.w3.org/TR/sparql11-protocol/", DCT + "title", "SPARQL 1.1 Protocol", "en")
+    # Everything is an rdfs:Resource; DCAT-AP checks it without inference, so it is said once.
+    g.iri(f"{base}sparql", RDF_TYPE, PREFIXES["rdfs"] + "Resource")
+    g.iri(svc, DCAT + "servesDataset", ids["regiolod"])
+    g.iri(svc, DCT + "publisher", ids["publisher"])
+    g.iri(svc, DCAT + "contactPoint", contact)
+    g.iri(svc, DCT + "license", settings.licence)
+    g.iri(svc, DCAT + "theme", EU + "data-theme/REGI")
+    g.text(svc, DCAT + "keyword", "SPARQL", "de")
+    g.iri(svc, DCATDE + "contributorID", settings.contributor_id)
+    describe_void(g, build, ids["regiolod"], stats)
+    return g.quads
+
+
+def describe_publisher(g: GraphBuilder, settings: Settings, publisher: str) -> None:
+    g.iri(publisher, RDF_TYPE, FOAF + "Agent")
+    g.iri(publisher, RDF_TYPE, FOAF + "Organization")
+    g.text(publisher, FOAF + "name", settings.publisher_name, "de")
+    g.text(publisher, PREFIXES["skos"] + "prefLabel", settings.publisher_name, "de")
+    g.iri(publisher, DCT + "type", f"http://purl.org/adms/publishertype/{settings.publisher_type}")
+
+
+def describe_distribution(
+    g: GraphBuilder, settings: Settings, dist: str, url: str, fmt: str, media: str, modified: str
+) -> None:
+    g.iri(dist, RDF_TYPE, DCAT + "Distribution")
+    name = url.rsplit("/", 1)[-1]
+    g.text(dist, DCT + "title", name, "de")
+    g.text(dist, DCT + "description", f"Datei {name} ({fmt})", "de")
+    g.iri(dist, DCAT + "accessURL", url)
+    g.iri(dist, DCAT + "downloadURL", url)
+    g.iri(dist, DCT + "format", EU + f"file-type/{FILE_TYPES[fmt]}")
+    g.iri(dist, DCAT + "mediaType", IANA + media)
+    g.iri(dist, DCT + "license", settings.licence)
+    g.text(dist, DCATDE + "licenseAttributionByText", ATTRIBUTION, "de")
+    g.iri(dist, DCATAP + "availability", EU + "planned-availability/STABLE")
+    g.text(dist, DCT + "modified", modified, datatype=XSD + "date")
+
+
+def describe_void(g: GraphBuilder, build: Build, dataset: str, stats: VoidStatistics) -> None:
+    """VoID: endpoint, dumps, URI space, example, vocabularies, statistics, partitions, linksets."""
+    base = build.base_iri
+    integer = XSD + "integer"
+    g.iri(dataset, RDF_TYPE, VOID + "Dataset")
+    g.iri(dataset, VOID + "sparqlEndpoint", f"{base}sparql")
+    g.text(dataset, VOID + "uriSpace", f"{base}id/")
+    g.iri(dataset, VOID + "exampleResource", f"{base}id/territory/03358")
+    g.iri(dataset, VOID + "exampleResource", f"{base}id/organization/metropolregion-hamburg")
+    g.iri(dataset, VOID + "rootResource", f"{base}id/territory/03358")
+    vocabularies = sorted(
+        {p.rsplit("#", 1)[0] + "#" if "#" in p else p.rsplit("/", 1)[0] + "/" for p in stats.properties}
+    )
+    for vocabulary in vocabularies:
+        g.iri(dataset, VOID + "vocabulary", vocabulary)
+    for prop, value in (
+        ("triples", stats.triples),
+        ("entities", stats.entities),
+        ("classes", len(stats.classes)),
+        ("properties", len(stats.properties)),
+        ("distinctSubjects", stats.distinct_subjects),
+        ("distinctObjects", stats.distinct_objects),
+    ):
+        g.text(dataset, VOID + prop, str(value), datatype=integer)
+    for i, (cls, count) in enumerate(stats.classes.items()):
+        part = f"{dataset}#class-{i}"
+        g.iri(dataset, VOID + "classPartition", part)
+        g.iri(part, VOID + "class", cls)
+        g.text(part, VOID + "entities", str(count), datatype=integer)
+    for i, (prop, count) in enumerate(stats.properties.items()):
+        part = f"{dataset}#property-{i}"
+        g.iri(dataset, VOID + "propertyPartition", part)
+        g.iri(part, VOID + "property", prop)
+        g.text(part, VOID + "triples", str(count), datatype=integer)
+    for key, label, prefix in LINK_TARGETS:
+        linkset = f"{dataset}#links-{key}"
+        g.iri(dataset, VOID + "subset", linkset)
+        g.iri(linkset, RDF_TYPE, VOID + "Linkset")
+        g.text(linkset, DCT + "title", f"Verknüpfungen zu {label}", "de")
+        g.iri(linkset, VOID + "linkPredicate", PREFIXES["skos"] + "exactMatch")
+        g.iri(linkset, VOID + "subjectsTarget", dataset)
+        g.iri(linkset, VOID + "objectsTarget", prefix)
+        g.iri(linkset, VOID + "target", dataset)
+        g.iri(linkset, VOID + "target", prefix)
+        g.text(linkset, VOID + "triples", str(stats.links.get(key, 0)), datatype=integer)
+
+
+def date_of(value: str, start: bool) -> str:
+    if len(value) == 4:
+        return f"{value}-01-01" if start else f"{value}-12-31"
+    return value[:10]

@@ -1,0 +1,278 @@
+"""What harvesters and crawlers read: dumps, the DCAT catalog, VoID, the sitemap and robots.txt."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+from math import ceil
+from urllib.parse import urlencode, urlsplit
+from xml.sax.saxutils import escape
+
+import pyoxigraph as ox
+from flask import Response, abort, render_template, request, send_file
+
+from publisher.catalog import DCAT, DCT, HYDRA, iris
+from publisher.negotiation import HTML, JSONLD, NTRIPLES, RDFXML, TURTLE, Format, negotiate
+from publisher.render.html import iri_to_uri
+from publisher.render.rdf import serialize
+from publisher.web.state import State, page_language, state
+
+CATALOG_FORMATS: tuple[Format, ...] = (TURTLE, RDFXML, JSONLD, NTRIPLES, HTML)
+SUFFIXES = {"ttl": TURTLE, "rdf": RDFXML, "jsonld": JSONLD, "nt": NTRIPLES, "html": HTML}
+SITEMAP_SIZE = 50_000
+
+
+def downloads() -> Response:
+    """GET /download/: the dumps of the current build with format, size and checksum."""
+    st = state()
+    lang = page_language()
+    body = render_template("downloads.html", lang=lang, base=st.base, dumps=st.dumps)
+    return st.respond(body.encode("utf-8"), HTML.content_type, ("downloads", lang), vary="Accept-Language")
+
+
+def download(name: str) -> Response:
+    """GET /download/{name}: one file, with Content-Length, ETag, Last-Modified and byte ranges."""
+    st = state()
+    dumps = st.dumps
+    allowed = {f.name: f for f in dumps.files} if dumps else {}
+    if dumps is None or (name not in allowed and name not in ("SHA256SUMS", "manifest.json")):
+        abort(404)
+    path = dumps.folder / name
+    if name in allowed:
+        mimetype, etag = "application/gzip", allowed[name].sha256
+    else:
+        mimetype, etag = ("text/plain" if name == "SHA256SUMS" else "application/json"), f"{dumps.version}-{name}"
+    response = send_file(
+        path,
+        mimetype=mimetype,
+        etag=etag,
+        conditional=True,
+        max_age=0,
+        last_modified=st.build.modified,
+        download_name=name,
+    )
+    if name in allowed:  # RFC 9530: the checksum the catalog publishes, for clients that verify as they fetch
+        digest = base64.b64encode(bytes.fromhex(allowed[name].sha256)).decode("ascii")
+        response.headers["Repr-Digest"] = f"sha-256=:{digest}:"
+    return response
+
+
+def catalog_quads(st: State, page: int, modified_since: str | None) -> tuple[list[ox.Quad], int]:
+    """The catalog page: catalog, service and the page's datasets with everything they point to."""
+    ids = iris(st.settings)
+    graph = ox.NamedNode(f"{st.base}id/graph/catalog")
+    quads = st.catalog
+    datasets = sorted(
+        q.object.value for q in quads if q.subject.value == ids["catalog"] and q.predicate.value == DCAT + "dataset"
+    )
+    if modified_since:
+        modified = {q.subject.value: q.object.value for q in quads if q.predicate.value == DCT + "modified"}
+        datasets = [d for d in datasets if modified.get(d, "") >= modified_since]
+    size = st.settings.catalog_page_size
+    pages = max(1, ceil(len(datasets) / size))
+    if page > pages:
+        abort(404)
+    shown = set(datasets[(page - 1) * size : page * size])
+    hidden = set(datasets) - shown
+    if modified_since:
+        hidden |= {q.object.value for q in quads if q.predicate.value == DCAT + "dataset"} - set(datasets)
+    keep = [
+        q
+        for q in quads
+        if not (q.predicate.value == DCAT + "dataset" and q.object.value in hidden) and not subject_of(q, hidden)
+    ]
+    keep += hydra_view(st, ids["catalog"], page, pages, len(datasets), modified_since, graph)
+    return keep, pages
+
+
+def subject_of(q: ox.Quad, datasets: set[str]) -> bool:
+    """Statements of a dataset not on this page, and of its distributions and fragments."""
+    subject = q.subject.value if isinstance(q.subject, ox.NamedNode) else ""
+    return any(subject == d or subject.startswith(d + "#") for d in datasets) or (
+        "/id/distribution/" in subject
+        and any(subject.split("/id/distribution/")[1].startswith(d.rsplit("/", 1)[1]) for d in datasets)
+    )
+
+
+def page_url(st: State, page: int, modified_since: str | None) -> str:
+    params = {"page": page} | ({"modified_since": modified_since} if modified_since else {})
+    return f"{st.base}catalog?{urlencode(params)}"
+
+
+def hydra_view(
+    st: State, catalog: str, page: int, pages: int, total: int, modified_since: str | None, graph: ox.NamedNode
+) -> list[ox.Quad]:
+    """Hydra paging as ckanext-dcat and GovData follow it (hydra:PartialCollectionView, hydra:next)."""
+    view = ox.NamedNode(page_url(st, page, modified_since))
+
+    def q(s, p, o):
+        return ox.Quad(s, ox.NamedNode(HYDRA + p), o, graph)
+
+    out = [
+        ox.Quad(view, ox.NamedNode(PREFIX_RDF_TYPE), ox.NamedNode(HYDRA + "PartialCollectionView"), graph),
+        q(ox.NamedNode(catalog), "view", view),
+        q(ox.NamedNode(catalog), "totalItems", ox.Literal(str(total), datatype=ox.NamedNode(XSD_INTEGER))),
+        q(view, "first", ox.NamedNode(page_url(st, 1, modified_since))),
+        q(view, "last", ox.NamedNode(page_url(st, pages, modified_since))),
+    ]
+    if page > 1:
+        out.append(q(view, "previous", ox.NamedNode(page_url(st, page - 1, modified_since))))
+    if page < pages:
+        out.append(q(view, "next", ox.NamedNode(page_url(st, page + 1, modified_since))))
+    return out
+
+
+PREFIX_RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
+
+
+def catalog(ext: str | None = None) -> Response:
+    """GET /catalog[.ttl|.rdf|.jsonld|.nt|.html]?page=N&modified_since=YYYY-MM-DD."""
+    st = state()
+    fixed = None
+    if ext is not None:
+        fixed = SUFFIXES.get(ext)
+        if fixed is None:
+            abort(404)
+    fmt = fixed or negotiate(request.headers.get("Accept"), CATALOG_FORMATS)
+    if fmt is None:
+        return Response(
+            "406 Not Acceptable. Available: text/turtle, application/rdf+xml, application/ld+json, "
+            "application/n-triples, text/html\n",
+            status=406,
+            content_type="text/plain; charset=utf-8",
+        )
+    try:
+        page = int(request.args.get("page", "1"))
+        since = request.args.get("modified_since") or None
+        if since:
+            since = dt.date.fromisoformat(since[:10]).isoformat()
+    except ValueError:
+        abort(400, "page must be a whole number and modified_since a date (YYYY-MM-DD)")
+    if page < 1:
+        abort(400, "page starts at 1")
+    quads, pages = catalog_quads(st, page, since)
+    if fmt is HTML:
+        lang = page_language()
+        body = render_template(
+            "catalog.html",
+            lang=lang,
+            base=st.base,
+            page=page,
+            pages=pages,
+            datasets=catalog_view(st, quads),
+            since=since,
+            next_url=page_url(st, page + 1, since) if page < pages else "",
+        ).encode("utf-8")
+    else:
+        body = serialize(quads, fmt)
+    key = ("catalog", fmt.key, str(page), since or "")
+    response = st.respond(body, fmt.content_type, key, vary=None if fixed else "Accept")
+    response.headers["Link"] = ", ".join(
+        f'<{st.base}catalog.{s}>; rel="alternate"; type="{f.media_type}"' for s, f in SUFFIXES.items()
+    )
+    return response
+
+
+def catalog_view(st: State, quads: list[ox.Quad]) -> list[dict]:
+    """Datasets with their titles and distributions, for the HTML catalog page."""
+    by_subject: dict[str, dict[str, list[str]]] = {}
+    for q in quads:
+        by_subject.setdefault(str(q.subject).strip("<>"), {}).setdefault(q.predicate.value, []).append(q.object.value)
+    out = []
+    for ds, props in sorted(by_subject.items()):
+        if DCAT + "Dataset" not in props.get(PREFIX_RDF_TYPE, []):
+            continue
+        dists = []
+        for dist in sorted(props.get(DCAT + "distribution", [])):
+            d = by_subject.get(dist, {})
+            checksum = by_subject.get(d.get("http://spdx.org/rdf/terms#checksum", [""])[0], {})
+            dists.append(
+                {
+                    "url": d.get(DCAT + "downloadURL", [""])[0],
+                    "bytes": d.get(DCAT + "byteSize", [""])[0],
+                    "sha256": checksum.get("http://spdx.org/rdf/terms#checksumValue", [""])[0],
+                    "format": d.get(DCT + "format", [""])[0].rsplit("/", 1)[-1],
+                }
+            )
+        titles = props.get(DCT + "title", [])
+        out.append(
+            {
+                "iri": ds,
+                "title": titles[0] if titles else ds,
+                "descriptions": props.get(DCT + "description", []),
+                "distributions": dists,
+            }
+        )
+    return out
+
+
+def void() -> Response:
+    """GET /.well-known/void: the VoID description of the dataset (VoID §7.2 discovery)."""
+    st = state()
+    fmt = negotiate(request.headers.get("Accept"), (TURTLE, RDFXML, JSONLD, NTRIPLES))
+    if fmt is None:
+        return Response("406 Not Acceptable\n", status=406, content_type="text/plain; charset=utf-8")
+    dataset = st.dataset_iri
+    quads = [
+        q
+        for q in st.store.graph(f"{st.base}id/graph/catalog")
+        if isinstance(q.subject, ox.NamedNode)
+        and (q.subject.value == dataset or q.subject.value.startswith(dataset + "#"))
+    ]
+    return st.respond(serialize(quads, fmt), fmt.content_type, ("void", fmt.key), vary="Accept")
+
+
+def sitemap_urls(st: State) -> list[str]:
+    """Every /doc/ page: each thing under {base}id/ that the store describes."""
+    prefix = st.base + "id/"
+    things = sorted(
+        {
+            q.subject.value
+            for q in st.store.store
+            if isinstance(q.subject, ox.NamedNode) and q.subject.value.startswith(prefix)
+        }
+    )
+    return [iri_to_uri(st.base + "doc/" + t[len(prefix) :]) for t in things]
+
+
+def sitemap_index() -> Response:
+    """GET /sitemap.xml: a sitemap index (sitemaps.org) over pages of at most 50 000 URLs."""
+    st = state()
+    pages = max(1, ceil(len(sitemap_urls(st)) / SITEMAP_SIZE))
+    lastmod = st.build.modified.date().isoformat()
+    entries = "".join(
+        f"<sitemap><loc>{escape(st.base)}sitemap-{n}.xml</loc><lastmod>{lastmod}</lastmod></sitemap>"
+        for n in range(1, pages + 1)
+    )
+    body = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<sitemapindex xmlns="http://www.sitemaps.org/schemas/'
+        f'sitemap/0.9">{entries}</sitemapindex>\n'
+    )
+    return st.respond(body.encode("utf-8"), "application/xml", ("sitemap",))
+
+
+def sitemap_page(page: int) -> Response:
+    st = state()
+    urls = sitemap_urls(st)
+    chunk = urls[(page - 1) * SITEMAP_SIZE : page * SITEMAP_SIZE]
+    if page < 1 or not chunk:
+        abort(404)
+    lastmod = st.build.modified.date().isoformat()
+    entries = "".join(f"<url><loc>{escape(u)}</loc><lastmod>{lastmod}</lastmod></url>" for u in chunk)
+    body = (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        f"{entries}</urlset>\n"
+    )
+    return st.respond(body.encode("utf-8"), "application/xml", ("sitemap", str(page)))
+
+
+def robots() -> Response:
+    """GET /robots.txt: the sitemap, and crawlers kept off SPARQL queries (RFC 9309)."""
+    st = state()
+    path = urlsplit(st.base).path
+    body = (
+        f"User-agent: *\nDisallow: {path}sparql?\nDisallow: {path}incoming/\nAllow: {path}\n"
+        f"\nSitemap: {st.base}sitemap.xml\n"
+    )
+    return st.respond(body.encode("utf-8"), "text/plain; charset=utf-8", ("robots",))

@@ -1,0 +1,343 @@
+"""What harvesters and crawlers rely on: dumps, the DCAT-AP.de catalog, VoID, sitemap and robots."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import re
+import xml.etree.ElementTree as ET
+
+import pyoxigraph as ox
+import pytest
+import rdflib
+from rdflib.compare import isomorphic
+from rdflib.namespace import DCAT, DCTERMS, RDF, SH, VOID
+
+from publisher.dumps import dump_quads, read_dumps, write_dumps
+from publisher.terms import to_rdflib
+from tests.conftest import BASE, DOWNLOADS, ROOT, make_client
+
+CONFORMANCE = ROOT.parent / "shared" / "conformance"
+HYDRA = rdflib.Namespace("http://www.w3.org/ns/hydra/core#")
+SPDX = rdflib.Namespace("http://spdx.org/rdf/terms#")
+FIXTURES = ROOT / "tests" / "data"
+
+
+def fetch(client, path: str, **headers) -> bytes:
+    """GET a file and close the response (downloads are streamed from disk)."""
+    with client.get(path, headers=headers) as response:
+        assert response.status_code in (200, 206, 304), path
+        return response.data
+
+
+def catalog_graph(client, path: str = "/catalog.ttl") -> rdflib.Graph:
+    response = client.get(path)
+    assert response.status_code == 200
+    return rdflib.Graph().parse(data=response.data, format="turtle")
+
+
+def served_graph(build) -> rdflib.Graph:
+    graph = rdflib.Graph()
+    for q in dump_quads(build):
+        graph.add((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)))
+    return graph
+
+
+@pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning")
+@pytest.mark.parametrize(
+    ("name", "parser"), [("regiolod.nt.gz", "nt"), ("regiolod.ttl.gz", "turtle"), ("regiolod.jsonld.gz", "json-ld")]
+)
+def test_dumps_reparse_to_exactly_the_served_graph(client, build, name: str, parser: str) -> None:
+    graph = rdflib.Graph().parse(data=gzip.decompress(fetch(client, f"/download/{name}")), format=parser)
+    assert isomorphic(graph, served_graph(build))
+
+
+def test_nquads_dump_keeps_every_named_graph(client, build) -> None:
+    quads = list(ox.parse(gzip.decompress(fetch(client, "/download/regiolod.nq.gz")), format=ox.RdfFormat.N_QUADS))
+    assert len(quads) == len(dump_quads(build))
+    assert {q.graph_name.value for q in quads} == {*build.data_graphs, build.derived_graph}
+
+
+def test_checksums_and_sizes_match_the_files(client) -> None:
+    dumps = read_dumps(DOWNLOADS)
+    sums = fetch(client, "/download/SHA256SUMS").decode()
+    for f in dumps.files:
+        data = fetch(client, f"/download/{f.name}")
+        assert len(data) == f.bytes
+        assert hashlib.sha256(data).hexdigest() == f.sha256
+        assert f"{f.sha256}  {f.name}" in sums
+    graph = catalog_graph(client)
+    for dist in graph.subjects(RDF.type, DCAT.Distribution):
+        url = str(graph.value(dist, DCAT.downloadURL))
+        if "/download/" not in url:
+            continue
+        data = fetch(client, url[len(BASE) - 1 :])
+        assert int(graph.value(dist, DCAT.byteSize)) == len(data)
+        checksum = graph.value(dist, SPDX.checksum)
+        assert str(graph.value(checksum, SPDX.checksumValue)) == hashlib.sha256(data).hexdigest()
+        assert graph.value(checksum, SPDX.algorithm) == SPDX.checksumAlgorithm_sha256
+
+
+def test_downloads_are_cacheable_and_support_ranges(client) -> None:
+    with client.get("/download/regiolod.ttl.gz") as first:
+        data, headers = first.data, first.headers
+    assert headers["Content-Length"] == str(len(data))
+    assert headers["ETag"] and headers["Last-Modified"]
+    assert headers["Repr-Digest"].startswith("sha-256=:")
+    with client.get("/download/regiolod.ttl.gz", headers={"If-None-Match": headers["ETag"]}) as again:
+        assert again.status_code == 304
+    with client.get("/download/regiolod.ttl.gz", headers={"Range": "bytes=10-19"}) as part:
+        assert part.status_code == 206
+        assert part.data == data[10:20]
+        assert part.headers["Content-Range"] == f"bytes 10-19/{len(data)}"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/download/../pyproject.toml",
+        "/download/%2e%2e%2fpyproject.toml",
+        "/download/builds",
+        "/download/nothing.nq.gz",
+        "/download/..%2Fmanifest.json",
+    ],
+)
+def test_only_published_files_are_served(client, path: str) -> None:
+    response = client.get(path)
+    assert response.status_code == 404
+    assert b"[build-system]" not in response.data
+
+
+def test_listing_page_names_every_file(client) -> None:
+    html = client.get("/download/").data.decode()
+    for f in read_dumps(DOWNLOADS).files:
+        assert f.name in html and f.sha256 in html
+
+
+def test_a_failed_build_leaves_the_previous_dumps_intact(build, tmp_path, monkeypatch) -> None:
+    first = write_dumps(build, tmp_path)
+    before = {f.name: (first.folder / f.name).read_bytes() for f in first.files}
+    calls = {"n": 0}
+    import publisher.dumps as dumps_module
+
+    real = dumps_module.serialize
+
+    def failing(quads, fmt):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise OSError(28, "No space left on device")
+        return real(quads, fmt)
+
+    monkeypatch.setattr(dumps_module, "serialize", failing)
+    build_version = build.version
+    try:
+        build.version = "f" * 16
+        with pytest.raises(OSError):
+            write_dumps(build, tmp_path)
+    finally:
+        build.version = build_version
+    current = read_dumps(tmp_path)
+    assert current.version == first.version
+    assert {f.name: (current.folder / f.name).read_bytes() for f in current.files} == before
+    assert [p.name for p in (tmp_path / "builds").iterdir()] == [first.version]
+
+
+def load_shapes(*paths) -> rdflib.Graph:
+    graph = rdflib.Graph()
+    for path in paths:
+        graph.parse(path)
+    for s, o in list(graph.subject_objects(SH.property)):  # dangling references in ranges.ttl (SOURCES.md #1)
+        if (o, SH.path, None) not in graph:
+            graph.remove((s, SH.property, o))
+    return graph
+
+
+def violations(data: rdflib.Graph, shapes: rdflib.Graph) -> list[str]:
+    import pyshacl
+
+    _, report, _ = pyshacl.validate(data, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True)
+    found = []
+    for result in report.subjects(RDF.type, SH.ValidationResult):
+        if report.value(result, SH.resultSeverity) == SH.Violation:
+            found.append(
+                f"{report.value(result, SH.focusNode)} {report.value(result, SH.resultPath)}: "
+                f"{report.value(result, SH.resultMessage)}"
+            )
+    return sorted(found)
+
+
+def warnings_of(data: rdflib.Graph, shapes: rdflib.Graph) -> list[str]:
+    import pyshacl
+
+    _, report, _ = pyshacl.validate(data, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True)
+    return sorted(
+        {
+            str(report.value(r, SH.resultPath))
+            for r in report.subjects(RDF.type, SH.ValidationResult)
+            if report.value(r, SH.resultSeverity) != SH.Violation
+        }
+    )
+
+
+needs_conformance = pytest.mark.skipif(not CONFORMANCE.is_dir(), reason="official shapes not found next to the project")
+
+
+@needs_conformance
+def test_catalog_has_no_dcat_ap_3_0_1_violations(client) -> None:
+    data = catalog_graph(client) + rdflib.Graph().parse(FIXTURES / "eu-vocabularies.ttl")
+    shapes = load_shapes(
+        CONFORMANCE / "dcat-ap-3.0.1" / "dcat-ap-SHACL.ttl", CONFORMANCE / "dcat-ap-3.0.1" / "ranges.ttl"
+    )
+    assert violations(data, shapes) == []
+
+
+@needs_conformance
+def test_catalog_has_no_dcat_ap_de_3_0_violations(client) -> None:
+    data = catalog_graph(client) + rdflib.Graph().parse(FIXTURES / "eu-vocabularies.ttl")
+    for vocabulary in (
+        "govdata-mqa/dcat-ap-de-licenses-open.rdf",
+        "govdata-mqa/dcat-ap-de-contributors.rdf",
+        "vocabularies/ADMS_SKOS_v1.00.rdf",
+    ):
+        data.parse(CONFORMANCE / vocabulary)
+    de = CONFORMANCE / "dcat-ap-de-3.0"
+    shapes = load_shapes(
+        CONFORMANCE / "dcat-ap-3.0.0" / "dcat-ap-SHACL.ttl",
+        de / "dcat-ap-SHACL-DE.ttl",
+        de / "dcat-ap-de-deprecated.ttl",
+        de / "dcat-ap-spec-german-additions.ttl",
+        de / "dcat-ap-de-controlledvocabularies.ttl",
+    )
+    assert violations(data, shapes) == []
+
+
+def test_harvest_walk_collects_everything_and_counts_match_void(client) -> None:
+    """Follow hydra:next from /catalog to the end, then download each dump and count its triples."""
+    small = make_client(catalog_page_size=1)
+    url, datasets, distributions, seen_pages = "/catalog.ttl", set(), set(), 0
+    while url:
+        graph = catalog_graph(small, url)
+        seen_pages += 1
+        datasets |= set(graph.subjects(RDF.type, DCAT.Dataset))
+        distributions |= {(d, graph.value(d, DCAT.downloadURL)) for d in graph.subjects(RDF.type, DCAT.Distribution)}
+        view = next(graph.subjects(RDF.type, HYDRA.PartialCollectionView))
+        nxt = graph.value(view, HYDRA.next)
+        url = str(nxt)[len(BASE) - 1 :] if nxt else ""
+    assert seen_pages == 4 and len(datasets) == 4
+    void = rdflib.Graph().parse(
+        data=client.get("/.well-known/void", headers={"Accept": "text/turtle"}).data, format="turtle"
+    )
+    dataset = rdflib.URIRef(f"{BASE}id/dataset/regiolod")
+    expected = int(void.value(dataset, VOID.triples))
+    dumped = [u for _, u in distributions if str(u).endswith("regiolod.nt.gz")]
+    [nt] = dumped
+    lines = gzip.decompress(fetch(client, str(nt)[len(BASE) - 1 :])).decode().strip().splitlines()
+    assert len(lines) == expected
+    assert {str(u) for _, u in distributions} >= {f"{BASE}download/{f.name}" for f in read_dumps(DOWNLOADS).files}
+
+
+def test_modified_since_filters_datasets(client) -> None:
+    assert (
+        len(set(catalog_graph(client, "/catalog.ttl?modified_since=2999-01-01").subjects(RDF.type, DCAT.Dataset))) == 0
+    )
+    assert (
+        len(set(catalog_graph(client, "/catalog.ttl?modified_since=2000-01-01").subjects(RDF.type, DCAT.Dataset))) == 4
+    )
+    assert client.get("/catalog?modified_since=yesterday").status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("path", "media"),
+    [
+        ("/catalog.ttl", "text/turtle"),
+        ("/catalog.rdf", "application/rdf+xml"),
+        ("/catalog.jsonld", "application/ld+json"),
+    ],
+)
+def test_catalog_in_every_format(client, path: str, media: str) -> None:
+    response = client.get(path)
+    assert response.mimetype == media
+    assert client.get("/catalog", headers={"Accept": media}).mimetype == media
+
+
+def test_void_describes_the_dataset(client, sparql) -> None:
+    graph = rdflib.Graph().parse(
+        data=client.get("/.well-known/void", headers={"Accept": "text/turtle"}).data, format="turtle"
+    )
+    dataset = rdflib.URIRef(f"{BASE}id/dataset/regiolod")
+    assert (dataset, RDF.type, VOID.Dataset) in graph and (dataset, RDF.type, DCAT.Dataset) in graph
+    assert graph.value(dataset, VOID.sparqlEndpoint) == rdflib.URIRef(f"{BASE}sparql")
+    assert str(graph.value(dataset, VOID.uriSpace)) == f"{BASE}id/"
+    assert len(set(graph.objects(dataset, VOID.dataDump))) == 4
+    assert rdflib.URIRef("http://www.w3.org/ns/org#") in set(graph.objects(dataset, VOID.vocabulary))
+    territories = int(sparql("SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a rl:Territory }")[0]["n"])
+    partitions = {
+        graph.value(p, VOID["class"]): int(graph.value(p, VOID.entities))
+        for p in graph.objects(dataset, VOID.classPartition)
+    }
+    assert partitions[rdflib.URIRef("https://w3id.org/regiolod/def#Territory")] == territories
+    wikidata = int(
+        sparql("""SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s skos:exactMatch ?o }
+        FILTER (STRSTARTS(STR(?o), "http://www.wikidata.org/entity/") && ?g != <https://w3id.org/regiolod/def>) }""")[
+            0
+        ]["n"]
+    )
+    linksets = {
+        str(graph.value(s, DCTERMS.title)): int(graph.value(s, VOID.triples))
+        for s in graph.objects(dataset, VOID.subset)
+    }
+    assert linksets["Verknüpfungen zu Wikidata"] == wikidata == 38
+
+
+def test_every_document_links_back_to_the_dataset(client) -> None:
+    graph = rdflib.Graph().parse(data=client.get("/doc/organization/03358.ttl").data, format="turtle")
+    assert (
+        rdflib.URIRef(f"{BASE}doc/organization/03358"),
+        VOID.inDataset,
+        rdflib.URIRef(f"{BASE}id/dataset/regiolod"),
+    ) in graph
+
+
+def test_catalog_resources_are_dereferenceable(client) -> None:
+    response = client.get("/id/dataset/regiolod")
+    assert response.status_code == 303
+    assert client.get("/doc/dataset/regiolod.ttl").status_code == 200
+
+
+def test_sitemap_lists_every_document(client, app) -> None:
+    index = ET.fromstring(client.get("/sitemap.xml").data)
+    ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+    pages = [e.text for e in index.findall("s:sitemap/s:loc", ns)]
+    assert pages == [f"{BASE}sitemap-1.xml"]
+    urls = ET.fromstring(client.get("/sitemap-1.xml").data)
+    locs = [e.text for e in urls.findall("s:url/s:loc", ns)]
+    assert f"{BASE}doc/territory/03358" in locs and len(locs) == len(set(locs))
+    assert all(e.text for e in urls.findall("s:url/s:lastmod", ns))
+    things = {
+        q.subject.value
+        for q in app.extensions["regiolod"].store.store
+        if isinstance(q.subject, ox.NamedNode) and q.subject.value.startswith(f"{BASE}id/")
+    }
+    assert len(locs) == len(things) <= 50_000
+    assert client.get("/sitemap-2.xml").status_code == 404
+
+
+def test_robots_points_to_the_sitemap_and_keeps_crawlers_off_queries(client) -> None:
+    text = client.get("/robots.txt").data.decode()
+    assert f"Sitemap: {BASE}sitemap.xml" in text
+    assert re.search(r"^Disallow: /sparql\?$", text, re.MULTILINE)
+
+
+def test_build_command_writes_dumps(runner, tmp_path) -> None:
+    from publisher.cli import main
+
+    result = runner.invoke(main, ["--base-iri", BASE, "--root", str(ROOT), "build", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    dumps = read_dumps(tmp_path)
+    assert {f.name for f in dumps.files} >= {
+        "regiolod.nq.gz",
+        "regiolod.nt.gz",
+        "regiolod.ttl.gz",
+        "regiolod.jsonld.gz",
+    }
+    assert all(f.sha256 in result.output for f in dumps.files)
