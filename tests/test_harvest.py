@@ -341,3 +341,12 @@ def test_build_command_writes_dumps(runner, tmp_path) -> None:
         "regiolod.jsonld.gz",
     }
     assert all(f.sha256 in result.output for f in dumps.files)
+
+
+def test_dumps_are_byte_identical_across_loads(settings, tmp_path) -> None:
+    """Blank nodes are named by content, arrays sorted: the same build gives the same files and checksums."""
+    from publisher.dataset import load_build
+
+    first = write_dumps(load_build(settings), tmp_path / "one")
+    second = write_dumps(load_build(settings), tmp_path / "two")
+    assert [(f.name, f.sha256) for f in first.files] == [(f.name, f.sha256) for f in second.files]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Iterable
@@ -37,15 +38,60 @@ def unique_triples(quads: Iterable[ox.Quad]) -> list[ox.Triple]:
 
 
 def relabel_blank_nodes(quads: list[ox.Quad]) -> list[ox.Quad]:
-    """Name blank nodes b0, b1, … in order of appearance, so output does not depend on load order."""
+    """Name every blank node after its content and where it hangs, so output never depends on load order.
+
+    A blank node's name is a hash of its own statements (recursively, through nested blank nodes)
+    and of the statements that point to it. Blank nodes with the same name are interchangeable, and
+    are numbered in turn so that none is merged with another.
+    """
+    edges: dict[str, list[tuple[str, object]]] = {}
+    incoming: dict[str, list[tuple[object, str]]] = {}
+    for q in quads:
+        if isinstance(q.subject, ox.BlankNode):
+            edges.setdefault(q.subject.value, []).append((q.predicate.value, q.object))
+        if isinstance(q.object, ox.BlankNode):
+            incoming.setdefault(q.object.value, []).append((q.subject, q.predicate.value))
+    content: dict[str, str] = {}
+
+    def content_of(node: str, path: tuple[str, ...] = ()) -> str:
+        if node in content:
+            return content[node]
+        if node in path:
+            return "cycle"
+        parts = sorted(f"{p} {content_of(o.value, (*path, node)) if isinstance(o, ox.BlankNode) else o}"
+                       for p, o in edges.get(node, []))
+        content[node] = hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()
+        return content[node]
+
+    context: dict[str, str] = {}
+
+    def context_of(node: str, path: tuple[str, ...] = ()) -> str:
+        if node in context:
+            return context[node]
+        if node in path:
+            return "cycle"
+        parents = sorted(f"{context_of(s.value, (*path, node)) if isinstance(s, ox.BlankNode) else s} {p}"
+                         for s, p in incoming.get(node, []))
+        context[node] = hashlib.sha256(("\n".join(parents) + content_of(node)).encode("utf-8")).hexdigest()[:16]
+        return context[node]
+
+    blanks = sorted({t.value for q in quads for t in (q.subject, q.object) if isinstance(t, ox.BlankNode)},
+                    key=lambda b: (context_of(b), b))
     names: dict[str, ox.BlankNode] = {}
+    used: dict[str, int] = {}
+    for b in blanks:
+        base = "b" + context_of(b)
+        used[base] = used.get(base, 0) + 1
+        names[b] = ox.BlankNode(base if used[base] == 1 else f"{base}x{used[base]}")
 
     def term(t):
-        if isinstance(t, ox.BlankNode):
-            return names.setdefault(t.value, ox.BlankNode(f"b{len(names)}"))
-        return t
+        return names[t.value] if isinstance(t, ox.BlankNode) else t
 
     return [ox.Quad(term(q.subject), q.predicate, term(q.object), q.graph_name) for q in quads]
+
+
+def sort_key(q: ox.Quad) -> tuple[str, str, str, str]:
+    return (str(q.graph_name), str(q.subject), str(q.predicate), str(q.object))
 
 
 def serialize_jsonld(triples: list[ox.Triple]) -> bytes:
@@ -59,7 +105,17 @@ def serialize_jsonld(triples: list[ox.Triple]) -> bytes:
         doc["@context"] = JSONLD_CONTEXT
     else:
         doc = {"@context": JSONLD_CONTEXT, "@graph": doc}
-    return json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=True).encode("utf-8") + b"\n"
+    return json.dumps(sorted_arrays(doc), ensure_ascii=False, indent=2, sort_keys=True).encode("utf-8") + b"\n"
+
+
+def sorted_arrays(node: object, key: str = "") -> object:
+    """Sort JSON-LD arrays (unordered sets of values, JSON-LD 1.1 §4.3) for byte-stable output; keep @list."""
+    if isinstance(node, dict):
+        return {k: sorted_arrays(v, k) for k, v in node.items()}
+    if isinstance(node, list):
+        items = [sorted_arrays(v) for v in node]
+        return items if key == "@list" else sorted(items, key=lambda v: json.dumps(v, sort_keys=True))
+    return node
 
 
 _ORDER = {p: i for i, p in enumerate(PREFIXES)}
@@ -86,7 +142,7 @@ def order_prefixes(data: bytes, fmt: Format) -> bytes:
 
 def serialize(quads: list[ox.Quad], fmt: Format) -> bytes:
     """Serialize ``quads`` in ``fmt``; every format but N-Quads drops the graph names."""
-    quads = relabel_blank_nodes(quads)
+    quads = sorted(relabel_blank_nodes(quads), key=sort_key)
     if fmt.key == NQUADS.key:
         return ox.serialize(quads, format=ox.RdfFormat.N_QUADS)
     triples = unique_triples(quads)
