@@ -21,6 +21,7 @@ import pyoxigraph as ox
 from publisher.dataset import Build
 from publisher.negotiation import JSONLD, NQUADS, NTRIPLES, TURTLE, Format
 from publisher.render.rdf import serialize
+from publisher.store import closure
 
 WHOLE = "regiolod"
 SUBSETS = {
@@ -56,8 +57,7 @@ class Dumps:
 
 def dump_quads(build: Build) -> list[ox.Quad]:
     graphs = [*build.data_graphs, build.derived_graph]
-    quads = [q for g in graphs for q in build.store.quads_for_pattern(None, None, None, ox.NamedNode(g))]
-    return sorted(quads, key=lambda q: (str(q.graph_name), str(q.subject), str(q.predicate), str(q.object)))
+    return [q for g in graphs for q in build.store.quads_for_pattern(None, None, None, ox.NamedNode(g))]
 
 
 def subset_quads(build: Build, pattern: str) -> list[ox.Quad]:
@@ -65,18 +65,7 @@ def subset_quads(build: Build, pattern: str) -> list[ox.Quad]:
     rows = build.query(f"SELECT DISTINCT ?s WHERE {{ {pattern} }}")
     things = sorted(r["s"].value for r in rows)
     graphs = {*build.data_graphs, build.derived_graph}
-    out, queue, seen = [], [ox.NamedNode(t) for t in things], set()
-    while queue:
-        node = queue.pop()
-        if str(node) in seen:
-            continue
-        seen.add(str(node))
-        for q in build.store.quads_for_pattern(node, None, None):
-            if isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value in graphs:
-                out.append(q)
-                if isinstance(q.object, ox.BlankNode):
-                    queue.append(q.object)
-    return sorted(out, key=lambda q: (str(q.subject), str(q.predicate), str(q.object), str(q.graph_name)))
+    return closure(build.store, [ox.NamedNode(t) for t in things], graphs)
 
 
 def write_gzip(path: Path, data: bytes) -> None:

@@ -53,6 +53,25 @@ def sort_key(q: ox.Quad) -> tuple[str, str, str, str]:
     return (str(q.subject), str(q.predicate), str(q.object), str(q.graph_name))
 
 
+def closure(store: ox.Store, start: list[ox.NamedNode], graphs: set[str] | None = None) -> list[ox.Quad]:
+    """Every statement about the start nodes and, recursively, about the blank nodes they point to."""
+    found: list[ox.Quad] = []
+    queue: list[ox.NamedNode | ox.BlankNode] = list(start)
+    seen: set[str] = set()
+    while queue:
+        subject = queue.pop()
+        if str(subject) in seen:
+            continue
+        seen.add(str(subject))
+        for q in store.quads_for_pattern(subject, None, None):
+            if graphs is not None and not (isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value in graphs):
+                continue
+            found.append(q)
+            if isinstance(q.object, ox.BlankNode):
+                queue.append(q.object)
+    return found
+
+
 class EmbeddedStore:
     """A store over a loaded build held in memory by pyoxigraph."""
 
@@ -65,19 +84,7 @@ class EmbeddedStore:
     def describe(self, iri: str, incoming_limit: int, incoming_offset: int = 0) -> Description:
         """Return the thing's statements, the closure over its blank nodes, and incoming links."""
         node = ox.NamedNode(iri)
-        own: list[ox.Quad] = []
-        queue: list[ox.NamedNode | ox.BlankNode] = [node]
-        seen: set[str] = set()
-        while queue:
-            subject = queue.pop()
-            if str(subject) in seen:
-                continue
-            seen.add(str(subject))
-            for q in self.store.quads_for_pattern(subject, None, None):
-                own.append(q)
-                if isinstance(q.object, ox.BlankNode):
-                    queue.append(q.object)
-        own.sort(key=sort_key)
+        own = sorted(closure(self.store, [node]), key=sort_key)
         incoming = sorted(
             (
                 q

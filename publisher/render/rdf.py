@@ -58,8 +58,10 @@ def relabel_blank_nodes(quads: list[ox.Quad]) -> list[ox.Quad]:
             return content[node]
         if node in path:
             return "cycle"
-        parts = sorted(f"{p} {content_of(o.value, (*path, node)) if isinstance(o, ox.BlankNode) else o}"
-                       for p, o in edges.get(node, []))
+        parts = sorted(
+            f"{p} {content_of(o.value, (*path, node)) if isinstance(o, ox.BlankNode) else o}"
+            for p, o in edges.get(node, [])
+        )
         content[node] = hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()
         return content[node]
 
@@ -70,13 +72,17 @@ def relabel_blank_nodes(quads: list[ox.Quad]) -> list[ox.Quad]:
             return context[node]
         if node in path:
             return "cycle"
-        parents = sorted(f"{context_of(s.value, (*path, node)) if isinstance(s, ox.BlankNode) else s} {p}"
-                         for s, p in incoming.get(node, []))
+        parents = sorted(
+            f"{context_of(s.value, (*path, node)) if isinstance(s, ox.BlankNode) else s} {p}"
+            for s, p in incoming.get(node, [])
+        )
         context[node] = hashlib.sha256(("\n".join(parents) + content_of(node)).encode("utf-8")).hexdigest()[:16]
         return context[node]
 
-    blanks = sorted({t.value for q in quads for t in (q.subject, q.object) if isinstance(t, ox.BlankNode)},
-                    key=lambda b: (context_of(b), b))
+    blanks = sorted(
+        {t.value for q in quads for t in (q.subject, q.object) if isinstance(t, ox.BlankNode)},
+        key=lambda b: (context_of(b), b),
+    )
     names: dict[str, ox.BlankNode] = {}
     used: dict[str, int] = {}
     for b in blanks:
