@@ -6,12 +6,15 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install serve test lint validate stats clean
+.PHONY: install serve test lint validate stats lock clean
 
-$(STAMP): pyproject.toml
+# Exact versions come from requirements.lock (with hashes), so every machine runs what CI tested;
+# the project itself is installed on top without resolving anything again.
+$(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -31,6 +34,12 @@ validate: $(STAMP)
 
 stats: $(STAMP)
 	$(BIN)/regiolod stats
+
+# Regenerate requirements.lock from pyproject.toml (after changing a dependency); commit both.
+lock: $(STAMP)
+	$(BIN)/python -m pip install --quiet pip-tools
+	$(BIN)/pip-compile --quiet --extra test --generate-hashes --strip-extras --allow-unsafe \
+		-o requirements.lock pyproject.toml
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info
