@@ -9,7 +9,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from publisher.enrich import CURRENT_MEMBERSHIP, today_bindings
-from publisher.render.html import Labeller
+from publisher.render.html import Labeller, expand
 from publisher.store import EmbeddedStore
 
 
@@ -51,7 +51,7 @@ def membership_rows(
                                                        ?m a org:Membership . {CURRENT_MEMBERSHIP} }} }} }}
         }} GROUP BY ?m ?other ?role ?begin ?end ?note ?coverage ?cur""")
     labels = {v for r in rows for v in (val(r, "other"), val(r, "role"), val(r, "coverage")) if v}
-    lab.labels.update(store.labels(labels - set(lab.labels)))
+    lab.learn(store.labels, labels)
     result = [
         MembershipRow(
             membership=val(r, "m"),
@@ -91,7 +91,7 @@ def history(store: EmbeddedStore, iri: str, lab: Labeller) -> list[HistoryEntry]
           OPTIONAL {{ ?e dct:type ?type }}
         }} GROUP BY ?e ?date ORDER BY ?date ?e""")
     iris = {val(r, "e") for r in rows} | {t for r in rows for t in val(r, "types").split()}
-    lab.labels.update(store.labels(iris - set(lab.labels)))
+    lab.learn(store.labels, iris)
     return [
         HistoryEntry(
             val(r, "e"),
@@ -127,7 +127,7 @@ def provenance(store: EmbeddedStore, graphs: set[str], lab: Labeller) -> list[Gr
           OPTIONAL {{ ?g prov:wasDerivedFrom ?src }}
         }} GROUP BY ?g ?licence ?attribution ORDER BY ?g""")
     iris = set(graphs) | {s for r in rows for s in val(r, "sources").split()}
-    lab.labels.update(store.labels(iris - set(lab.labels)))
+    lab.learn(store.labels, iris)
     return [
         GraphInfo(
             val(r, "g"),
@@ -156,8 +156,6 @@ def counts(store: EmbeddedStore) -> dict[str, int]:
     union = " UNION ".join(f"{{ ?s a {k} BIND ({k} AS ?kind) }}" for k, _, _ in KINDS)
     rows = store.select(f"SELECT ?kind (COUNT(DISTINCT ?s) AS ?n) WHERE {{ {union} }} GROUP BY ?kind")
     found = {r["kind"].value: int(r["n"].value) for r in rows}
-    from publisher.render.html import expand
-
     return {k: found.get(expand(k), 0) for k, _, _ in KINDS}
 
 
@@ -195,7 +193,7 @@ def listing(
         "GROUP BY ?type ORDER BY ?type"
     )
     type_iris = [r["type"].value for r in types]
-    lab.labels.update(store.labels(set(type_iris) - set(lab.labels)))
+    lab.learn(store.labels, type_iris)
     filter_clause = ""
     if type_filter and type_filter in type_iris:
         filter_clause = f"FILTER EXISTS {{ ?s a|org:classification <{type_filter}> }}"

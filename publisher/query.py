@@ -178,6 +178,16 @@ def write_boolean(value: bool, fmt: ResultFormat) -> bytes:
 # ---------------------------------------------------------------------------------------------
 
 
+def take(items: Iterable, limit: int) -> tuple[list, bool]:
+    """The first ``limit`` items, and whether there were more (the row limit)."""
+    taken = []
+    for item in items:
+        if len(taken) == limit:
+            return taken, True
+        taken.append(item)
+    return taken, False
+
+
 def evaluate(store: ox.Store, query: str, options: QueryOptions) -> tuple[dict, bytes]:
     """Run the query in this process and serialize its answer (called in the child)."""
     kwargs: dict = {"base_iri": options.base_iri}
@@ -192,22 +202,12 @@ def evaluate(store: ox.Store, query: str, options: QueryOptions) -> tuple[dict, 
         return {"kind": "boolean", "rows": 1, "truncated": False}, write_boolean(bool(results), options.result_format)
     if isinstance(results, ox.QuerySolutions):
         variables = [v.value for v in results.variables]
-        rows = []
-        truncated = False
-        for solution in results:
-            if len(rows) == limit:
-                truncated = True
-                break
-            rows.append([solution[v] for v in variables])
+        solutions, truncated = take(results, limit)
+        rows = [[solution[v] for v in variables] for solution in solutions]
         body = write_solutions(variables, rows, options.result_format)
         return {"kind": "solutions", "rows": len(rows), "truncated": truncated}, body
-    triples = []
-    truncated = False
-    for triple in results:
-        if len(triples) == limit:
-            truncated = True
-            break
-        triples.append(ox.Quad(triple.subject, triple.predicate, triple.object, ox.DefaultGraph()))
+    found, truncated = take(results, limit)
+    triples = [ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in found]
     return {"kind": "graph", "rows": len(triples), "truncated": truncated}, serialize(triples, options.graph_format)
 
 

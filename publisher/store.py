@@ -44,6 +44,10 @@ class Store(Protocol):
 
     def describe(self, iri: str, incoming_limit: int, incoming_offset: int = 0) -> Description: ...
 
+    def has(self, iri: str) -> bool:
+        """Whether the store says anything about ``iri``."""
+        return any(self.store.quads_for_pattern(ox.NamedNode(iri), None, None))
+
     def labels(self, iris: Iterable[str]) -> dict[str, dict[str, str]]: ...
 
     def select(self, query: str) -> list[dict[str, Term | None]]: ...
@@ -95,6 +99,10 @@ class EmbeddedStore:
         )
         page = incoming[incoming_offset : incoming_offset + incoming_limit]
         return Description(iri, own, page, len(incoming))
+
+    def has(self, iri: str) -> bool:
+        """Whether the store says anything about ``iri``."""
+        return any(self.store.quads_for_pattern(ox.NamedNode(iri), None, None))
 
     def labels(self, iris: Iterable[str]) -> dict[str, dict[str, str]]:
         """Return ``{iri: {language: label}}`` from skos:prefLabel, else rdfs:label."""

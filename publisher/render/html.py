@@ -230,6 +230,12 @@ class Labeller:
     def __init__(self, labels: dict[str, dict[str, str]], base_iri: str, lang: str):
         self.labels, self.base_iri, self.lang = labels, base_iri, lang
 
+    def learn(self, lookup, iris) -> None:
+        """Fetch the labels of ``iris`` not known yet with ``lookup`` (a store's ``labels``)."""
+        missing = set(iris) - set(self.labels)
+        if missing:
+            self.labels.update(lookup(missing))
+
     def label(self, iri: str) -> str:
         found = self.labels.get(iri) or TERM_LABELS.get(shorten(iri), {})
         for choice in (self.lang, "de", "en", ""):

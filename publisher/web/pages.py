@@ -46,7 +46,7 @@ def home() -> Response:
             lab=lab,
             counts=page_data.counts(st.store),
             kinds=page_data.KINDS,
-            entries=[(iri_to_uri(i), lab.label(i)) for i in entry_iris if exists_iri(st, i)],
+            entries=[(iri_to_uri(i), lab.label(i)) for i in entry_iris if st.store.has(i)],
             cooperations=sorted(((iri_to_uri(c), lab.label(c)) for c in cooperations), key=lambda x: x[1].casefold()),
             links=links,
             version=st.build.version,
@@ -58,10 +58,6 @@ def home() -> Response:
     response = st.respond(body, ctype, ("home", lang), vary="Accept-Language")
     response.headers["Content-Language"] = lang
     return response
-
-
-def exists_iri(st: State, iri: str) -> bool:
-    return any(st.store.store.quads_for_pattern(ox.NamedNode(iri), None, None))
 
 
 def listing_page(kind: str) -> Response:
@@ -327,7 +323,3 @@ def method_not_allowed(error: HTTPException) -> Response:
 
 def server_error(error: Exception) -> Response:
     return error_page(500, "Internal Server Error", "The server could not answer. The error was logged.")
-
-
-def iri_href(iri: str) -> str:
-    return iri_to_uri(iri)

@@ -30,8 +30,7 @@ def split_suffix(st: State, key: str) -> tuple[str, Format | None]:
 
 
 def exists(st: State, key: str) -> bool:
-    node = ox.NamedNode(st.thing_iri(key))
-    return any(st.store.store.quads_for_pattern(node, None, None))
+    return st.store.has(st.thing_iri(key))
 
 
 def thing(key: str = "") -> Response:
@@ -74,7 +73,7 @@ def document_response(st: State, key: str, fixed: Format | None) -> Response:
     return response
 
 
-def description_quads(st: State, key: str, desc: Description, page_size: int) -> list[ox.Quad]:
+def description_quads(st: State, key: str, desc: Description) -> list[ox.Quad]:
     """The description plus statements about the document itself (and where the rest of the links are)."""
     doc = ox.NamedNode(st.doc_url(key))
     extra = [
@@ -95,7 +94,7 @@ def render_document(st: State, key: str, fmt: Format, lang: str) -> tuple[bytes,
     limit = st.settings.incoming_limit
     desc = st.store.describe(st.thing_iri(key), limit)
     if fmt is not HTML:
-        return serialize(description_quads(st, key, desc, limit), fmt), fmt.content_type
+        return serialize(description_quads(st, key, desc), fmt), fmt.content_type
     return render_html(st, key, desc, lang).encode("utf-8"), HTML.content_type
 
 
