@@ -18,21 +18,31 @@ if TYPE_CHECKING:
 
 
 def create_app(settings: Settings | None = None, build: Build | None = None) -> Flask:
-    """Build the Flask app over the validated build of ``settings`` (loaded here unless given).
+    """Build the Flask app over the data ``settings`` name (DESIGN §3).
 
-    Refuses to start on data that does not conform: a publisher never serves unvalidated data.
-    Writes the build's dumps when they are missing, and adds the catalog graph to the store.
+    By default the dataset is loaded and validated here (unless ``build`` is given); the app refuses
+    to start on data that does not conform, writes the build's dumps when they are missing and adds
+    the catalog graph to the store. With the ``store`` setting it serves a finished build instead:
+    an on-disk store folder, or a remote SPARQL endpoint with the build's metadata in download_dir.
+    Neither parses nor validates anything: only conforming builds are ever written.
     """
     from flask import Flask
 
-    from publisher.catalog import catalog_graph, void_statistics
     from publisher.config import Settings
-    from publisher.dataset import load_build
-    from publisher.dumps import ensure_dumps
-    from publisher.store import EmbeddedStore
     from publisher.web import register
 
     settings = settings or Settings.from_env()
+    app = Flask(__name__)
+    app.config["REGIOLOD_SETTINGS"] = settings
+    if build is None and settings.store:
+        register(app, settings, *finished_store(settings))
+        return app
+
+    from publisher.catalog import catalog_graph, void_statistics
+    from publisher.dataset import load_build
+    from publisher.dumps import ensure_dumps
+    from publisher.store import EmbeddedStore
+
     build = build or load_build(settings)
     if not build.conforms:
         raise ValueError("the data does not conform to the shapes:\n" + build.report.format())
@@ -40,7 +50,30 @@ def create_app(settings: Settings | None = None, build: Build | None = None) -> 
     stats = void_statistics(build)
     catalog = catalog_graph(settings, build, dumps, stats)
     build.store.extend(catalog)
-    app = Flask(__name__)
-    app.config["REGIOLOD_SETTINGS"] = settings
     register(app, settings, EmbeddedStore(build), build, dumps, stats, catalog)
     return app
+
+
+def finished_store(settings: Settings) -> tuple:
+    """The store, build, dumps, statistics and catalog of a finished build (on disk or remote)."""
+    from publisher.builds import BuildFolderError, open_build
+    from publisher.remote import RemoteEndpoint, RemoteStore, endpoint_of
+    from publisher.store import OnDiskStore
+
+    if settings.remote_store:
+        finished = open_build(settings.download_path)
+        endpoint = RemoteEndpoint(endpoint_of(settings.store), sorted(finished.graph_sizes), settings.store_timeout)
+        store = RemoteStore(finished, endpoint)
+    else:
+        finished = open_build(settings.store_path)
+        if not finished.has_store:
+            raise BuildFolderError(
+                f"{settings.store_path}: the build has no on-disk store; run `regiolod build --store` on it"
+            )
+        store = OnDiskStore(finished)
+    if finished.base_iri != settings.base_iri:
+        raise BuildFolderError(
+            f"the build was made for the base IRI {finished.base_iri}, not {settings.base_iri}; "
+            "build it again with this base IRI (every IRI in it depends on it)"
+        )
+    return store, finished, finished.dumps, finished.stats, finished.catalog

@@ -33,12 +33,18 @@ def load_or_exit(settings: Settings, paths: list[Path] | None) -> Build:
     type=click.Path(file_okay=False, path_type=Path),
     help="Project folder with ontology/, shapes/ and data/ (setting root).",
 )
+@click.option(
+    "--settings",
+    "settings_file",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="TOML file of settings (keys are setting names); REGIOLOD_* variables override it.",
+)
 @click.version_option(package_name="regiolod")
 @click.pass_context
-def main(ctx: click.Context, base_iri: str | None, root: Path | None) -> None:
+def main(ctx: click.Context, base_iri: str | None, root: Path | None, settings_file: Path | None) -> None:
     """Publish regions and inter-municipal cooperations as linked open data."""
     try:
-        ctx.obj = Settings.from_env(base_iri=base_iri, root=root)
+        ctx.obj = Settings.from_env(settings_file=settings_file, base_iri=base_iri, root=root)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
 
@@ -71,27 +77,35 @@ def stats(ctx: click.Context) -> None:
 @click.option(
     "--out", type=click.Path(file_okay=False, path_type=Path), help="Folder for the dumps (setting download_dir)."
 )
+@click.option(
+    "--store",
+    "store_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Also write an on-disk store into this folder (with the dumps), for `regiolod serve --store`.",
+)
 @click.pass_context
-def build(ctx: click.Context, out: Path | None) -> None:
-    """Validate the dataset and write its dumps (N-Quads, N-Triples, Turtle, JSON-LD; gzip, SHA-256).
+def build(ctx: click.Context, out: Path | None, store_dir: Path | None) -> None:
+    """Validate the dataset and write a finished build: dumps (N-Quads, N-Triples, Turtle, JSON-LD; gzip,
+    SHA-256), the store image store.nq.gz for a remote SPARQL store, metadata, and with --store an on-disk store.
 
     The files of a build go to a folder of their own; `current` is switched to it in one atomic
-    rename, so the previous dumps stay intact until the new ones are complete.
+    rename, so the previous build stays intact until the new one is complete.
     """
-    from publisher.dumps import write_dumps
+    from publisher.builds import write_build
 
     settings = settings_from(ctx)
     result = load_or_exit(settings, None)
     if not result.conforms:
         click.echo(result.report.format(), err=True)
-        click.echo("error: the data does not conform; no dumps were written.", err=True)
+        click.echo("error: the data does not conform; nothing was written.", err=True)
         sys.exit(1)
+    folder = store_dir or out or settings.download_path
     try:
-        dumps = write_dumps(result, out or settings.download_path)
+        dumps = write_build(settings, result, folder, with_store=store_dir is not None)
     except OSError as exc:
-        click.echo(f"error: writing the dumps failed ({exc.strerror or exc}); the previous dumps are intact.", err=True)
+        click.echo(f"error: writing the build failed ({exc.strerror or exc}); the previous build is intact.", err=True)
         sys.exit(1)
-    click.echo(f"build {dumps.version}: dumps in {dumps.folder}")
+    click.echo(f"build {dumps.version}: {folder / 'current'}")
     for f in dumps.files:
         click.echo(f"  {f.name:<28} {f.triples:>8} triples {f.bytes:>10} bytes  sha256 {f.sha256}")
 
@@ -101,31 +115,53 @@ def build(ctx: click.Context, out: Path | None) -> None:
 @click.option("--host", help="Address to listen on (setting host).")
 @click.option("--port", type=int, help="Port to listen on (setting port).")
 @click.option("--workers", type=int, help="gunicorn workers (setting workers).")
+@click.option(
+    "--store",
+    "store_dir",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="Serve the finished build in this folder (`regiolod build --store DIR`) without validating again.",
+)
 @click.pass_context
-def serve(ctx: click.Context, dev: bool, host: str | None, port: int | None, workers: int | None) -> None:
-    """Serve the shipped dataset: validated once at start, then dereferenceable under the base IRI.
+def serve(
+    ctx: click.Context, dev: bool, host: str | None, port: int | None, workers: int | None, store_dir: Path | None
+) -> None:
+    """Serve the dataset: validated once at start (or a finished build), dereferenceable under the base IRI.
 
     Without an explicit base IRI the base is the listening address, so every link of a local
     preview stays on it.
     """
     from publisher import create_app
+    from publisher.builds import BuildFolderError, open_build
     from publisher.serve import GunicornServer, listening_base
 
     settings = settings_from(ctx)
-    changes = {k: v for k, v in (("host", host), ("port", port), ("workers", workers)) if v is not None}
+    changes: dict[str, object] = {k: v for k, v in (("host", host), ("port", port), ("workers", workers)) if v}
+    if store_dir is not None:
+        changes.update(store=str(store_dir.resolve()), download_dir=str(store_dir.resolve()))
     settings = replace(settings, **changes)
     explicit_base = ctx.parent is not None and ctx.parent.params.get("base_iri") or "REGIOLOD_BASE_IRI" in os.environ
-    if not explicit_base:
+    if not explicit_base and not settings.store:
         settings = replace(settings, base_iri=listening_base(settings.host, settings.port))
-    build = load_or_exit(settings, None)
-    if not build.conforms:
-        click.echo(build.report.format(), err=True)
-        click.echo("error: the data does not conform; nothing is served.", err=True)
-        sys.exit(1)
-    app = create_app(settings, build)
+    if settings.store:
+        try:
+            if not explicit_base:  # a finished build knows the base IRI it was made for
+                folder = settings.download_path if settings.remote_store else settings.store_path
+                settings = replace(settings, base_iri=open_build(folder).base_iri)
+            app = create_app(settings)
+        except BuildFolderError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(1)
+        version = app.extensions["regiolod"].build.version
+    else:
+        loaded = load_or_exit(settings, None)
+        if not loaded.conforms:
+            click.echo(loaded.report.format(), err=True)
+            click.echo("error: the data does not conform; nothing is served.", err=True)
+            sys.exit(1)
+        app = create_app(settings, loaded)
+        version = loaded.version
     click.echo(
-        f"regiolod serves build {build.version} at http://{settings.host}:{settings.port}/ "
-        f"(base IRI {settings.base_iri})",
+        f"regiolod serves build {version} at http://{settings.host}:{settings.port}/ (base IRI {settings.base_iri})",
         err=True,
     )
     if dev:

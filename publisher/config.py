@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
@@ -90,7 +91,22 @@ SETTINGS: tuple[Setting, ...] = (
         "Licence of the dataset and its distributions, from http://dcat-ap.de/def/licenses/.",
     ),
     Setting("catalog_page_size", "100", "Datasets per page of /catalog (Hydra paging)."),
+    Setting(
+        "store",
+        "",
+        "Where the data is served from: empty (load, validate and hold it in memory), the folder of a finished "
+        "on-disk build (`regiolod build --store DIR`), or `sparql+http(s)://host:port/path` for a remote SPARQL "
+        "1.1 endpoint holding the build's store.nq.gz (the build's metadata is then read from download_dir).",
+    ),
+    Setting(
+        "store_timeout",
+        "10",
+        "Seconds a remote store has to answer a page's query (connect and read); client queries get sparql_timeout.",
+    ),
 )
+
+#: The environment variable naming a settings file (TOML, keys are setting names).
+SETTINGS_FILE_VAR = "REGIOLOD_SETTINGS_FILE"
 
 
 #: Settings that are positive whole numbers.
@@ -134,14 +150,19 @@ class Settings:
     contributor_id: str = "http://dcat-ap.de/def/contributors/regiolodPlatzhalter"
     licence: str = "http://dcat-ap.de/def/licenses/dl-by-de/2.0"
     catalog_page_size: int = 100
+    store: str = ""
+    store_timeout: float = 10.0
 
     def __post_init__(self) -> None:
         if not self.base_iri.endswith("/"):
             raise ValueError(f"base_iri must end with '/': {self.base_iri!r}")
         if not self.base_iri.startswith(("http://", "https://")):
             raise ValueError(f"base_iri must be an http(s) IRI: {self.base_iri!r}")
-        if not 0 < float(self.sparql_timeout) <= 3600:
-            raise ValueError("sparql_timeout must be between 0 and 3600 seconds")
+        for name in ("sparql_timeout", "store_timeout"):
+            if not 0 < float(getattr(self, name)) <= 3600:
+                raise ValueError(f"{name} must be between 0 and 3600 seconds")
+        if self.store.startswith("sparql+") and not self.store.startswith(("sparql+http://", "sparql+https://")):
+            raise ValueError(f"a remote store must be sparql+http:// or sparql+https://: {self.store!r}")
         if self.redirect not in ("303", "200"):
             raise ValueError(f"redirect must be 303 or 200: {self.redirect!r}")
         for name in WHOLE_NUMBERS:
@@ -157,6 +178,17 @@ class Settings:
         return Path(self.root) / self.download_dir
 
     @property
+    def remote_store(self) -> bool:
+        return self.store.startswith("sparql+")
+
+    @property
+    def store_path(self) -> Path | None:
+        """The folder of a finished on-disk build, when the data is served from one."""
+        if not self.store or self.remote_store:
+            return None
+        return Path(self.root) / self.store
+
+    @property
     def ontology_path(self) -> Path:
         return Path(self.root) / self.ontology_dir
 
@@ -165,10 +197,16 @@ class Settings:
         return Path(self.root) / self.shapes_dir
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> Settings:
-        """Build settings from defaults, then REGIOLOD_* variables, then explicit overrides."""
+    def from_env(
+        cls, environ: dict[str, str] | None = None, settings_file: Path | None = None, **overrides: object
+    ) -> Settings:
+        """Build settings from defaults, then a settings file, then REGIOLOD_* variables, then overrides."""
         environ = dict(os.environ if environ is None else environ)
         values: dict[str, object] = {s.name: s.default for s in SETTINGS}
+        if settings_file is None and environ.get(SETTINGS_FILE_VAR):
+            settings_file = Path(environ[SETTINGS_FILE_VAR])
+        if settings_file is not None:
+            values.update(read_settings_file(settings_file))
         for s in SETTINGS:
             if s.env_var in environ:
                 values[s.name] = environ[s.env_var]
@@ -178,7 +216,23 @@ class Settings:
         try:
             for name in WHOLE_NUMBERS:
                 values[name] = int(str(values[name]))
-            values["sparql_timeout"] = float(str(values["sparql_timeout"]))
+            for name in ("sparql_timeout", "store_timeout"):
+                values[name] = float(str(values[name]))
         except ValueError as exc:
             raise ValueError(f"a numeric setting is not a whole number: {exc}") from None
         return cls(**{k: v for k, v in values.items() if k in known})
+
+
+def read_settings_file(path: Path) -> dict[str, str]:
+    """Read a TOML settings file whose keys are setting names (``store = "sparql+http://..."``)."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ValueError(f"{path}: cannot read the settings file ({exc.strerror or exc})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ValueError(f"{path}: not a valid TOML settings file ({exc})") from None
+    known = {s.name for s in SETTINGS}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise ValueError(f"{path}: unknown settings {', '.join(unknown)} (see `regiolod settings`)")
+    return {k: str(v) for k, v in data.items()}

@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import shutil
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -84,8 +85,12 @@ def count_triples(quads: list[ox.Quad], fmt: Format) -> int:
     return len({(str(q.subject), str(q.predicate), str(q.object)) for q in quads})
 
 
-def write_dumps(build: Build, download_dir: Path) -> Dumps:
-    """Write every dump of ``build`` and switch ``current`` to it; return what was written."""
+def write_dumps(build: Build, download_dir: Path, extra: Callable[[Path, Dumps], None] | None = None) -> Dumps:
+    """Write every dump of ``build`` and switch ``current`` to it; return what was written.
+
+    ``extra`` writes further files of the build (metadata, an on-disk store) into the staging
+    folder before it is renamed, so they appear together with the dumps or not at all.
+    """
     builds = download_dir / "builds"
     builds.mkdir(parents=True, exist_ok=True)
     final = builds / build.version
@@ -114,14 +119,18 @@ def write_dumps(build: Build, download_dir: Path) -> Dumps:
         dumps = Dumps(build.version, build.modified.isoformat(), final, files)
         manifest = {"version": build.version, "modified": dumps.modified, "files": [asdict(f) for f in files]}
         (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True), encoding="utf-8")
+        if extra is not None:
+            extra(staging, dumps)
         if final.exists():
             shutil.rmtree(final)
         os.replace(staging, final)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    previous = read_dumps(download_dir)
     switch_current(download_dir, build.version)
-    prune(download_dir, keep={build.version})
+    # The previous build stays until the next one: a running server may still have its store open.
+    prune(download_dir, keep={build.version, previous.version if previous else build.version})
     return dumps
 
 

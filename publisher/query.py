@@ -16,7 +16,7 @@ import re
 import select
 import signal
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Protocol
 from xml.sax.saxutils import escape, quoteattr
@@ -82,6 +82,8 @@ class QueryOptions:
     base_iri: str
     default_graphs: tuple[str, ...] = ()
     named_graphs: tuple[str, ...] = ()
+    form: str = "SELECT"  # SELECT, ASK, CONSTRUCT or DESCRIBE
+    own_dataset: bool = False  # the query names its dataset with FROM / FROM NAMED
 
 
 # ---------------------------------------------------------------------------------------------
@@ -282,10 +284,11 @@ def frame(data: bytes) -> bytes:
     return len(data).to_bytes(8, "big") + data
 
 
-def child_loop(store: ox.Store, requests_fd: int, answers_fd: int) -> None:
+def child_loop(open_store: Callable[[], ox.Store], requests_fd: int, answers_fd: int) -> None:
     """The query process: answer framed requests until the parent goes away; never returns."""
     status = 0
     try:
+        store = open_store()
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.SIG_DFL)
         while True:
@@ -303,16 +306,20 @@ def child_loop(store: ox.Store, requests_fd: int, answers_fd: int) -> None:
 
 
 class QueryProcess:
-    """One forked process that answers queries from the worker that forked it."""
+    """One forked process that answers queries from the worker that forked it.
 
-    def __init__(self, store: ox.Store):
+    ``open_store`` is called in the child: an in-memory store is simply the inherited one, an
+    on-disk store is opened afresh there (a handle must not cross a fork).
+    """
+
+    def __init__(self, open_store: Callable[[], ox.Store]):
         parent_read, child_write = os.pipe()
         child_read, parent_write = os.pipe()
         pid = os.fork()
         if pid == 0:  # pragma: no cover - runs in the child
             os.close(parent_read)
             os.close(parent_write)
-            child_loop(store, child_read, child_write)
+            child_loop(open_store, child_read, child_write)
         os.close(child_read)
         os.close(child_write)
         self.pid, self.reader, self.writer = pid, parent_read, parent_write
@@ -369,8 +376,8 @@ class QueryPool:
     is replaced by a fresh fork on next use.
     """
 
-    def __init__(self, store: ox.Store, size: int):
-        self.store, self.size = store, size
+    def __init__(self, open_store: Callable[[], ox.Store], size: int):
+        self.open_store, self.size = open_store, size
         self.owner = os.getpid()
         self.idle: queue.LifoQueue[QueryProcess | None] = queue.LifoQueue()
         for _ in range(size):
@@ -378,14 +385,14 @@ class QueryPool:
 
     def __call__(self, query: str, options: QueryOptions) -> QueryResult:
         if os.getpid() != self.owner:  # forked (e.g. a gunicorn worker): the inherited processes are not ours
-            self.__init__(self.store, self.size)
+            self.__init__(self.open_store, self.size)
         try:
             process = self.idle.get(timeout=0.5)
         except queue.Empty:
             raise QueryOutcomeError(503, f"All {self.size} query processes are busy; try again shortly.", 2) from None
         try:
             if process is None or not process.alive:
-                process = QueryProcess(self.store)
+                process = QueryProcess(self.open_store)
             payload = process.ask(query, options)
         finally:
             self.idle.put(process if process is not None and process.alive else None)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pyoxigraph as ox
 
 from publisher.namespaces import PREFIXES
@@ -31,27 +33,36 @@ RESULT_FORMATS = [
 ]
 
 
-def supported_functions(store: ox.Store) -> list[str]:
-    """The GeoSPARQL functions the engine evaluates, found by asking it (never assumed)."""
-    found = []
+def function_probes() -> list[tuple[str, str]]:
+    """For each candidate function, a query whose answer is bound only if the engine evaluates it."""
+    probes = []
     for name in CANDIDATE_FUNCTIONS:
         query = (
             f'SELECT ?x WHERE {{ BIND (<{GEOF}{name}>("POINT(1 1)"^^<{PREFIXES["geo"]}wktLiteral>, '
             f'"POLYGON((0 0, 0 2, 2 2, 2 0, 0 0))"^^<{PREFIXES["geo"]}wktLiteral>) AS ?x) }}'
         )
+        probes.append((GEOF + name, query))
+    return probes
+
+
+def supported_functions(select: Callable[[str], list]) -> list[str]:
+    """The GeoSPARQL functions the engine evaluates, found by asking it (never assumed).
+
+    ``select`` runs a query and returns the values of ?x (an empty store of the same engine will
+    do: the answer depends on the engine, not on the data).
+    """
+    found = []
+    for iri, query in function_probes():
         try:
-            values = [row["x"] for row in store.query(query)]
+            values = select(query)
         except Exception:  # noqa: BLE001 - any refusal by the engine means "not supported"
             continue
-        if not values or values[0] is None:
-            continue
-        found.append(GEOF + name)
+        if values and values[0] is not None:
+            found.append(iri)
     return found
 
 
-def service_description(
-    store: ox.Store, endpoint: str, graph_sizes: dict[str, int], functions: list[str]
-) -> list[ox.Triple]:
+def service_description(endpoint: str, graph_sizes: dict[str, int], functions: list[str]) -> list[ox.Triple]:
     """Describe the endpoint: query only, its result formats, features and its dataset with sizes."""
 
     def n(iri: str) -> ox.NamedNode:

@@ -6,14 +6,19 @@ for labels, or for the rows of a project-written query.
 
 from __future__ import annotations
 
+import json
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import pyoxigraph as ox
 
 from publisher.dataset import Build
 from publisher.namespaces import sparql_prologue
+
+if TYPE_CHECKING:
+    from publisher.builds import FinishedBuild
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
 
@@ -132,3 +137,46 @@ class EmbeddedStore:
     def graph(self, graph_iri: str) -> list[ox.Quad]:
         """Return one named graph's quads in a stable order."""
         return sorted(self.store.quads_for_pattern(None, None, None, ox.NamedNode(graph_iri)), key=sort_key)
+
+    def subjects(self, prefix: str) -> list[str]:
+        """Every IRI starting with ``prefix`` that is the subject of a statement, sorted."""
+        return sorted(
+            {
+                q.subject.value
+                for q in self.store
+                if isinstance(q.subject, ox.NamedNode) and q.subject.value.startswith(prefix)
+            }
+        )
+
+
+class OnDiskStore(EmbeddedStore):
+    """A finished build's on-disk store, opened read-only by each process that reads it.
+
+    A store handle must not cross a fork (DESIGN §8), so the handle is opened on first use in
+    every process: the gunicorn master never opens it, each worker and each query process opens
+    its own. Handles inherited from a parent are kept referenced and never closed in the child.
+    """
+
+    def __init__(self, finished: FinishedBuild):
+        self.build = finished
+        self.path = finished.store_path
+        self.version = finished.version
+        self.base_iri = finished.base_iri
+        self._handle: ox.Store | None = None
+        self._pid = 0
+        self._inherited: list[ox.Store] = []
+
+    @property
+    def store(self) -> ox.Store:
+        if self._pid != os.getpid():
+            if self._handle is not None:
+                self._inherited.append(self._handle)
+            self._handle = ox.Store.read_only(str(self.path))
+            self._pid = os.getpid()
+        return self._handle
+
+    def subjects(self, prefix: str) -> list[str]:
+        rows = self.select(
+            "SELECT DISTINCT ?s WHERE { ?s ?p ?o FILTER(isIRI(?s) && STRSTARTS(STR(?s), " + json.dumps(prefix) + ")) }"
+        )
+        return sorted(r["s"].value for r in rows)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -11,6 +13,7 @@ from click.testing import CliRunner
 
 from publisher.config import Settings
 from publisher.dataset import Build, load_build
+from tests.processes import oxigraph_server
 
 ROOT = Path(__file__).resolve().parent.parent
 BASE = "http://regiolod.test/"
@@ -30,12 +33,51 @@ def build(settings: Settings) -> Build:
     return load_build(settings)
 
 
+#: Where the data is served from: in memory, a finished on-disk build, a remote Oxigraph server.
+STORE_MODES = ("memory", "on-disk", "remote")
+#: Test modules that run against every store mode (the dereferencing and SPARQL suites).
+ALL_STORES = {"test_web_negotiation", "test_web_pages", "test_sparql", "test_sparql_protocol"}
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if metafunc.module.__name__.rsplit(".", 1)[-1] in ALL_STORES and "store_mode" in metafunc.fixturenames:
+        metafunc.parametrize("store_mode", STORE_MODES, indirect=True, scope="session")
+
+
 @pytest.fixture(scope="session")
-def app(settings: Settings, build: Build):
-    """The web app over the shipped dataset (built once)."""
+def store_mode(request: pytest.FixtureRequest) -> str:
+    return getattr(request, "param", "memory")
+
+
+@pytest.fixture(scope="session")
+def finished(settings: Settings, build: Build, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shipped dataset as a finished build with an on-disk store (written once)."""
+    from publisher.builds import write_build
+
+    folder = tmp_path_factory.mktemp("finished")
+    write_build(settings, build, folder, with_store=True)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def remote_endpoint(finished: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real Oxigraph server holding the finished build's store image."""
+    with oxigraph_server(finished / "current" / "store.nq.gz", tmp_path_factory.mktemp("oxigraph")) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def app(settings: Settings, build: Build, store_mode: str, request: pytest.FixtureRequest):
+    """The web app over the shipped dataset (built once), served from the store the mode names."""
     from publisher import create_app
 
-    return create_app(settings, build)
+    if store_mode == "memory":
+        return create_app(settings, build)
+    folder = request.getfixturevalue("finished")
+    if store_mode == "on-disk":
+        return create_app(replace(settings, store=str(folder), download_dir=str(folder)))
+    url = request.getfixturevalue("remote_endpoint")
+    return create_app(replace(settings, store="sparql+" + url, download_dir=str(folder)))
 
 
 @pytest.fixture

@@ -304,7 +304,7 @@ def test_catalog_resources_are_dereferenceable(client) -> None:
     assert client.get("/doc/dataset/regiolod.ttl").status_code == 200
 
 
-def test_sitemap_lists_every_document(client, app) -> None:
+def test_sitemap_lists_every_document(client, app, build) -> None:
     index = ET.fromstring(client.get("/sitemap.xml").data)
     ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
     pages = [e.text for e in index.findall("s:sitemap/s:loc", ns)]
@@ -315,7 +315,7 @@ def test_sitemap_lists_every_document(client, app) -> None:
     assert all(e.text for e in urls.findall("s:url/s:lastmod", ns))
     things = {
         q.subject.value
-        for q in app.extensions["regiolod"].store.store
+        for q in [*build.store, *app.extensions["regiolod"].catalog]
         if isinstance(q.subject, ox.NamedNode) and q.subject.value.startswith(f"{BASE}id/")
     }
     assert len(locs) == len(things) <= 50_000

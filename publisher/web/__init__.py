@@ -23,15 +23,18 @@ from typing import TYPE_CHECKING
 import pyoxigraph as ox
 from flask import Flask, Response, request
 
+from publisher.remote import StoreUnavailable
 from publisher.render.html import iri_to_uri
 from publisher.web import harvest, pages, resources, sparql
 from publisher.web.state import State
 
 if TYPE_CHECKING:
+    from publisher.builds import FinishedBuild
     from publisher.catalog import VoidStatistics
     from publisher.config import Settings
     from publisher.dataset import Build
     from publisher.dumps import Dumps
+    from publisher.remote import RemoteStore
     from publisher.store import EmbeddedStore
 
 READ_METHODS = ["GET", "HEAD"]
@@ -40,8 +43,8 @@ READ_METHODS = ["GET", "HEAD"]
 def register(
     app: Flask,
     settings: Settings,
-    store: EmbeddedStore,
-    build: Build,
+    store: EmbeddedStore | RemoteStore,
+    build: Build | FinishedBuild,
     dumps: Dumps,
     stats: VoidStatistics,
     catalog: list[ox.Quad],
@@ -83,6 +86,15 @@ def register(
     app.register_error_handler(500, pages.server_error)
     app.register_error_handler(400, pages.bad_request)
     app.register_error_handler(413, pages.too_large)
+    app.register_error_handler(StoreUnavailable, store_unavailable)
+
+
+def store_unavailable(exc: StoreUnavailable) -> Response:
+    """The remote store is down or slow: say so, with when to come back, and never cache it."""
+    response = Response(exc.message + "\n", status=exc.status, content_type="text/plain; charset=utf-8")
+    response.headers["Retry-After"] = str(exc.retry_after)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def add_common_headers(response: Response) -> Response:

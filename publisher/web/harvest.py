@@ -226,14 +226,7 @@ def void() -> Response:
 def sitemap_urls(st: State) -> list[str]:
     """Every /doc/ page: each thing under {base}id/ that the store describes."""
     prefix = st.base + "id/"
-    things = sorted(
-        {
-            q.subject.value
-            for q in st.store.store
-            if isinstance(q.subject, ox.NamedNode) and q.subject.value.startswith(prefix)
-        }
-    )
-    return [iri_to_uri(st.base + "doc/" + t[len(prefix) :]) for t in things]
+    return [iri_to_uri(st.base + "doc/" + t[len(prefix) :]) for t in st.subjects()]
 
 
 def sitemap_index() -> Response:

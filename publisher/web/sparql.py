@@ -187,6 +187,8 @@ def answer_query(st: State, text: str, default_graphs: list[str], named_graphs: 
         base_iri=st.endpoint,
         default_graphs=tuple(default_graphs),
         named_graphs=tuple(named_graphs),
+        form=check.form,
+        own_dataset=bool(check.from_graphs or check.from_named),
     )
     try:
         result = st.runner(text, options)
@@ -270,7 +272,7 @@ def describe_service(st: State) -> Response:
         )
         response = query_page(body)
     else:
-        quads = service_description(st.store.store, st.endpoint, st.graph_sizes, st.extension_functions)
+        quads = service_description(st.endpoint, st.graph_sizes, st.extension_functions)
         response = Response(
             serialize([ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph()) for q in quads], fmt),
             content_type=fmt.content_type,

@@ -13,12 +13,14 @@ from urllib.parse import quote
 import pyoxigraph as ox
 from flask import Response, current_app, request
 
+from publisher.builds import FinishedBuild
 from publisher.catalog import VoidStatistics
 from publisher.config import Settings
 from publisher.dataset import Build
 from publisher.dumps import Dumps
 from publisher.negotiation import DOCUMENT_FORMATS, Format
 from publisher.query import QueryPool, Runner
+from publisher.remote import RemoteRunner, RemoteStore
 from publisher.render.html import iri_to_uri
 from publisher.servicedescription import supported_functions
 from publisher.store import EmbeddedStore
@@ -58,8 +60,8 @@ class State:
     """What the app holds: settings, the store over the current build, and rendered bytes."""
 
     settings: Settings
-    store: EmbeddedStore
-    build: Build
+    store: EmbeddedStore | RemoteStore
+    build: Build | FinishedBuild
     cache: OrderedDict[tuple[str, ...], tuple[bytes, str]] = field(default_factory=OrderedDict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     dumps: Dumps | None = None
@@ -72,16 +74,32 @@ class State:
     extension_functions: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        store = self.store.store
-        self.graph_names = {g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode)}
-        sizes: dict[str, int] = dict.fromkeys(self.graph_names, 0)
-        for q in store:
-            if isinstance(q.graph_name, ox.NamedNode):
-                sizes[q.graph_name.value] += 1
-        self.graph_sizes = sizes
-        self.extension_functions = supported_functions(store)
-        if self.runner is None:
-            self.runner = QueryPool(store, self.settings.sparql_max_concurrent)
+        # From the build's own counts: a server process never scans the store to start.
+        sizes = dict(self.build.graph_sizes)
+        if self.catalog:
+            sizes[self.catalog[0].graph_name.value] = len(set(self.catalog))
+        self.graph_sizes = dict(sorted(sizes.items()))
+        self.graph_names = set(sizes)
+        if isinstance(self.store, RemoteStore):
+            remote = self.store
+            self.extension_functions = supported_functions(lambda q: [r["x"] for r in remote.select(q)])
+            if self.runner is None:
+                self.runner = RemoteRunner(self.store.endpoint)
+        else:
+            # What the engine evaluates, asked of an empty store of the same engine (no handle to the data
+            # is opened here: the gunicorn master must not hold one when it forks).
+            empty = ox.Store()
+            self.extension_functions = supported_functions(lambda q: [r["x"] for r in empty.query(q)])
+            if self.runner is None:
+                embedded = self.store
+                self.runner = QueryPool(lambda: embedded.store, self.settings.sparql_max_concurrent)
+        self._subjects: list[str] | None = None
+
+    def subjects(self) -> list[str]:
+        """Every thing under ``{base}id/`` (sitemap, static export), listed once per process."""
+        if self._subjects is None:
+            self._subjects = self.store.subjects(self.base + "id/")
+        return self._subjects
 
     @property
     def dataset_iri(self) -> str:

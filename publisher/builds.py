@@ -1,0 +1,140 @@
+"""Finished builds: everything a server needs to start without parsing or validating again.
+
+``regiolod build`` writes one folder per build version, ``{folder}/builds/{version}/``, and
+switches ``{folder}/current`` to it in one rename (dumps.py), so a server sees a complete build
+or the previous one, never half of one:
+
+- the dumps, ``SHA256SUMS`` and ``manifest.json``, published under ``/download/``;
+- ``store.nq.gz``: every graph (data, derived, ontology, shapes, catalog) as N-Quads, the file a
+  remote SPARQL store loads so that it answers exactly as the embedded store does;
+- ``catalog.nq``: the catalog graph as built (a store would normalise its integer datatypes);
+- ``build.json``: version, base IRI, files and graphs, graph sizes, VoID statistics;
+- with ``--store``: ``store/``, the same quads in an on-disk pyoxigraph store that every server
+  process opens read-only (DESIGN §8), so memory does not grow with the number of workers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from publisher.catalog import VoidStatistics, catalog_graph, void_statistics
+from publisher.config import Settings
+from publisher.dataset import Build, SourceFile
+from publisher.dumps import Dumps, read_dumps, write_dumps
+from publisher.negotiation import NQUADS
+from publisher.render.rdf import serialize
+from publisher.validation import ValidationReport
+
+METADATA = "build.json"
+STORE_DUMP = "store.nq.gz"
+CATALOG = "catalog.nq"
+STORE_FOLDER = "store"
+FORMAT = 1
+
+
+class BuildFolderError(Exception):
+    """The folder holds no finished build (or one this version of regiolod cannot read)."""
+
+
+@dataclass
+class FinishedBuild:
+    """A build read back from its folder: the same fields the web layer reads from a :class:`Build`."""
+
+    folder: Path
+    version: str
+    base_iri: str
+    modified: dt.datetime
+    files: list[SourceFile]
+    derived_graph: str
+    graph_sizes: dict[str, int]
+    stats: VoidStatistics
+    catalog: list[ox.Quad]
+    dumps: Dumps
+    report: ValidationReport = field(default_factory=ValidationReport)
+
+    conforms = True  # only conforming builds are ever written
+
+    @property
+    def data_graphs(self) -> list[str]:
+        return [f.graph for f in self.files if f.kind == "data"]
+
+    @property
+    def store_path(self) -> Path:
+        return self.folder / STORE_FOLDER
+
+    @property
+    def has_store(self) -> bool:
+        return (self.store_path / "CURRENT").is_file()
+
+
+def write_build(settings: Settings, build: Build, folder: Path, with_store: bool = False) -> Dumps:
+    """Write dumps, metadata and the store image of a conforming ``build`` into ``folder`` atomically."""
+    if not build.conforms:
+        raise ValueError("only a conforming build can be written")
+    stats = void_statistics(build)
+
+    def extra(staging: Path, dumps: Dumps) -> None:
+        catalog = catalog_graph(settings, build, dumps, stats)
+        everything = [*build.store, *catalog]
+        (staging / CATALOG).write_bytes(serialize(catalog, NQUADS))
+        with gzip.GzipFile(staging / STORE_DUMP, "wb", mtime=0) as out:
+            out.write(serialize(everything, NQUADS))
+        sizes = dict(build.graph_sizes)
+        sizes[catalog[0].graph_name.value] = len(catalog)
+        metadata = {
+            "format": FORMAT,
+            "version": build.version,
+            "base_iri": build.base_iri,
+            "modified": build.modified.isoformat(),
+            "derived_graph": build.derived_graph,
+            "files": [{"path": str(f.path), "kind": f.kind, "graph": f.graph} for f in build.files],
+            "graph_sizes": dict(sorted(sizes.items())),
+            "stats": asdict(stats),
+        }
+        (staging / METADATA).write_text(json.dumps(metadata, indent=2, sort_keys=True), encoding="utf-8")
+        if with_store:
+            write_store(staging / STORE_FOLDER, everything)
+
+    return write_dumps(build, folder, extra)
+
+
+def write_store(path: Path, quads: list[ox.Quad]) -> None:
+    """Load the quads into a new on-disk store and close it, so readers find it complete."""
+    store = ox.Store(str(path))
+    store.bulk_extend(quads)
+    store.flush()
+    store.optimize()
+    del store
+
+
+def open_build(folder: Path) -> FinishedBuild:
+    """Read the build ``folder/current`` points to; raise :class:`BuildFolderError` when there is none."""
+    dumps = read_dumps(folder)
+    current = folder / "current"
+    if dumps is None or not (current / METADATA).is_file():
+        raise BuildFolderError(f"{folder}: no finished build here; run `regiolod build --store {folder}` first")
+    try:
+        meta = json.loads((current / METADATA).read_text(encoding="utf-8"))
+        if meta.get("format") != FORMAT:
+            raise BuildFolderError(f"{folder}: the build was written in another format; build it again")
+        catalog = list(ox.parse(path=str(current / CATALOG), format=ox.RdfFormat.N_QUADS))
+    except (OSError, ValueError, SyntaxError) as exc:
+        raise BuildFolderError(f"{folder}: the build cannot be read ({exc}); build it again") from None
+    return FinishedBuild(
+        folder=current.resolve(),
+        version=meta["version"],
+        base_iri=meta["base_iri"],
+        modified=dt.datetime.fromisoformat(meta["modified"]),
+        files=[SourceFile(Path(f["path"]), f["kind"], f["graph"]) for f in meta["files"]],
+        derived_graph=meta["derived_graph"],
+        graph_sizes=meta["graph_sizes"],
+        stats=VoidStatistics(**meta["stats"]),
+        catalog=catalog,
+        dumps=dumps,
+    )

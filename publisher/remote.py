@@ -1,0 +1,279 @@
+"""A remote SPARQL 1.1 store behind the publisher: pages and queries answered by another server.
+
+With ``REGIOLOD_STORE=sparql+http://host:port/query`` the publisher keeps no data of its own: it
+reads the finished build's metadata (``download_dir``) and asks the endpoint, which holds that
+build's ``store.nq.gz``, for everything else through SPARQLWrapper. Every request has a deadline
+(DESIGN §8: SPARQLWrapper has no default timeout); a store that does not answer in time gives
+504, one that cannot be reached or answers garbage gives 503, both with ``Retry-After``. After a
+failure the store is not asked again for a few seconds (answers are 503 at once), then it is
+tried again, so the publisher recovers by itself when the store returns.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import urllib.error
+from collections.abc import Iterable
+
+import pyoxigraph as ox
+from SPARQLWrapper import JSON, POST, TURTLE, SPARQLWrapper
+from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
+
+from publisher.builds import FinishedBuild
+from publisher.namespaces import sparql_prologue
+from publisher.query import QueryOptions, QueryOutcomeError, QueryResult, take, write_boolean, write_solutions
+from publisher.render.rdf import serialize
+from publisher.store import Description, Term, sort_key
+
+SCHEME = "sparql+"
+RETRY_AFTER = 5
+CHUNK = 1 << 16
+LABEL_BATCH = 200
+CLOSURE_DEPTH = 4
+
+
+class StoreUnavailable(Exception):
+    """The remote store is down, slow or broken; ``status`` is 503 or 504."""
+
+    def __init__(self, status: int, message: str, retry_after: int = RETRY_AFTER):
+        super().__init__(message)
+        self.status, self.message, self.retry_after = status, message, retry_after
+
+
+def endpoint_of(setting: str) -> str:
+    """``sparql+http://host/query`` → ``http://host/query``."""
+    return setting[len(SCHEME) :] if setting.startswith(SCHEME) else setting
+
+
+def term(binding: dict) -> Term:
+    """A SPARQL JSON results term as a pyoxigraph term."""
+    kind, value = binding["type"], binding["value"]
+    if kind == "uri":
+        return ox.NamedNode(value)
+    if kind == "bnode":
+        return ox.BlankNode(value)
+    if kind in ("literal", "typed-literal"):
+        if "xml:lang" in binding:
+            return ox.Literal(value, language=binding["xml:lang"])
+        if "datatype" in binding:
+            return ox.Literal(value, datatype=ox.NamedNode(binding["datatype"]))
+        return ox.Literal(value)
+    raise ValueError(f"unknown term type {kind!r}")
+
+
+class RemoteEndpoint:
+    """One SPARQL endpoint, asked with deadlines, with a short back-off after a failure."""
+
+    def __init__(self, url: str, graphs: list[str], timeout: float):
+        self.url, self.graphs, self.timeout = url, graphs, timeout
+        self.down_until = 0.0
+        self.lock = threading.Lock()
+
+    def request(
+        self,
+        query: str,
+        fmt: str,
+        timeout: float,
+        default_graphs: Iterable[str] | None = None,
+        named_graphs: Iterable[str] | None = None,
+        client_query: bool = False,
+    ) -> tuple[str, bytes]:
+        """Send ``query``; return the answer's media type and body, read completely before the deadline.
+
+        A client's query that runs past its time limit is that query's failure (503, as on the embedded
+        store), not the store's: it does not make the store count as down for everyone else.
+        """
+        if time.monotonic() < self.down_until:
+            raise StoreUnavailable(503, "The data store is unavailable; try again shortly.")
+        wrapper = SPARQLWrapper(self.url)
+        wrapper.setMethod(POST)
+        wrapper.setQuery(query)
+        wrapper.setReturnFormat(fmt)
+        wrapper.setTimeout(max(1, int(timeout)))
+        wrapper.timeout = timeout  # the socket timeout (connect and every read); SPARQLWrapper keeps whole seconds
+        wrapper.setOnlyConneg(True)
+        for g in self.graphs if default_graphs is None else default_graphs:
+            wrapper.addDefaultGraph(g)
+        for g in self.graphs if named_graphs is None else named_graphs:
+            wrapper.addNamedGraph(g)
+        deadline = time.monotonic() + timeout
+        try:
+            response = wrapper.query().response
+            media_type = response.headers.get_content_type()
+            chunks = []
+            while chunk := response.read(CHUNK):
+                chunks.append(chunk)
+                if time.monotonic() > deadline:
+                    raise TimeoutError
+            response.close()
+        except SPARQLWrapperException as exc:  # the store refused the query (400 and the like)
+            message = exc.args[0] if exc.args else str(exc)
+            if isinstance(message, bytes):
+                message = message.decode("utf-8", "replace")
+            raise QueryOutcomeError(400, f"The data store refused the query: {message}".strip()) from None
+        except urllib.error.HTTPError as exc:
+            raise self.failed(503, f"The data store answered {exc.code}.") from None
+        except TimeoutError:
+            if client_query:
+                message = f"The query was stopped at the time limit of {timeout:g} s."
+                raise StoreUnavailable(503, message, max(1, int(timeout))) from None
+            raise self.failed(504, f"The data store did not answer within {timeout:g} s.") from None
+        except (urllib.error.URLError, OSError, ValueError) as exc:
+            reason = getattr(exc, "reason", exc)
+            raise self.failed(503, f"The data store cannot be reached ({reason}).") from None
+        return media_type, b"".join(chunks)
+
+    def failed(self, status: int, message: str) -> StoreUnavailable:
+        """Remember the failure for a few seconds so that requests do not pile up on a broken store."""
+        with self.lock:
+            self.down_until = time.monotonic() + RETRY_AFTER
+        return StoreUnavailable(status, message + " Try again shortly.")
+
+    def solutions(self, query: str, timeout: float | None = None) -> list[dict[str, Term | None]]:
+        """Rows of a SELECT, as pyoxigraph terms."""
+        _, body = self.request(query, JSON, timeout or self.timeout)
+        try:
+            doc = json.loads(body)
+            names = doc["head"]["vars"]
+            return [{n: term(row[n]) if n in row else None for n in names} for row in doc["results"]["bindings"]]
+        except (ValueError, KeyError, TypeError) as exc:
+            raise self.failed(503, f"The data store answered something that is not SPARQL JSON ({exc}).") from None
+
+
+class RemoteStore:
+    """The store interface of the web layer (store.py) over a remote SPARQL endpoint."""
+
+    def __init__(self, finished: FinishedBuild, endpoint: RemoteEndpoint):
+        self.build = finished
+        self.endpoint = endpoint
+        self.version = finished.version
+        self.base_iri = finished.base_iri
+
+    def select(self, query: str) -> list[dict[str, Term | None]]:
+        """Run a project-written SELECT over the union of all graphs."""
+        return self.endpoint.solutions(sparql_prologue() + query)
+
+    def describe(self, iri: str, incoming_limit: int, incoming_offset: int = 0) -> Description:
+        """Own statements with the closure over blank nodes (to a fixed depth), and a page of incoming links."""
+        node = f"<{iri}>"
+        branches = [f"{{ GRAPH ?g {{ {node} ?p ?o }} BIND({node} AS ?s) }}"]
+        chain = node
+        for depth in range(1, CLOSURE_DEPTH + 1):
+            chain_patterns = []
+            previous = node
+            for level in range(1, depth + 1):
+                chain_patterns.append(f"{previous} ?p{level} ?b{level} . FILTER(isBlank(?b{level}))")
+                previous = f"?b{level}"
+            chain = " ".join(chain_patterns)
+            branches.append(f"{{ GRAPH ?g {{ {chain} ?b{depth} ?p ?o }} BIND(?b{depth} AS ?s) }}")
+        own_rows = self.endpoint.solutions("SELECT DISTINCT ?g ?s ?p ?o WHERE { " + " UNION ".join(branches) + " }")
+        own = sorted({self.quad(r["s"], r["p"], r["o"], r["g"]) for r in own_rows}, key=sort_key)
+        count = self.endpoint.solutions(
+            f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p {node} }} FILTER(?s != {node}) }}"
+        )
+        total = int(count[0]["n"].value) if count and count[0]["n"] is not None else 0
+        incoming: list[ox.Quad] = []
+        if total and incoming_limit > 0:
+            rows = self.endpoint.solutions(
+                f"SELECT ?g ?s ?p WHERE {{ GRAPH ?g {{ ?s ?p {node} }} FILTER(?s != {node}) }} "
+                f"ORDER BY ?s ?p ?g LIMIT {int(incoming_limit)} OFFSET {int(incoming_offset)}"
+            )
+            incoming = sorted((self.quad(r["s"], r["p"], ox.NamedNode(iri), r["g"]) for r in rows), key=sort_key)
+        return Description(iri, own, incoming, total)
+
+    @staticmethod
+    def quad(s, p, o, g) -> ox.Quad:
+        return ox.Quad(s, p, o, g if isinstance(g, ox.NamedNode) else ox.DefaultGraph())
+
+    def has(self, iri: str) -> bool:
+        rows = self.endpoint.solutions(f"SELECT ?p WHERE {{ GRAPH ?g {{ <{iri}> ?p ?o }} }} LIMIT 1")
+        return bool(rows)
+
+    def labels(self, iris: Iterable[str]) -> dict[str, dict[str, str]]:
+        """``{iri: {language: label}}`` from skos:prefLabel, else rdfs:label (as the embedded store)."""
+        wanted = sorted({i for i in iris if ">" not in i and "\\" not in i})
+        found: dict[str, dict[str, dict[str, str]]] = {}
+        for start in range(0, len(wanted), LABEL_BATCH):
+            values = " ".join(f"<{i}>" for i in wanted[start : start + LABEL_BATCH])
+            rows = self.endpoint.solutions(
+                f"SELECT ?s ?p ?l WHERE {{ VALUES ?s {{ {values} }} VALUES ?p {{ skos:prefLabel rdfs:label }} "
+                f"GRAPH ?g {{ ?s ?p ?l }} FILTER(isLiteral(?l)) }} ORDER BY ?s ?p ?l".replace(
+                    "skos:prefLabel", "<http://www.w3.org/2004/02/skos/core#prefLabel>"
+                ).replace("rdfs:label", "<http://www.w3.org/2000/01/rdf-schema#label>")
+            )
+            for r in rows:
+                by_property = found.setdefault(r["s"].value, {})
+                by_property.setdefault(r["p"].value, {}).setdefault(r["l"].language or "", r["l"].value)
+        result = {}
+        for iri, by_property in found.items():
+            for p in ("http://www.w3.org/2004/02/skos/core#prefLabel", "http://www.w3.org/2000/01/rdf-schema#label"):
+                if p in by_property:
+                    result[iri] = by_property[p]
+                    break
+        return result
+
+    def graph(self, graph_iri: str) -> list[ox.Quad]:
+        rows = self.endpoint.solutions(f"SELECT ?s ?p ?o WHERE {{ GRAPH <{graph_iri}> {{ ?s ?p ?o }} }}")
+        g = ox.NamedNode(graph_iri)
+        return sorted((ox.Quad(r["s"], r["p"], r["o"], g) for r in rows), key=sort_key)
+
+    def subjects(self, prefix: str) -> list[str]:
+        rows = self.endpoint.solutions(
+            "SELECT DISTINCT ?s WHERE { GRAPH ?g { ?s ?p ?o } FILTER(isIRI(?s) && STRSTARTS(STR(?s), "
+            + json.dumps(prefix)
+            + ")) }"
+        )
+        return sorted(r["s"].value for r in rows)
+
+
+class RemoteRunner:
+    """Run a client's (already checked) query on the remote store, with the same limits and formats."""
+
+    def __init__(self, endpoint: RemoteEndpoint):
+        self.endpoint = endpoint
+        self.parser = ox.Store()  # empty: only to give the same syntax errors as the embedded endpoint
+
+    def __call__(self, query: str, options: QueryOptions) -> QueryResult:
+        try:
+            self.parser.query(query, base_iri=options.base_iri)
+        except SyntaxError as exc:
+            from publisher.query import syntax_message
+
+            raise QueryOutcomeError(400, syntax_message(str(exc))) from None
+        except Exception:  # noqa: BLE001 - evaluation problems on an empty store are the remote's to report
+            pass
+        if options.default_graphs or options.named_graphs:
+            defaults, named = list(options.default_graphs), list(options.named_graphs)
+        elif options.own_dataset:
+            defaults, named = [], []
+        else:
+            defaults, named = None, None  # every graph: the union default graph of the embedded endpoint
+        graph_query = options.form in ("CONSTRUCT", "DESCRIBE")
+        try:
+            media_type, body = self.endpoint.request(
+                query, TURTLE if graph_query else JSON, options.timeout, defaults, named, client_query=True
+            )
+        except StoreUnavailable as exc:
+            raise QueryOutcomeError(exc.status, exc.message, exc.retry_after) from None
+        try:
+            return self.convert(body, graph_query, options)
+        except (ValueError, KeyError, TypeError, SyntaxError) as exc:
+            self.endpoint.failed(503, "")
+            message = f"The data store answered something unreadable ({exc})."
+            raise QueryOutcomeError(503, message, RETRY_AFTER) from None
+
+    def convert(self, body: bytes, graph_query: bool, options: QueryOptions) -> QueryResult:
+        """Parse the store's answer, cut it at the row limit and write it in the format asked for."""
+        if graph_query:
+            triples, truncated = take(ox.parse(body, format=ox.RdfFormat.TURTLE), options.row_limit)
+            quads = [ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in triples]
+            return QueryResult("graph", serialize(quads, options.graph_format), len(quads), truncated)
+        doc = json.loads(body)
+        if "boolean" in doc:
+            return QueryResult("boolean", write_boolean(bool(doc["boolean"]), options.result_format), 1, False)
+        names = doc["head"]["vars"]
+        rows, truncated = take(doc["results"]["bindings"], options.row_limit)
+        table = [[term(r[n]) if n in r else None for n in names] for r in rows]
+        return QueryResult("solutions", write_solutions(names, table, options.result_format), len(table), truncated)
