@@ -68,6 +68,7 @@ def plain(status: int, message: str, retry_after: int | None = None) -> Response
     response = Response(message.rstrip() + "\n", status=status, content_type="text/plain; charset=utf-8")
     if retry_after is not None:
         response.headers["Retry-After"] = str(retry_after)
+        response.headers["Cache-Control"] = "no-store"  # a passing state: no cache may keep it
     if status == 405:
         response.headers["Allow"] = ALLOW
     return response
@@ -272,7 +273,7 @@ def describe_service(st: State) -> Response:
         )
         response = query_page(body)
     else:
-        quads = service_description(st.endpoint, st.graph_sizes, st.extension_functions)
+        quads = service_description(st.endpoint, st.graph_sizes, st.functions())
         response = Response(
             serialize([ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph()) for q in quads], fmt),
             content_type=fmt.content_type,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -71,7 +72,7 @@ class State:
     runner: Runner | None = None
     graph_names: set[str] = field(default_factory=set)
     graph_sizes: dict[str, int] = field(default_factory=dict)
-    extension_functions: list[str] = field(default_factory=list)
+    extension_functions: list[str] | None = None
 
     def __post_init__(self) -> None:
         # From the build's own counts: a server process never scans the store to start.
@@ -81,19 +82,31 @@ class State:
         self.graph_sizes = dict(sorted(sizes.items()))
         self.graph_names = set(sizes)
         if isinstance(self.store, RemoteStore):
-            remote = self.store
-            self.extension_functions = supported_functions(lambda q: [r["x"] for r in remote.select(q)])
             if self.runner is None:
                 self.runner = RemoteRunner(self.store.endpoint)
         else:
-            # What the engine evaluates, asked of an empty store of the same engine (no handle to the data
-            # is opened here: the gunicorn master must not hold one when it forks).
-            empty = ox.Store()
-            self.extension_functions = supported_functions(lambda q: [r["x"] for r in empty.query(q)])
             if self.runner is None:
                 embedded = self.store
                 self.runner = QueryPool(lambda: embedded.store, self.settings.sparql_max_concurrent)
         self._subjects: list[str] | None = None
+
+    def functions(self) -> list[str]:
+        """The extension functions the engine evaluates, asked once, when first needed.
+
+        Embedded stores are asked through an empty store of the same engine (no handle to the data is
+        opened in the gunicorn master); a remote store is asked itself, and again later if it was down.
+        """
+        if self.extension_functions is None:
+            if isinstance(self.store, RemoteStore):
+                remote = self.store
+                found = supported_functions(lambda q: [r["x"] for r in remote.select(q)])
+                if time.monotonic() < remote.endpoint.down_until:
+                    return found  # the store failed while being asked: ask again next time
+            else:
+                empty = ox.Store()
+                found = supported_functions(lambda q: [r["x"] for r in empty.query(q)])
+            self.extension_functions = found
+        return self.extension_functions
 
     def subjects(self) -> list[str]:
         """Every thing under ``{base}id/`` (sitemap, static export), listed once per process."""

@@ -1,0 +1,238 @@
+"""Finished builds and the stores that serve them: on disk (read-only per process) and remote.
+
+The dereferencing and SPARQL suites run against every store (conftest.STORE_MODES); this module
+covers what is particular to each: starting without validating, refusing a wrong folder, and a
+remote store that is down, slow or broken, and comes back.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import replace
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+import rdflib
+import requests
+
+from publisher import create_app
+from publisher.builds import BuildFolderError, open_build
+from publisher.config import Settings
+from tests.conftest import BASE, ROOT
+from tests.processes import BIN, free_port, running
+
+THING = "territory/03358"
+
+
+def test_a_finished_build_holds_everything_a_server_needs(finished: Path, build) -> None:
+    done = open_build(finished)
+    names = {p.name for p in done.folder.iterdir()}
+    assert {"store", "store.nq.gz", "catalog.nq", "build.json", "regiolod.nq.gz", "SHA256SUMS"} <= names
+    assert done.version == build.version and done.base_iri == BASE and done.has_store
+    assert not [p for p in (finished / "builds").iterdir() if p.name.startswith(".")]  # no partial folder left
+
+
+def test_serving_a_finished_build_never_reads_or_validates_the_data(finished: Path, project_copy: Path) -> None:
+    # The project's data is now broken, yet the finished build is served as it was validated.
+    (project_copy / "data" / "heidekreis.ttl").write_text("this is not turtle", encoding="utf-8")
+    settings = Settings(base_iri=BASE, root=project_copy, store=str(finished), download_dir=str(finished))
+    client = create_app(settings).test_client()
+    response = client.get(f"/doc/{THING}", headers={"Accept": "text/turtle"})
+    assert response.status_code == 200
+    graph = rdflib.Graph().parse(data=response.data, format="turtle")
+    assert (rdflib.URIRef(BASE + "id/" + THING), None, None) in graph
+
+
+def test_a_folder_without_a_build_is_refused_with_what_to_do(tmp_path: Path) -> None:
+    with pytest.raises(BuildFolderError, match="regiolod build --store"):
+        create_app(Settings(base_iri=BASE, root=ROOT, store=str(tmp_path), download_dir=str(tmp_path)))
+
+
+def test_a_build_for_another_base_iri_is_refused(finished: Path) -> None:
+    settings = Settings(base_iri="https://example.org/", root=ROOT, store=str(finished), download_dir=str(finished))
+    with pytest.raises(BuildFolderError, match="base IRI"):
+        create_app(settings)
+
+
+def test_serve_store_starts_gunicorn_workers_on_the_finished_build(finished: Path, tmp_path: Path) -> None:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("REGIOLOD_")}
+    command = [str(BIN / "regiolod"), "serve", "--store", str(finished), "--port", str(port), "--workers", "2"]
+    base = f"http://127.0.0.1:{port}/"
+    with running(command, base, tmp_path / "serve.log", env=env):
+        # The build's own base IRI is used when none is given: links point where the data says.
+        home = requests.get(base, timeout=10)
+        assert home.status_code == 200
+        response = requests.get(f"{base}doc/{THING}", headers={"Accept": "text/turtle"}, timeout=10)
+        assert response.status_code == 200
+        graph = rdflib.Graph().parse(data=response.text, format="turtle")
+        assert (rdflib.URIRef(BASE + "id/" + THING), None, None) in graph
+        answer = requests.get(
+            f"{base}sparql", params={"query": "ASK { ?s a <https://w3id.org/regiolod/def#Territory> }"}, timeout=10
+        )
+        assert answer.json()["boolean"] is True
+
+
+def test_build_store_writes_a_new_build_next_to_the_running_one(settings: Settings, build, tmp_path: Path) -> None:
+    from publisher.builds import write_build
+
+    write_build(settings, build, tmp_path, with_store=True)
+    first = (tmp_path / "current").resolve()
+    fake = replace(build, version="0" * 16)
+    write_build(settings, fake, tmp_path, with_store=True)
+    assert (tmp_path / "current").resolve().name == "0" * 16
+    assert first.is_dir()  # kept for a server that still has it open; removed by the build after
+    write_build(settings, build, tmp_path, with_store=True)
+    assert not first.exists() or first.name == build.version
+    assert sorted(p.name for p in (tmp_path / "builds").iterdir()) == sorted({build.version, "0" * 16})
+
+
+# ---------------------------------------------------------------------------------------------
+# A remote store that is down, slow or broken
+# ---------------------------------------------------------------------------------------------
+
+
+class Misbehaving(BaseHTTPRequestHandler):
+    """A SPARQL endpoint that is slow (sleeps) or answers garbage, as the server's ``mode`` says."""
+
+    def do_POST(self) -> None:  # noqa: N802 - the http.server API
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        if self.server.mode == "slow":
+            time.sleep(self.server.delay)
+        body = b'{"head": {"vars": ["s"]}, "results": {"bindings": [{"s": {"type": "nonsense"' + b"x" * 100
+        try:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/sparql-results+json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        except OSError:
+            pass
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture
+def misbehaving() -> Iterator[ThreadingHTTPServer]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Misbehaving)
+    server.daemon_threads = True
+    server.mode, server.delay = "garbage", 0.0
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def remote_client(finished: Path, url: str, **changes):
+    settings = Settings(
+        base_iri=BASE, root=ROOT, store="sparql+" + url, download_dir=str(finished), store_timeout=1, **changes
+    )
+    return create_app(settings).test_client()
+
+
+def assert_unavailable(response, status: int) -> None:
+    assert response.status_code == status
+    assert int(response.headers["Retry-After"]) >= 1
+    assert response.headers["Cache-Control"] == "no-store"
+    assert b"Traceback" not in response.data and b".py" not in response.data
+
+
+def test_a_store_that_is_down_gives_503_and_the_front_end_recovers(
+    finished: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import publisher.remote
+
+    monkeypatch.setattr(publisher.remote, "RETRY_AFTER", 1)
+    port = free_port()
+    client = remote_client(finished, f"http://127.0.0.1:{port}/query")
+    start = time.monotonic()
+    assert_unavailable(client.get(f"/doc/{THING}", headers={"Accept": "text/turtle"}), 503)
+    answer = client.get("/sparql", query_string={"query": "ASK {}"}, headers={"Accept": "application/json"})
+    assert_unavailable(answer, 503)
+    assert time.monotonic() - start < 5
+    # The store comes up on the same address: after the back-off the front end answers again by itself.
+    (tmp_path / "ox").mkdir()
+    subprocess.run(
+        [str(BIN / "oxigraph"), "load", "--location", str(tmp_path / "ox"), "--file",
+         str(finished / "current" / "store.nq.gz")],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    command = [str(BIN / "oxigraph"), "serve-read-only", "--location", str(tmp_path / "ox"), "--bind",
+               f"127.0.0.1:{port}"]  # fmt: skip
+    with running(command, f"http://127.0.0.1:{port}/query?query=ASK%7B%7D", tmp_path / "ox.log"):
+        time.sleep(1.1)
+        response = client.get(f"/doc/{THING}", headers={"Accept": "text/turtle"})
+        assert response.status_code == 200
+        assert (rdflib.URIRef(BASE + "id/" + THING), None, None) in rdflib.Graph().parse(
+            data=response.data, format="turtle"
+        )
+
+
+def test_a_slow_store_gives_504_for_pages_and_the_time_limit_for_queries(
+    finished: Path, misbehaving: ThreadingHTTPServer
+) -> None:
+    misbehaving.mode, misbehaving.delay = "slow", 3.0
+    url = f"http://127.0.0.1:{misbehaving.server_address[1]}/query"
+    client = remote_client(finished, url, sparql_timeout=1)
+    start = time.monotonic()
+    assert_unavailable(client.get(f"/doc/{THING}", headers={"Accept": "text/turtle"}), 504)
+    assert time.monotonic() - start < 2.5
+    client = remote_client(finished, url, sparql_timeout=1)
+    start = time.monotonic()
+    answer = client.get("/sparql", query_string={"query": "SELECT * { ?s ?p ?o }"}, headers={"Accept": "text/csv"})
+    assert answer.status_code == 503 and b"time limit" in answer.data
+    assert time.monotonic() - start < 2.5
+
+
+def test_a_store_answering_garbage_gives_503(finished: Path, misbehaving: ThreadingHTTPServer) -> None:
+    client = remote_client(finished, f"http://127.0.0.1:{misbehaving.server_address[1]}/query")
+    assert_unavailable(client.get(f"/doc/{THING}", headers={"Accept": "text/turtle"}), 503)
+
+
+def test_remote_queries_keep_the_row_limit_and_the_protocol_dataset(finished: Path, remote_endpoint: str) -> None:
+    client = remote_client(finished, remote_endpoint, sparql_row_limit=5)
+    answer = client.get(
+        "/sparql", query_string={"query": "SELECT ?s WHERE { ?s ?p ?o }"}, headers={"Accept": "application/json"}
+    )
+    assert answer.status_code == 200 and answer.headers["X-Regiolod-Truncated"] == "true"
+    assert len(answer.json["results"]["bindings"]) == 5
+    ontology = "https://w3id.org/regiolod/def"
+    count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    only = client.get(
+        "/sparql", query_string={"query": count, "default-graph-uri": ontology}, headers={"Accept": "application/json"}
+    )
+    everything = client.get("/sparql", query_string={"query": count}, headers={"Accept": "application/json"})
+    sizes = json.loads((finished / "current" / "build.json").read_text())["graph_sizes"]
+    assert int(only.json["results"]["bindings"][0]["n"]["value"]) == sizes[ontology]
+    assert int(everything.json["results"]["bindings"][0]["n"]["value"]) == sum(sizes.values())
+
+
+def test_remote_syntax_errors_read_as_on_the_embedded_store(finished: Path, remote_endpoint: str, client) -> None:
+    remote = remote_client(finished, remote_endpoint)
+    bad = {"query": "SELECT ?s WHERE { ?s ?p }"}
+    embedded_answer = client.get("/sparql", query_string=bad)
+    remote_answer = remote.get("/sparql", query_string=bad)
+    assert remote_answer.status_code == embedded_answer.status_code == 400
+    assert remote_answer.data == embedded_answer.data
+
+
+def test_serve_with_a_settings_file_uses_the_remote_store(finished: Path, remote_endpoint: str, tmp_path) -> None:
+    settings_file = tmp_path / "regiolod.toml"
+    settings_file.write_text(f'store = "sparql+{remote_endpoint}"\ndownload_dir = "{finished}"\n', encoding="utf-8")
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("REGIOLOD_")}
+    command = [str(BIN / "regiolod"), "--settings", str(settings_file), "serve", "--port", str(port)]
+    base = f"http://127.0.0.1:{port}/"
+    with running(command, base, tmp_path / "serve.log", env=env):
+        response = requests.get(f"{base}doc/{THING}", headers={"Accept": "application/n-triples"}, timeout=10)
+        assert response.status_code == 200
+        graph = rdflib.Graph().parse(data=response.text, format="nt")
+        assert (rdflib.URIRef(BASE + "id/" + THING), None, None) in graph
