@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from publisher.config import SETTINGS, Settings
 from publisher.dataset import Build, DataError, load_build
 from publisher.stats import dataset_stats
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 
 def settings_from(ctx: click.Context) -> Settings:
@@ -132,7 +137,7 @@ def serve(
     """
     from publisher import create_app
     from publisher.builds import BuildFolderError, open_build
-    from publisher.serve import GunicornServer, listening_base
+    from publisher.serve import GunicornServer, RefusedBuild, listening_base
 
     settings = settings_from(ctx)
     changes: dict[str, object] = {k: v for k, v in (("host", host), ("port", port), ("workers", workers)) if v}
@@ -160,6 +165,16 @@ def serve(
             sys.exit(1)
         app = create_app(settings, loaded)
         version = loaded.version
+
+    def rebuild() -> Flask:
+        """The app over the data as it is now; refused unless it conforms (SIGHUP, `regiolod reload`)."""
+        if settings.store:
+            return create_app(settings)
+        fresh = load_build(settings)
+        if not fresh.conforms:
+            raise RefusedBuild(fresh.report.format())
+        return create_app(settings, fresh)
+
     click.echo(
         f"regiolod serves build {version} at http://{settings.host}:{settings.port}/ (base IRI {settings.base_iri})",
         err=True,
@@ -167,7 +182,33 @@ def serve(
     if dev:
         app.run(host=settings.host, port=settings.port, debug=True, use_reloader=False)
     else:
-        GunicornServer(app, settings).run()
+        GunicornServer(app, settings, rebuild).run()
+
+
+@main.command()
+@click.pass_context
+def reload(ctx: click.Context) -> None:
+    """Make the running server serve the data as it is now, without dropping a request.
+
+    Validates first and refuses (exit 1, with the report) when the data does not conform; the
+    server validates again itself and keeps its current build when anything fails. Sends SIGHUP
+    to the server named in the pid file; new workers start with the new build, old ones finish
+    their requests.
+    """
+    settings = settings_from(ctx)
+    if not settings.store:
+        fresh = load_or_exit(settings, None)
+        if not fresh.conforms:
+            click.echo(fresh.report.format(), err=True)
+            click.echo("error: the data does not conform; the server keeps serving its current build.", err=True)
+            sys.exit(1)
+    try:
+        pid = int(settings.pid_path.read_text(encoding="ascii").strip())
+        os.kill(pid, signal.SIGHUP)
+    except (OSError, ValueError) as exc:
+        click.echo(f"error: no running server found through {settings.pid_path} ({exc})", err=True)
+        sys.exit(1)
+    click.echo(f"asked the server (process {pid}) to reload; its log says whether the new build was taken")
 
 
 @main.command(name="settings")

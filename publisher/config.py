@@ -99,6 +99,25 @@ SETTINGS: tuple[Setting, ...] = (
         "1.1 endpoint holding the build's store.nq.gz (the build's metadata is then read from download_dir).",
     ),
     Setting(
+        "rate_limit",
+        "50",
+        "Requests per second one client may make on average (0: no limit); past it the answer is 429 with "
+        "Retry-After. Shared by all workers.",
+    ),
+    Setting("rate_burst", "200", "Requests one client may make at once before rate_limit applies."),
+    Setting(
+        "client_header",
+        "",
+        "Header that a trusted reverse proxy sets to the client's address (e.g. X-Forwarded-For; its last entry "
+        "counts). Empty: the connection's address. Set it only behind a proxy that overwrites the header.",
+    ),
+    Setting(
+        "pid_file",
+        "",
+        "File where `regiolod serve` writes its process id for `regiolod reload` (empty: regiolod.pid in "
+        "download_dir).",
+    ),
+    Setting(
         "store_timeout",
         "10",
         "Seconds a remote store has to answer a page's query (connect and read); client queries get sparql_timeout.",
@@ -119,6 +138,7 @@ WHOLE_NUMBERS = (
     "sparql_row_limit",
     "sparql_max_concurrent",
     "catalog_page_size",
+    "rate_burst",
 )
 
 
@@ -152,6 +172,10 @@ class Settings:
     catalog_page_size: int = 100
     store: str = ""
     store_timeout: float = 10.0
+    rate_limit: int = 50
+    rate_burst: int = 200
+    client_header: str = ""
+    pid_file: str = ""
 
     def __post_init__(self) -> None:
         if not self.base_iri.endswith("/"):
@@ -168,6 +192,8 @@ class Settings:
         for name in WHOLE_NUMBERS:
             if int(getattr(self, name)) < 1:
                 raise ValueError(f"{name} must be a positive whole number")
+        if int(self.rate_limit) < 0:
+            raise ValueError("rate_limit must be 0 (no limit) or a positive whole number")
 
     @property
     def data_path(self) -> Path:
@@ -176,6 +202,10 @@ class Settings:
     @property
     def download_path(self) -> Path:
         return Path(self.root) / self.download_dir
+
+    @property
+    def pid_path(self) -> Path:
+        return Path(self.root) / self.pid_file if self.pid_file else self.download_path / "regiolod.pid"
 
     @property
     def remote_store(self) -> bool:
@@ -214,7 +244,7 @@ class Settings:
         values["root"] = Path(str(values["root"]))
         known = {f.name: f for f in fields(cls)}
         try:
-            for name in WHOLE_NUMBERS:
+            for name in (*WHOLE_NUMBERS, "rate_limit"):
                 values[name] = int(str(values[name]))
             for name in ("sparql_timeout", "store_timeout"):
                 values[name] = float(str(values[name]))

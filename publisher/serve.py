@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask
@@ -18,13 +20,37 @@ def listening_base(host: str, port: int) -> str:
     return f"http://{shown}:{port}/"
 
 
-class GunicornServer(BaseApplication):
-    """Run an already built app in gunicorn workers forked after the build is loaded."""
+class RefusedBuild(Exception):
+    """A new build that may not replace the one being served; the message is the report."""
 
-    def __init__(self, app: Flask, settings: Settings):
+
+class GunicornServer(BaseApplication):
+    """Run an already built app in gunicorn workers forked after the build is loaded.
+
+    On SIGHUP (``regiolod reload``) the master builds a new app with ``rebuild``: only when that
+    succeeds are new workers forked from it; otherwise the report is logged and the workers that
+    gunicorn restarts keep the old app, so a broken edit never reaches a client, not even half of it.
+    """
+
+    def __init__(self, app: Flask, settings: Settings, rebuild: Callable[[], Flask] | None = None):
         self.application = app
         self.settings = settings
+        self.rebuild = rebuild
         super().__init__()
+
+    def reload(self) -> None:
+        super().reload()
+        if self.rebuild is None:
+            return
+        old = self.application.extensions["regiolod"].build.version
+        try:
+            app = self.rebuild()
+        except Exception as exc:  # noqa: BLE001 - any failure keeps the served build
+            print(f"regiolod: reload refused, still serving build {old}:\n{exc}", file=sys.stderr, flush=True)
+            return
+        self.application, self.callable = app, None
+        new = app.extensions["regiolod"].build.version
+        print(f"regiolod: reloaded, now serving build {new} (was {old})", file=sys.stderr, flush=True)
 
     def load_config(self) -> None:
         options: dict[str, Any] = {
@@ -36,6 +62,7 @@ class GunicornServer(BaseApplication):
             "accesslog": "-",
             "errorlog": "-",
             "proc_name": "regiolod",
+            "pidfile": str(self.settings.pid_path),
         }
         for key, value in options.items():
             self.cfg.set(key, value)

@@ -24,7 +24,8 @@ DOWNLOADS = Path(tempfile.mkdtemp(prefix="regiolod-test-downloads-"))
 
 @pytest.fixture(scope="session")
 def settings() -> Settings:
-    return Settings(base_iri=BASE, root=ROOT, download_dir=str(DOWNLOADS))
+    # No rate limit for the in-process clients: the suite sends hundreds of requests from one address.
+    return Settings(base_iri=BASE, root=ROOT, download_dir=str(DOWNLOADS), rate_limit=0)
 
 
 @pytest.fixture(scope="session")
@@ -90,6 +91,7 @@ def make_client(**changes):
     from publisher import create_app
 
     changes.setdefault("download_dir", tempfile.mkdtemp(prefix="regiolod-test-downloads-"))
+    changes.setdefault("rate_limit", 0)
     return create_app(Settings(base_iri=BASE, root=ROOT, **changes)).test_client()
 
 

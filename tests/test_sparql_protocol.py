@@ -52,7 +52,7 @@ def protocol_tests() -> list[tuple[str, rdflib.URIRef]]:
 @pytest.fixture(scope="module")
 def protocol_client():
     """Our endpoint over our data plus the test graphs the manifest names (data0 is empty)."""
-    settings = Settings(base_iri=BASE, root=ROOT, download_dir=str(DOWNLOADS))
+    settings = Settings(base_iri=BASE, root=ROOT, download_dir=str(DOWNLOADS), rate_limit=0)
     build = load_build(settings)
     for n in (1, 2, 3):
         build.store.load(

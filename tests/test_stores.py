@@ -133,7 +133,13 @@ def misbehaving() -> Iterator[ThreadingHTTPServer]:
 
 def remote_client(finished: Path, url: str, **changes):
     settings = Settings(
-        base_iri=BASE, root=ROOT, store="sparql+" + url, download_dir=str(finished), store_timeout=1, **changes
+        base_iri=BASE,
+        root=ROOT,
+        store="sparql+" + url,
+        download_dir=str(finished),
+        store_timeout=1,
+        rate_limit=0,
+        **changes,
     )
     return create_app(settings).test_client()
 

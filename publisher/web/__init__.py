@@ -26,6 +26,7 @@ from flask import Flask, Response, request
 from publisher.remote import StoreUnavailable
 from publisher.render.html import iri_to_uri
 from publisher.web import harvest, pages, resources, sparql
+from publisher.web.limits import RateLimiter
 from publisher.web.state import State
 
 if TYPE_CHECKING:
@@ -80,6 +81,8 @@ def register(
     )
     app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
     app.add_template_filter(iri_to_uri, "iri_href")
+    if settings.rate_limit:
+        app.before_request(RateLimiter(settings.rate_limit, settings.rate_burst, settings.client_header).check)
     app.after_request(add_common_headers)
     app.register_error_handler(404, pages.not_found)
     app.register_error_handler(405, pages.method_not_allowed)

@@ -1,0 +1,251 @@
+"""Faults and limits on the real server: rate limits, reload of broken data, killed workers and builds.
+
+Each test states one promise of SECURITY.md and breaks something for real: the data edited by hand
+while serving, a worker killed with SIGKILL, a build killed halfway, a disk that fills up.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import multiprocessing
+import os
+import re
+import signal
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from publisher.builds import open_build, write_build
+from publisher.config import Settings
+from publisher.web.limits import RateLimiter
+from tests.conftest import BASE, ROOT, make_client
+from tests.processes import BIN, free_port, running
+
+THING = "doc/territory/03358"
+
+
+# ---------------------------------------------------------------------------------------------
+# Rate limits
+# ---------------------------------------------------------------------------------------------
+
+
+def test_a_client_past_its_rate_gets_429_with_retry_after_and_others_do_not() -> None:
+    client = make_client(rate_limit=1, rate_burst=3)
+    statuses = [client.get("/robots.txt").status_code for _ in range(3)]
+    assert statuses == [200, 200, 200]
+    refused = client.get("/robots.txt")
+    assert refused.status_code == 429
+    assert int(refused.headers["Retry-After"]) >= 1 and refused.headers["Cache-Control"] == "no-store"
+    other = client.get("/robots.txt", environ_base={"REMOTE_ADDR": "192.0.2.7"})
+    assert other.status_code == 200
+
+
+def test_behind_a_proxy_the_configured_header_names_the_client() -> None:
+    client = make_client(rate_limit=1, rate_burst=1, client_header="X-Forwarded-For")
+    assert client.get("/robots.txt", headers={"X-Forwarded-For": "198.51.100.1"}).status_code == 200
+    assert client.get("/robots.txt", headers={"X-Forwarded-For": "198.51.100.1"}).status_code == 429
+    # A client cannot escape by prepending its own entries: the proxy's (last) entry counts.
+    spoofed = client.get("/robots.txt", headers={"X-Forwarded-For": "203.0.113.9, 198.51.100.1"})
+    assert spoofed.status_code == 429
+    assert client.get("/robots.txt", headers={"X-Forwarded-For": "198.51.100.2"}).status_code == 200
+
+
+def _spend(limiter: RateLimiter, n: int) -> None:
+    for _ in range(n):
+        limiter.take("192.0.2.1")
+
+
+def test_the_buckets_are_shared_by_every_worker_process() -> None:
+    limiter = RateLimiter(rate=0.001, burst=5)
+    child = multiprocessing.get_context("fork").Process(target=_spend, args=(limiter, 5))
+    child.start()
+    child.join(10)
+    assert child.exitcode == 0
+    assert limiter.take("192.0.2.1") > 0  # the child, like another worker, spent this client's burst
+
+
+# ---------------------------------------------------------------------------------------------
+# The real server under faults
+# ---------------------------------------------------------------------------------------------
+
+
+def children_of(pid: int) -> set[int]:
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.add(int(entry.name))
+    return found
+
+
+def build_version(response: requests.Response) -> str:
+    return response.headers["ETag"].strip('"').split("-")[0]
+
+
+@pytest.fixture
+def served_copy(project_copy: Path, tmp_path: Path):
+    """`regiolod serve` (gunicorn, 2 workers) over a writable copy of the project; yields (base, copy, pid)."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("REGIOLOD_")}
+    env["REGIOLOD_DOWNLOAD_DIR"] = str(tmp_path / "download")
+    env["REGIOLOD_RATE_LIMIT"] = "0"
+    command = [str(BIN / "regiolod"), "--root", str(project_copy), "serve", "--port", str(port), "--workers", "2"]
+    base = f"http://127.0.0.1:{port}/"
+    log = tmp_path / "serve.log"
+    with running(command, base, log, env=env):
+        pid = int((tmp_path / "download" / "regiolod.pid").read_text())
+        yield base, project_copy, pid, log, env
+
+
+def wait_for(predicate, seconds: float = 60) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def test_a_broken_edit_is_refused_on_reload_and_the_old_build_keeps_serving(served_copy) -> None:
+    base, copy, pid, log, env = served_copy
+    before = requests.get(base + THING, headers={"Accept": "text/turtle"}, timeout=10)
+    old = build_version(before)
+    data = copy / "data" / "heidekreis.ttl"
+    good = data.read_text(encoding="utf-8")
+    data.write_text(good.replace('"03358"^^rl:DistrictKey', '"3358X"^^rl:DistrictKey'), encoding="utf-8")
+
+    # `regiolod reload` validates first and says why it will not reload.
+    refused = subprocess.run(
+        [str(BIN / "regiolod"), "--root", str(copy), "reload"], env=env, capture_output=True, text=True
+    )
+    assert refused.returncode == 1 and "3358X" in refused.stderr
+    # A SIGHUP that bypasses the command: the server validates itself and keeps its build.
+    os.kill(pid, signal.SIGHUP)
+    assert wait_for(lambda: "reload refused" in log.read_text(errors="replace"))
+    assert "3358X" in log.read_text(errors="replace")
+    for _ in range(10):
+        response = requests.get(base + THING, headers={"Accept": "text/turtle"}, timeout=10)
+        assert response.status_code == 200 and build_version(response) == old
+        assert response.text == before.text
+
+    # A valid edit is taken: new workers serve the new build.
+    data.write_text(good.replace('"Soltau-Fallingbostel"@de', '"Soltau-Fallingbostel (bis 2011)"@de'), encoding="utf-8")
+    accepted = subprocess.run(
+        [str(BIN / "regiolod"), "--root", str(copy), "reload"], env=env, capture_output=True, text=True
+    )
+    assert accepted.returncode == 0, accepted.stderr
+    assert wait_for(
+        lambda: "(bis 2011)" in requests.get(base + THING, headers={"Accept": "text/turtle"}, timeout=10).text
+    )
+
+
+def test_a_killed_worker_is_replaced_and_the_others_keep_answering(served_copy) -> None:
+    base, _, pid, _, _ = served_copy
+    assert wait_for(lambda: len(children_of(pid)) == 2, 30)
+    workers = children_of(pid)
+    results: list[int] = []
+    stop_event = threading.Event()
+
+    def hammer() -> None:
+        while not stop_event.is_set():
+            try:
+                results.append(requests.get(base + THING, headers={"Accept": "text/turtle"}, timeout=5).status_code)
+            except requests.ConnectionError:
+                results.append(0)  # the request the killed worker was answering
+
+    threads = [threading.Thread(target=hammer) for _ in range(4)]
+    for t in threads:
+        t.start()
+    time.sleep(0.5)
+    victim = sorted(workers)[0]
+    os.kill(victim, signal.SIGKILL)
+    time.sleep(2)
+    stop_event.set()
+    for t in threads:
+        t.join()
+    assert results.count(200) >= 0.95 * len(results) and results.count(0) <= 4
+    assert set(results) <= {0, 200}
+    assert wait_for(lambda: len(children_of(pid)) == 2 and victim not in children_of(pid), 30)
+
+
+def test_a_build_killed_halfway_leaves_the_previous_build_intact(tmp_path: Path, project_copy: Path) -> None:
+    folder = tmp_path / "store"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("REGIOLOD_")}
+    base = ["--root", str(project_copy), "--base-iri", BASE]
+    command = [str(BIN / "regiolod"), *base, "build", "--store", str(folder)]
+    first = subprocess.run(command, env=env, capture_output=True)
+    assert first.returncode == 0, first.stderr
+    previous = (folder / "current").resolve()
+    sums = (previous / "SHA256SUMS").read_text()
+    # Change the data so that the next build has a new version, and kill that build while it writes.
+    data = project_copy / "data" / "heidekreis.ttl"
+    data.write_text(data.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    process = subprocess.Popen(
+        command,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    assert wait_for(lambda: any(p.name.startswith(".") for p in (folder / "builds").iterdir()), 60)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    assert (folder / "current").resolve() == previous
+    for line in sums.splitlines():
+        digest, name = line.split("  ")
+        assert hashlib.sha256((previous / name).read_bytes()).hexdigest() == digest
+    app = make_client(store=str(folder), download_dir=str(folder))
+    assert app.get("/" + THING, headers={"Accept": "text/turtle"}).status_code == 200
+    listing = app.get("/download/").data.decode()
+    assert ".partial" not in listing
+    # The next build clears the leftovers.
+    again = subprocess.run(command, env=env, capture_output=True)
+    assert again.returncode == 0
+    assert not [p for p in (folder / "builds").iterdir() if p.name.startswith(".")]
+
+
+def test_a_full_disk_while_writing_the_store_keeps_the_previous_build(
+    settings: Settings, build, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import publisher.builds
+
+    write_build(settings, build, tmp_path, with_store=True)
+    before = open_build(tmp_path)
+
+    def full(path: Path, quads) -> None:
+        path.mkdir()
+        (path / "000001.sst").write_bytes(b"\0" * 1024)
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(publisher.builds, "write_store", full)
+    from dataclasses import replace
+
+    with pytest.raises(OSError, match="No space left"):
+        write_build(settings, replace(build, version="f" * 16), tmp_path, with_store=True)
+    after = open_build(tmp_path)
+    assert after.version == before.version and after.has_store
+    assert not [p for p in (tmp_path / "builds").iterdir() if p.name.startswith(".") or p.name == "f" * 16]
+
+
+def test_the_cli_says_the_disk_is_full_and_that_the_previous_build_is_intact(
+    runner, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import publisher.builds
+    from publisher.cli import main
+
+    def full(path: Path, quads) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(publisher.builds, "write_store", full)
+    result = runner.invoke(main, ["--root", str(ROOT), "--base-iri", BASE, "build", "--store", str(tmp_path)])
+    assert result.exit_code == 1
+    assert re.search(r"No space left on device.*previous build is intact", result.output)
