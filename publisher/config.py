@@ -36,6 +36,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("host", "127.0.0.1", "Address `regiolod serve` listens on."),
     Setting("port", "8000", "Port `regiolod serve` listens on."),
     Setting("workers", "2", "Number of gunicorn worker processes of `regiolod serve`."),
+    Setting(
+        "threads",
+        "8",
+        "Threads per gunicorn worker: a request waiting for a SPARQL query process or a remote store does not "
+        "hold up the others.",
+    ),
     Setting("timeout", "30", "Seconds gunicorn gives a request before it restarts the worker."),
     Setting(
         "redirect",
@@ -132,6 +138,7 @@ SETTINGS_FILE_VAR = "REGIOLOD_SETTINGS_FILE"
 WHOLE_NUMBERS = (
     "port",
     "workers",
+    "threads",
     "timeout",
     "incoming_limit",
     "page_size",
@@ -154,6 +161,7 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 2
+    threads: int = 8
     timeout: int = 30
     redirect: str = "303"
     incoming_limit: int = 1000

@@ -15,6 +15,7 @@ import queue
 import re
 import select
 import signal
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -378,14 +379,20 @@ class QueryPool:
 
     def __init__(self, open_store: Callable[[], ox.Store], size: int):
         self.open_store, self.size = open_store, size
+        self.lock = threading.Lock()
+        self.reset()
+
+    def reset(self) -> None:
         self.owner = os.getpid()
         self.idle: queue.LifoQueue[QueryProcess | None] = queue.LifoQueue()
-        for _ in range(size):
+        for _ in range(self.size):
             self.idle.put(None)
 
     def __call__(self, query: str, options: QueryOptions) -> QueryResult:
         if os.getpid() != self.owner:  # forked (e.g. a gunicorn worker): the inherited processes are not ours
-            self.__init__(self.open_store, self.size)
+            with self.lock:
+                if os.getpid() != self.owner:
+                    self.reset()
         try:
             process = self.idle.get(timeout=0.5)
         except queue.Empty:

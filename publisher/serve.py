@@ -56,6 +56,8 @@ class GunicornServer(BaseApplication):
         options: dict[str, Any] = {
             "bind": f"{self.settings.host}:{self.settings.port}",
             "workers": self.settings.workers,
+            "worker_class": "gthread",
+            "threads": self.settings.threads,
             "timeout": self.settings.timeout,
             "graceful_timeout": min(self.settings.timeout, 30),
             "preload_app": True,

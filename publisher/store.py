@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
@@ -165,14 +166,17 @@ class OnDiskStore(EmbeddedStore):
         self._handle: ox.Store | None = None
         self._pid = 0
         self._inherited: list[ox.Store] = []
+        self._lock = threading.Lock()
 
     @property
     def store(self) -> ox.Store:
         if self._pid != os.getpid():
-            if self._handle is not None:
-                self._inherited.append(self._handle)
-            self._handle = ox.Store.read_only(str(self.path))
-            self._pid = os.getpid()
+            with self._lock:
+                if self._pid != os.getpid():
+                    if self._handle is not None:
+                        self._inherited.append(self._handle)
+                    self._handle = ox.Store.read_only(str(self.path))
+                    self._pid = os.getpid()
         return self._handle
 
     def subjects(self, prefix: str) -> list[str]:
