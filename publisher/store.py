@@ -101,10 +101,20 @@ class EmbeddedStore:
                 for q in self.store.quads_for_pattern(None, None, node)
                 if not (isinstance(q.subject, ox.NamedNode) and q.subject.value == iri)
             ),
-            key=sort_key,
+            key=self.incoming_key,
         )
         page = incoming[incoming_offset : incoming_offset + incoming_limit]
         return Description(iri, own, page, len(incoming))
+
+    def incoming_key(self, q: ox.Quad) -> tuple[str, ...]:
+        """Sort links by their subject; a blank node by what it says (its label differs per load)."""
+        if not isinstance(q.subject, ox.BlankNode):
+            return sort_key(q)
+        said = sorted(
+            f"{s.predicate} {'[]' if isinstance(s.object, ox.BlankNode) else s.object}"
+            for s in self.store.quads_for_pattern(q.subject, None, None)
+        )
+        return ("~", " ".join(said), str(q.predicate), str(q.graph_name))
 
     def has(self, iri: str) -> bool:
         """Whether the store says anything about ``iri``."""

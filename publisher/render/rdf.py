@@ -44,11 +44,11 @@ def relabel_blank_nodes(quads: list[ox.Quad]) -> list[ox.Quad]:
     and of the statements that point to it. Blank nodes with the same name are interchangeable, and
     are numbered in turn so that none is merged with another.
     """
-    edges: dict[str, list[tuple[str, object]]] = {}
+    edges: dict[str, list[tuple[str, object, object]]] = {}
     incoming: dict[str, list[tuple[object, str]]] = {}
     for q in quads:
         if isinstance(q.subject, ox.BlankNode):
-            edges.setdefault(q.subject.value, []).append((q.predicate.value, q.object))
+            edges.setdefault(q.subject.value, []).append((q.predicate.value, q.object, q.graph_name))
         if isinstance(q.object, ox.BlankNode):
             incoming.setdefault(q.object.value, []).append((q.subject, q.predicate.value))
     content: dict[str, str] = {}
@@ -58,9 +58,10 @@ def relabel_blank_nodes(quads: list[ox.Quad]) -> list[ox.Quad]:
             return content[node]
         if node in path:
             return "cycle"
+        # The graph counts too: equal statements in two graphs are two different blank nodes.
         parts = sorted(
-            f"{p} {content_of(o.value, (*path, node)) if isinstance(o, ox.BlankNode) else o}"
-            for p, o in edges.get(node, [])
+            f"{p} {content_of(o.value, (*path, node)) if isinstance(o, ox.BlankNode) else o} {g}"
+            for p, o, g in edges.get(node, [])
         )
         content[node] = hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()
         return content[node]
