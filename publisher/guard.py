@@ -4,6 +4,12 @@ pyoxigraph cannot cancel a query, crashes on deeply nested ones, and makes real 
 SERVICE. So every query is scanned first by a small tokenizer that understands comments, strings
 and IRIs: size and nesting are bounded, updates, SERVICE and LOAD are refused, and FROM / FROM
 NAMED may only name graphs this publisher holds. The engine later reports syntax errors itself.
+
+The scan is only safe if it cuts the text where the engine does. Its tokens follow the terminals of
+SPARQL 1.1 §19.8 (IRIs with ``\\u`` escapes, prefixed names with ``\\#`` escapes), and the one place
+the grammar needs context, ``<`` as an IRI or as less-than inside an expression, is refused when the
+two readings would hide different text. A second, plain look for the shape of a SERVICE call backs
+the tokenizer up.
 """
 
 from __future__ import annotations
@@ -17,23 +23,36 @@ MAX_DEPTH = 64
 
 UPDATE_WORDS = {"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "COPY", "MOVE", "ADD", "WITH", "USING"}
 FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
+SERVICE_REFUSED = "SERVICE is not allowed: this endpoint never fetches data from other servers."
 
+_ASTRAL = "\U00010000-\U000effff"
+_PN_CHARS = rf"\w\-\u00b7-\uffff{_ASTRAL}"
+_PN_LOCAL_ESC = r"\\[_~.\-!$&'()*+,;=/?#@%]"
+_UCHAR = r"\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8}"
+_LOCAL_CHAR = rf"(?:[{_PN_CHARS}%:]|{_PN_LOCAL_ESC})"
 _TOKEN = re.compile(
-    r"""
-    (?P<comment>\#[^\n\r]*)
-  | (?P<string>\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
-              | '''(?:[^'\\]|\\.|'(?!''))*'''
-              | "(?:[^"\\\n\r]|\\.)*"
-              | '(?:[^'\\\n\r]|\\.)*')
-  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
-  | (?P<open>[{(\[])
-  | (?P<close>[})\]])
-  | (?P<var>[?$][A-Za-z0-9_\u00B7-\uFFFF]+)
-  | (?P<pname>(?:[A-Za-z\u00C0-\uFFFF][\w\-.\u00B7-\uFFFF]*)?:(?:[\w\-\u00B7-\uFFFF%:.\\]*[\w\-\u00B7-\uFFFF%:\\])?)
-  | (?P<word>[A-Za-z_][A-Za-z0-9_]*)
-  | (?P<other>\S)
-    """,
-    re.VERBOSE,
+    r"(?P<comment>\#[^\n\r]*)"
+    r'|(?P<string>"""(?:[^"\\]|\\.|"(?!""))*"""'
+    r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
+    r'|"(?:[^"\\\n\r]|\\.)*"'
+    r"|'(?:[^'\\\n\r]|\\.)*')"
+    rf"|(?P<iri><(?:[^<>\"{{}}|^`\\\x00-\x20]|{_UCHAR})*>)"
+    r"|(?P<open>[{(\[])"
+    r"|(?P<close>[})\]])"
+    rf"|(?P<var>[?$][A-Za-z0-9_\u00b7-\uffff{_ASTRAL}]+)"
+    rf"|(?P<pname>(?:[A-Za-z\u00c0-\uffff{_ASTRAL}][{_PN_CHARS}.]*)?:(?:{_LOCAL_CHAR}(?:(?:{_LOCAL_CHAR}|\.)*{_LOCAL_CHAR})?)?)"
+    r"|(?P<word>[A-Za-z_][A-Za-z0-9_]*)"
+    r"|(?P<other>\S)"
+)
+#: Characters that mean something else (comment, string, nesting) when an IRI's ``<`` is less-than.
+_RISKY_IN_IRI = frozenset("#'()[]")
+#: Tokens after which ``<`` inside an expression is the less-than operator.
+_OPERAND_ENDS = frozenset({"var", "string", "iri", "pname", "close"})
+_GAP = r"(?:\s|\#[^\n\r]*)"
+#: ``SERVICE <…>``, ``SERVICE ?x``, ``SERVICE SILENT p:x`` anywhere in the text, strings and comments included.
+_SERVICE_SHAPE = re.compile(
+    rf"(?<![\w:?$\-/#%])SERVICE(?:{_GAP}*(?:SILENT{_GAP}*)?[<?$]|{_GAP}+(?:SILENT{_GAP}+)?[\w.\-\u00b7-\uffff]*:)",
+    re.IGNORECASE,
 )
 
 
@@ -60,27 +79,12 @@ def check_query(text: str, allowed_graphs: set[str], base_iri: str) -> QueryChec
     """Scan ``text``; raise :class:`QueryRefused` with a clear message, or return what it found."""
     if len(text.encode("utf-8")) > MAX_QUERY_BYTES:
         raise QueryRefused(f"The query is longer than {MAX_QUERY_BYTES // 1024} KB.", 413)
+    if _SERVICE_SHAPE.search(text):
+        raise QueryRefused(SERVICE_REFUSED)
+    words, max_depth = scan(text)
+    check = QueryCheck(form="", depth=max_depth)
     prefixes: dict[str, str] = {}
     base = base_iri
-    depth = max_depth = 0
-    words: list[tuple[str, str]] = []
-    for m in _TOKEN.finditer(text):
-        kind = m.lastgroup
-        value = m.group()
-        if kind in ("comment", "string"):
-            continue
-        if kind == "open":
-            depth += 1
-            max_depth = max(max_depth, depth)
-            if max_depth > MAX_DEPTH:
-                raise QueryRefused(f"The query nests groups more than {MAX_DEPTH} levels deep.")
-            continue
-        if kind == "close":
-            depth -= 1
-            continue
-        words.append((kind or "other", value))
-    form = ""
-    check = QueryCheck(form="", depth=max_depth)
     i = 0
     while i < len(words):
         kind, value = words[i]
@@ -92,7 +96,7 @@ def check_query(text: str, allowed_graphs: set[str], base_iri: str) -> QueryChec
                 403 if upper != "LOAD" else 400,
             )
         if upper == "SERVICE":
-            raise QueryRefused("SERVICE is not allowed: this endpoint never fetches data from other servers.")
+            raise QueryRefused(SERVICE_REFUSED)
         if upper == "PREFIX" and i + 2 < len(words) and words[i + 2][0] == "iri":
             prefixes[words[i + 1][1].rstrip(":")] = urljoin(base, words[i + 2][1][1:-1])
             i += 3
@@ -101,8 +105,8 @@ def check_query(text: str, allowed_graphs: set[str], base_iri: str) -> QueryChec
             base = urljoin(base, words[i + 1][1][1:-1])
             i += 2
             continue
-        if upper in FORMS and not form:
-            form = upper
+        if upper in FORMS and not check.form:
+            check.form = upper
         if upper == "FROM":
             named = i + 1 < len(words) and words[i + 1][1].upper() == "NAMED"
             j = i + 2 if named else i + 1
@@ -116,10 +120,60 @@ def check_query(text: str, allowed_graphs: set[str], base_iri: str) -> QueryChec
             i = j + 1
             continue
         i += 1
-    if not form:
+    if not check.form:
         raise QueryRefused("Not a SPARQL query: expected SELECT, ASK, CONSTRUCT or DESCRIBE.")
-    check.form = form
     return check
+
+
+def scan(text: str) -> tuple[list[tuple[str, str]], int]:
+    """Return the tokens outside strings and comments and the deepest nesting; refuse what is unsafe."""
+    words: list[tuple[str, str]] = []
+    stack: list[str] = []  # open brackets; "V{" / "V(" inside a VALUES data block, where no expression is
+    max_depth = 0
+    previous = ("", "")
+    after_values = False
+    for m in _TOKEN.finditer(text):
+        kind, value = m.lastgroup or "other", m.group()
+        if kind == "comment":
+            continue
+        if kind == "iri" and stack and stack[-1] == "(" and ends_operand(*previous) and _RISKY_IN_IRI & set(value):
+            raise QueryRefused(ambiguous_less_than(text, m.start()))
+        if kind == "open":
+            in_data = (value == "{" and after_values) or (value == "(" and bool(stack) and stack[-1] == "V{")
+            stack.append("V" + value if in_data else value)
+            max_depth = max(max_depth, len(stack))
+            if max_depth > MAX_DEPTH:
+                raise QueryRefused(f"The query nests groups more than {MAX_DEPTH} levels deep.")
+        elif kind == "close":
+            if stack:
+                stack.pop()
+        elif kind != "string":
+            words.append((kind, value))
+        if kind == "word" and value.upper() == "VALUES":
+            after_values = True
+        elif not (kind == "var" or value in ("(", ")")):
+            after_values = False
+        previous = (kind, value)
+    return words, max_depth
+
+
+def ends_operand(kind: str, value: str) -> bool:
+    """Whether a ``<`` right after this token, inside an expression, compares rather than opens an IRI."""
+    if kind in _OPERAND_ENDS:
+        return True
+    if kind == "word":
+        return value.upper() != "DISTINCT"
+    return kind == "other" and value.isalnum()
+
+
+def ambiguous_less_than(text: str, offset: int) -> str:
+    line = text.count("\n", 0, offset) + 1
+    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    return (
+        f"The query is ambiguous at line {line}, column {column}: '<' after a value inside parentheses may be "
+        "less-than or the start of an IRI. Write a comparison with a space after '<' (?a < ?b), "
+        "and such an IRI as a prefixed name (PREFIX rl: <…> … rl:Territory)."
+    )
 
 
 def resolve(token: tuple[str, str], prefixes: dict[str, str], base: str) -> str:

@@ -203,7 +203,7 @@ def test_406_lists_the_alternatives(client) -> None:
 def test_post_is_not_allowed(client) -> None:
     response = client.post(DOC)
     assert response.status_code == 405
-    assert response.headers["Allow"] == "GET, HEAD"
+    assert response.headers["Allow"] == "GET, HEAD, OPTIONS"
 
 
 def test_forwarded_headers_are_not_trusted(client) -> None:

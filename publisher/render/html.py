@@ -7,10 +7,12 @@ Terms of our own ontology link to the local reference at ``{base}def#Term``.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
 import pyoxigraph as ox
+from markupsafe import Markup
 
 from publisher.namespaces import PREFIXES, RL, shorten
 
@@ -194,6 +196,29 @@ def expand(curie: str) -> str:
 def iri_to_uri(iri: str) -> str:
     """Percent-encode what an IRI may hold but a URI may not (RFC 3987 §3.1), keeping escapes."""
     return quote(iri, safe="/:?#[]@!$&'()*+,;=%~-._")
+
+
+def is_web_iri(iri: str) -> bool:
+    """Whether an IRI may become a link: http(s) only, so data never smuggles in javascript: or data: (DESIGN §8)."""
+    return iri[:8].lower().startswith(("http://", "https://"))
+
+
+def safe_href(iri: str) -> str:
+    """The link target of an IRI for an href attribute; empty (no link) for anything but http(s)."""
+    return iri_to_uri(iri) if is_web_iri(iri) else ""
+
+
+#: Embeddings, overrides and isolates reorder the text after them ("Trojan Source", CVE-2021-42574).
+BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def show_bidi_controls(value: object) -> object:
+    """Jinja ``finalize``: print bidi controls from the data as visible ``[U+202E]``, so they cannot
+    reverse or hide the text around them on a page; the RDF formats keep them as they are."""
+    if not isinstance(value, str) or not BIDI_CONTROLS.search(value):
+        return value
+    shown = BIDI_CONTROLS.sub(lambda m: f"[U+{ord(m.group()):04X}]", value)
+    return Markup(shown) if isinstance(value, Markup) else shown
 
 
 @dataclass
@@ -383,7 +408,9 @@ def schema_org_island(subject: str, quads: list[ox.Quad], lab: Labeller) -> str:
     ]
     if identifiers:
         doc["identifier"] = identifiers
-    same = sorted({q.object.value for q in own if q.predicate.value == expand("skos:exactMatch")})
+    same = sorted(
+        {q.object.value for q in own if q.predicate.value == expand("skos:exactMatch") and is_web_iri(q.object.value)}
+    )
     if same:
         doc["sameAs"] = same
     within = sorted({q.object.value for q in own if q.predicate.value == expand("geo:sfWithin")})
@@ -396,5 +423,6 @@ def schema_org_island(subject: str, quads: list[ox.Quad], lab: Labeller) -> str:
     if member_of:
         doc["memberOf"] = [{"@id": m, "name": lab.label(m)} for m in member_of]
     text = json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=True)
-    # A data value must never close the script element or open a comment in it.
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    # A data value must never close the script element or open a comment in it, nor carry bidi controls.
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return BIDI_CONTROLS.sub(lambda m: f"\\u{ord(m.group()):04x}", text)

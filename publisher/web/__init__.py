@@ -24,7 +24,7 @@ import pyoxigraph as ox
 from flask import Flask, Response, request
 
 from publisher.remote import StoreUnavailable
-from publisher.render.html import iri_to_uri
+from publisher.render.html import safe_href, show_bidi_controls
 from publisher.web import harvest, pages, resources, sparql
 from publisher.web.limits import RateLimiter
 from publisher.web.state import State
@@ -53,6 +53,8 @@ def register(
     """Attach the state and every route to ``app``."""
     app.extensions["regiolod"] = State(settings, store, build, dumps=dumps, stats=stats, catalog=catalog)
     app.url_map.strict_slashes = False
+    # Werkzeug would answer "//" in a path with a redirect built from the Host header; links come from the base only.
+    app.url_map.merge_slashes = False
     routes = [
         ("/", "home", pages.home),
         ("/id/<path:key>", "thing", resources.thing),
@@ -80,7 +82,9 @@ def register(
         "/sparql", "sparql", sparql.sparql, methods=["GET", "HEAD", "POST", "OPTIONS"], provide_automatic_options=False
     )
     app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
-    app.add_template_filter(iri_to_uri, "iri_href")
+    # Links from data are http(s) only, and bidi controls in data are shown, never obeyed (DESIGN §8).
+    app.add_template_filter(safe_href, "iri_href")
+    app.jinja_env.finalize = show_bidi_controls
     if settings.rate_limit:
         app.before_request(RateLimiter(settings.rate_limit, settings.rate_burst, settings.client_header).check)
     app.after_request(add_common_headers)

@@ -12,7 +12,7 @@ from werkzeug.exceptions import HTTPException
 from publisher import pages as page_data
 from publisher.namespaces import ONTOLOGY_IRI, RL, SHAPES_IRI
 from publisher.negotiation import BY_SUFFIX, DOCUMENT_FORMATS, HTML, Format, negotiate
-from publisher.render.html import Labeller, expand, iri_to_uri
+from publisher.render.html import Labeller, expand, iri_to_uri, safe_href
 from publisher.render.rdf import JSONLD_CONTEXT, serialize
 from publisher.web.state import State, page_language, state
 
@@ -47,7 +47,7 @@ def home() -> Response:
             counts=page_data.counts(st.store),
             kinds=page_data.KINDS,
             entries=[(iri_to_uri(i), lab.label(i)) for i in entry_iris if st.store.has(i)],
-            cooperations=sorted(((iri_to_uri(c), lab.label(c)) for c in cooperations), key=lambda x: x[1].casefold()),
+            cooperations=sorted(((safe_href(c), lab.label(c)) for c in cooperations), key=lambda x: x[1].casefold()),
             links=links,
             version=st.build.version,
             triples=sum(st.build.graph_sizes.values()),
@@ -94,7 +94,7 @@ def listing_page(kind: str) -> Response:
             pages=pages,
             available=available,
             type_filter=type_filter,
-            href=lambda i: iri_to_uri(i),
+            href=safe_href,
             lab=lab,
         )
         return body.encode("utf-8"), HTML.content_type
@@ -316,8 +316,10 @@ def too_large(error: HTTPException) -> Response:
 
 
 def method_not_allowed(error: HTTPException) -> Response:
-    response = error_page(405, "Method Not Allowed", "This address answers GET and HEAD only.")
-    response.headers["Allow"] = "GET, HEAD"
+    """405 with the methods this address really answers (RFC 9110 §15.5.6: Allow is required)."""
+    allowed = sorted(getattr(error, "valid_methods", None) or ["GET", "HEAD"])
+    response = error_page(405, "Method Not Allowed", f"This address answers {', '.join(allowed)} only.")
+    response.headers["Allow"] = ", ".join(allowed)
     return response
 
 

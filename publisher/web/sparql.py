@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 
 import pyoxigraph as ox
 from flask import Response, render_template, request
+from werkzeug.exceptions import HTTPException
 
 from publisher.examples import load_examples
 from publisher.guard import QueryRefused, check_query
@@ -111,6 +112,7 @@ def read_request() -> tuple[str | None, list[str], list[str]]:
         mimetype = request.mimetype
         charset = request.mimetype_params.get("charset", "utf-8").lower()
         if mimetype == "application/x-www-form-urlencoded":
+            read_body()  # the form is parsed from the checked, cached body
             form = request.form
             if "update" in form:
                 raise QueryRefused("This endpoint is read-only: SPARQL Update is not accepted.", 403)
@@ -121,7 +123,7 @@ def read_request() -> tuple[str | None, list[str], list[str]]:
             if charset not in ("utf-8", "utf8"):
                 raise QueryRefused(f"A direct POST must be UTF-8 (SPARQL 1.1 Protocol §2.1.3), not {charset}.", 415)
             try:
-                body = request.get_data(cache=False).decode("utf-8")
+                body = read_body().decode("utf-8")
             except UnicodeDecodeError as exc:
                 raise QueryRefused(f"The query is not valid UTF-8: {exc.reason} at byte {exc.start}.") from None
             queries = args.getlist("query") + [body]
@@ -138,6 +140,26 @@ def read_request() -> tuple[str | None, list[str], list[str]]:
     if len(queries) > 1:
         raise QueryRefused("The request has more than one query; send exactly one.")
     return (queries[0] if queries else None), default_graphs, named_graphs
+
+
+def read_body() -> bytes:
+    """The whole request body; refuse one that ended before its Content-Length or broke its chunked framing.
+
+    gunicorn marks its input as terminated, so Werkzeug trusts it and a client that closes early would
+    have its truncated body run as a shorter query (RFC 9112 §6.3: such a message is incomplete).
+    """
+    try:
+        body = request.get_data(cache=True)
+    except HTTPException:
+        raise  # 413 and the like keep their own answer
+    except Exception:  # the WSGI server's reader: e.g. an invalid chunk size
+        raise QueryRefused("The request body is malformed: its chunked transfer coding could not be read.") from None
+    announced = request.content_length
+    if announced is not None and len(body) < announced:
+        raise QueryRefused(
+            f"The request body ended after {len(body)} of the {announced} bytes its Content-Length announced."
+        )
+    return body
 
 
 def chosen_format(form: str) -> Format | ResultFormat | None:

@@ -1,0 +1,195 @@
+"""Hostile HTTP through the app: malformed Accept, path traversal, overlong URLs, wrong methods.
+
+Each case names the exact status; the body never shows internals nor a file from outside the
+dumps, the answer comes quickly, and the app answers its home page afterwards.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.hostile.support import assert_safe_answer, assert_still_up, timed
+
+DOC = "/doc/territory/03358"
+KNOWN_TYPES = {
+    "text/html",
+    "text/turtle",
+    "application/ld+json",
+    "application/rdf+xml",
+    "application/n-triples",
+    "application/n-quads",
+    "text/plain",
+}
+
+ACCEPT = [
+    ("semicolons", ";;;", 200),
+    ("q-not-a-number", "text/turtle;q=abc", 200),
+    ("q-overflow", "text/turtle;q=1e309", 200),
+    ("q-negative", "text/turtle;q=-1", 200),
+    ("q-nan", "text/turtle;q=NaN", 200),
+    ("q-too-precise", "text/turtle;q=0.0001", 200),
+    ("q-above-one", "text/turtle;q=1.5", 200),
+    ("q-10000-digits", "text/turtle;q=0." + "9" * 10_000, 200),
+    ("q-zero-everything", "*/*;q=0", 406),
+    ("q-zero-all-offered", "text/html;q=0, text/turtle;q=0, */*;q=0", 406),
+    ("10000-unknown-ranges", ", ".join(f"x{i}/y{i}" for i in range(10_000)), 406),
+    ("10000-turtle-ranges", ", ".join(["text/turtle;q=0.5"] * 10_000), 200),
+    ("100kb-parameters", "text/turtle;" + "a=b;" * 25_000, 200),
+    ("100kb-one-token", "text/" + "t" * 100_000, 406),
+    ("quoted-comma", 'text/turtle;x="a,b\\"c", text/html;q=0.1', 200),
+    ("unterminated-quote", 'text/turtle;x="abc', 200),
+    ("only-commas", ",,,,,,", 200),
+    ("wildcard-type-only", "*/turtle", 200),
+    ("non-ascii", "text/türtle, */*;q=0.1", 200),
+    ("control-characters", "text/turtle\x01\x02;q=\x7f", 200),
+]
+
+
+@pytest.mark.parametrize(("case", "accept", "status"), ACCEPT, ids=[c[0] for c in ACCEPT])
+def test_malformed_accept_is_never_fatal(client, case: str, accept: str, status: int) -> None:
+    response, elapsed = timed(lambda: client.get(DOC, headers={"Accept": accept}))
+    assert_safe_answer(response, elapsed, status)
+    assert response.mimetype in KNOWN_TYPES
+    assert_still_up(client)
+
+
+ACCEPT_ELSEWHERE = [
+    ("sparql-service-description", "/sparql", "text/turtle;q=abc, ;;;"),
+    ("sparql-query", "/sparql?query=ASK%7B%7D", "application/sparql-results+json;q=1e309, ;;;"),
+    ("ontology", "/def", "text/turtle;q=-1"),
+    ("catalog", "/catalog", "application/rdf+xml;q=NaN"),
+    ("unknown-thing", "/doc/territory/nope", ";;;, text/turtle;q=abc"),
+    ("void", "/.well-known/void", ",,,"),
+]
+
+
+@pytest.mark.parametrize(("case", "path", "accept"), ACCEPT_ELSEWHERE, ids=[c[0] for c in ACCEPT_ELSEWHERE])
+def test_malformed_accept_elsewhere(client, case: str, path: str, accept: str) -> None:
+    response, elapsed = timed(lambda: client.get(path, headers={"Accept": accept}))
+    assert_safe_answer(response, elapsed, 404 if case == "unknown-thing" else 200)
+    assert_still_up(client)
+
+
+def test_malformed_accept_language(client) -> None:
+    response, elapsed = timed(
+        lambda: client.get(DOC, headers={"Accept": "text/html", "Accept-Language": ";;;, de;q=abc, *;q=1e309"})
+    )
+    assert_safe_answer(response, elapsed, 200)
+    assert response.headers["Content-Language"] in ("de", "en")
+
+
+#: What a traversal would reveal: the project's own files and the machine's.
+SECRETS = ("[build-system]", "root:x:0:0", "def create_app")
+TRAVERSAL = [
+    ("id-dot-dot", "/id/../../../etc/passwd"),
+    ("id-encoded-slash", "/id/..%2F..%2F..%2Fetc%2Fpasswd"),
+    ("id-nul", "/id/territory/03358%00"),
+    ("doc-encoded-dots", "/doc/%2e%2e%2f%2e%2e%2fpyproject.toml"),
+    ("doc-backslash", "/doc/..%5c..%5cpyproject.toml"),
+    ("doc-double-encoded", "/doc/%252e%252e%252fpyproject.toml"),
+    ("doc-nul-before-suffix", "/doc/territory/03358%00.ttl"),
+    ("doc-absolute", "/doc//etc/passwd"),
+    ("incoming-encoded-slash", "/incoming/..%2F..%2Fetc%2Fpasswd"),
+    ("download-dot-dot", "/download/../pyproject.toml"),
+    ("download-encoded-slash", "/download/..%2Fpyproject.toml"),
+    ("download-encoded-dots", "/download/%2e%2e%2fpyproject.toml"),
+    ("download-backslash", "/download/..%5c..%5cpyproject.toml"),
+    ("download-double-encoded", "/download/%252e%252e%252fpyproject.toml"),
+    ("download-nul", "/download/SHA256SUMS%00"),
+    ("download-nul-then-name", "/download/manifest.json%00.txt"),
+    ("download-etc", "/download/%2Fetc%2Fpasswd"),
+    ("download-doubled-dots", "/download/....//....//pyproject.toml"),
+    ("download-dot-file", "/download/.."),
+    ("static-dot-dot", "/static/../../pyproject.toml"),
+    ("static-encoded-slash", "/static/..%2f..%2fpyproject.toml"),
+    ("static-backslash", "/static/..%5c__init__.py"),
+    ("static-module", "/static/../__init__.py"),
+    ("def-suffix-dots", "/def.%2e%2e"),
+    ("sitemap-dots", "/sitemap-..%2F1.xml"),
+]
+
+
+@pytest.mark.parametrize(("case", "path"), TRAVERSAL, ids=[c[0] for c in TRAVERSAL])
+def test_path_traversal_finds_nothing(client, case: str, path: str) -> None:
+    response, elapsed = timed(lambda: client.get(path))
+    assert_safe_answer(response, elapsed, 404)
+    body = response.get_data(as_text=True)
+    assert not any(secret in body for secret in SECRETS)
+    assert_still_up(client)
+
+
+OVERLONG = [
+    ("doc-16kb-path", "/doc/" + "a" * 16 * 1024, 404),
+    ("doc-100kb-path", "/doc/territory/" + "x" * 100 * 1024, 404),
+    ("id-100kb-path", "/id/" + "%41" * 34 * 1024, 404),
+    ("sparql-100kb-query", "/sparql?query=" + "A" * 100 * 1024, 413),
+    ("listing-page-100k-digits", "/territories?page=" + "9" * 100_000, 400),
+    ("listing-page-huge", "/territories?page=99999999999999999999999", 404),
+    ("listing-page-negative", "/organizations?page=-5", 404),
+    ("listing-type-100kb", "/territories?type=" + "x" * 100 * 1024, 200),
+    ("listing-type-unknown-prefix", "/territories?type=nope:Thing", 400),
+    ("incoming-page-huge", "/incoming/territory/03358?page=99999999999999999999999", 200),
+    ("incoming-page-not-a-number", "/incoming/territory/03358?page=abc", 400),
+    ("catalog-page-huge", "/catalog?page=99999999999999999999999", 404),
+    ("catalog-page-garbage", "/catalog?page=%00", 400),
+    ("catalog-modified-since-markup", "/catalog?modified_since=%3Cscript%3E", 400),
+    ("sitemap-page-huge", "/sitemap-99999999999999999999999.xml", 404),
+    ("lang-markup", "/?lang=%3Cscript%3E", 200),
+]
+
+
+@pytest.mark.parametrize(("case", "path", "status"), OVERLONG, ids=[c[0] for c in OVERLONG])
+def test_overlong_and_absurd_parameters(client, case: str, path: str, status: int) -> None:
+    response, elapsed = timed(lambda: client.get(path, headers={"Accept": "text/html"}))
+    assert_safe_answer(response, elapsed, status)
+    assert "<script>" not in response.get_data(as_text=True)
+    assert_still_up(client)
+
+
+METHODS = ["PUT", "DELETE", "PATCH", "TRACE", "CONNECT", "PROPFIND", "FOO"]
+ROUTES = [
+    ("/", {"GET", "HEAD", "OPTIONS"}),
+    (DOC, {"GET", "HEAD", "OPTIONS"}),
+    ("/download/", {"GET", "HEAD", "OPTIONS"}),
+    ("/sparql", {"GET", "HEAD", "POST", "OPTIONS"}),
+]
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize(("path", "allowed"), ROUTES, ids=[r[0] for r in ROUTES])
+def test_other_methods_get_405_with_the_true_allow(client, method: str, path: str, allowed: set[str]) -> None:
+    response, elapsed = timed(lambda: client.open(path, method=method, data=b"x"))
+    assert_safe_answer(response, elapsed, 405)
+    assert {m.strip() for m in response.headers["Allow"].split(",")} == allowed
+    assert_still_up(client)
+
+
+def test_post_to_a_read_only_page_is_405(client) -> None:
+    response, elapsed = timed(lambda: client.post(DOC, data={"query": "CLEAR ALL"}))
+    assert_safe_answer(response, elapsed, 405)
+    assert "POST" not in response.headers["Allow"]
+
+
+HOST_PATHS = [
+    ("id-redirect", "/id/territory/03358", 303),
+    ("double-slash", "/doc//territory/03358", 404),
+    ("doc-page", DOC, 200),
+    ("no-trailing-slash", "/download", 200),
+    ("not-found", "/nowhere", 404),
+]
+
+
+@pytest.mark.parametrize(("case", "path", "status"), HOST_PATHS, ids=[c[0] for c in HOST_PATHS])
+def test_host_and_forwarded_headers_never_make_links(client, case: str, path: str, status: int) -> None:
+    """Links and redirects come from the configured base IRI, never from Host or X-Forwarded-* (README)."""
+    headers = {
+        "Host": "evil.example",
+        "X-Forwarded-Host": "evil.example",
+        "X-Forwarded-Proto": "gopher",
+        "X-Forwarded-Prefix": "/evil",
+        "Accept": "text/html",
+    }
+    response, elapsed = timed(lambda: client.get(path, headers=headers))
+    assert_safe_answer(response, elapsed, status)
+    assert "evil" not in response.headers.get("Location", "")
+    assert "evil" not in response.get_data(as_text=True)

@@ -1,0 +1,233 @@
+"""Hostile bytes on the wire: the real server (gunicorn, started once) over raw sockets.
+
+Raw request lines, lying Content-Length, overlong URLs, malformed and gigantic headers and invalid
+UTF-8 in the request target never reach the app in a form it cannot handle: each gets its exact
+4xx, quickly, without internals, and the server answers ``GET /`` afterwards.
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+import requests
+
+from tests.conftest import ROOT
+from tests.hostile.support import BOUND, assert_no_leak
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+    """`regiolod serve` under gunicorn with two workers on a free loopback port; yields the port."""
+    port = free_port()
+    log_path = tmp_path_factory.mktemp("hostile-server") / "serve.log"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("REGIOLOD_")}
+    env["REGIOLOD_DOWNLOAD_DIR"] = str(tmp_path_factory.mktemp("download"))
+    env["REGIOLOD_RATE_LIMIT"] = "0"  # every case comes from one address; 429 has its own tests
+    regiolod = Path(sys.executable).with_name("regiolod")
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [str(regiolod), "--root", str(ROOT), "serve", "--port", str(port), "--workers", "2"],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    if requests.get(f"http://127.0.0.1:{port}/", timeout=2).status_code == 200:
+                        break
+                except requests.ConnectionError:
+                    pass
+                if process.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"regiolod serve did not come up:\n{log_path.read_text(errors='replace')}")
+                time.sleep(0.2)
+            yield port
+        finally:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+
+
+@dataclass
+class Answer:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+    elapsed: float
+
+
+def exchange(port: int, data: bytes) -> Answer:
+    """Send raw bytes, close our sending side (so a server waiting for more sees the end), read the answer."""
+    start = time.monotonic()
+    chunks = []
+    with socket.create_connection(("127.0.0.1", port), timeout=BOUND) as s:
+        try:
+            s.sendall(data)
+            s.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass  # EPIPE, ECONNRESET, ENOTCONN: it answered an overlong line before reading it all
+        try:
+            while chunk := s.recv(65536):
+                chunks.append(chunk)
+        except OSError:
+            pass  # closed with our unread bytes in its buffer; what arrived before the reset is the answer
+    raw = b"".join(chunks)
+    assert raw, "the server closed the connection without an answer"
+    while raw.startswith(b"HTTP/1.1 100 "):  # an interim answer to Expect: 100-continue
+        raw = raw.split(b"\r\n\r\n", 1)[1]
+    head, _, body = raw.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    return Answer(int(lines[0].split()[1]), headers, body, time.monotonic() - start)
+
+
+def server_is_up(port: int) -> bool:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=BOUND)
+    try:
+        connection.request("GET", "/")
+        return connection.getresponse().status == 200
+    finally:
+        connection.close()
+
+
+HOST = b"Host: 127.0.0.1\r\n"
+
+
+def post(path: bytes, headers: bytes, body: bytes) -> bytes:
+    return b"POST " + path + b" HTTP/1.1\r\n" + HOST + headers + b"\r\n" + body
+
+
+DIRECT = b"Content-Type: application/sparql-query\r\n"
+FORM = b"Content-Type: application/x-www-form-urlencoded\r\n"
+WIRE = [
+    ("garbage-request-line", b"GARBAGE\r\n\r\n", {400}),
+    ("binary-noise", bytes(range(1, 256)) + b"\r\n\r\n", {400}),
+    ("http-version-9-9", b"GET / HTTP/9.9\r\n" + HOST + b"\r\n", {400, 505}),
+    ("no-http-version", b"GET /\r\n\r\n", {400}),
+    ("nul-in-method", b"G\x00T / HTTP/1.1\r\n" + HOST + b"\r\n", {400}),
+    ("lowercase-method", b"get / HTTP/1.1\r\n" + HOST + b"\r\n", {400, 405}),
+    ("method-10kb", b"A" * 10_000 + b" / HTTP/1.1\r\n" + HOST + b"\r\n", {400, 414}),
+    ("url-16kb", b"GET /doc/" + b"a" * 16 * 1024 + b" HTTP/1.1\r\n" + HOST + b"\r\n", {414}),
+    ("url-100kb", b"GET /doc/" + b"a" * 100 * 1024 + b" HTTP/1.1\r\n" + HOST + b"\r\n", {414}),
+    ("sparql-url-16kb", b"GET /sparql?query=" + b"%7B" * 5500 + b" HTTP/1.1\r\n" + HOST + b"\r\n", {414}),
+    ("header-without-colon", b"GET / HTTP/1.1\r\n" + HOST + b"NoColonHere\r\n\r\n", {400}),
+    ("header-name-with-space", b"GET / HTTP/1.1\r\n" + HOST + b"Bad Name: v\r\n\r\n", {400}),
+    ("obsolete-line-folding", b"GET / HTTP/1.1\r\n" + HOST + b"X-A: a\r\n  folded\r\n\r\n", {400}),
+    ("nul-in-header-value", b"GET / HTTP/1.1\r\n" + HOST + b"X-A: a\x00b\r\n\r\n", {400}),
+    ("bare-lf-line-ends", b"GET / HTTP/1.1\nHost: 127.0.0.1\n\n", {400}),
+    ("accept-100kb", b"GET / HTTP/1.1\r\n" + HOST + b"Accept: " + b"a" * 100_000 + b"\r\n\r\n", {431}),
+    ("200-headers", b"GET / HTTP/1.1\r\n" + HOST + b"".join(b"X-%d: v\r\n" % i for i in range(200)) + b"\r\n", {431}),
+    ("invalid-utf8-path", b"GET /doc/\xff\xfe HTTP/1.1\r\n" + HOST + b"\r\n", {400}),
+    ("invalid-utf8-query", b"GET /sparql?query=\xff\xfe HTTP/1.1\r\n" + HOST + b"\r\n", {400}),
+    ("escaped-invalid-utf8-path", b"GET /doc/territory/%FF%FE HTTP/1.1\r\n" + HOST + b"\r\n", {404}),
+    ("escaped-invalid-utf8-query", b"GET /sparql?query=%FF%FE HTTP/1.1\r\n" + HOST + b"\r\n", {400}),
+    ("crlf-in-path", b"GET /doc/x%0d%0aSet-Cookie:%20a=b HTTP/1.1\r\n" + HOST + b"\r\n", {404}),
+    (
+        "content-length-longer-than-body",
+        post(b"/sparql", FORM + b"Content-Length: 1000\r\n", b"query=ASK%7B%7D"),
+        {400},
+    ),
+    ("content-length-longer-direct", post(b"/sparql", DIRECT + b"Content-Length: 900\r\n", b"ASK {}"), {400}),
+    ("content-length-shorter-than-body", post(b"/sparql", FORM + b"Content-Length: 5\r\n", b"query=ASK%7B%7D"), {400}),
+    ("content-length-negative", post(b"/sparql", DIRECT + b"Content-Length: -1\r\n", b"ASK{}"), {400}),
+    ("content-length-not-a-number", post(b"/sparql", DIRECT + b"Content-Length: abc\r\n", b"ASK{}"), {400}),
+    ("content-length-twice", post(b"/sparql", DIRECT + b"Content-Length: 5\r\nContent-Length: 6\r\n", b"ASK{}"), {400}),
+    ("content-length-petabyte", post(b"/sparql", DIRECT + b"Content-Length: 1000000000000000\r\n", b"ASK{}"), {413}),
+    (
+        "chunked-and-content-length",
+        post(b"/sparql", DIRECT + b"Transfer-Encoding: chunked\r\nContent-Length: 5\r\n", b"5\r\nASK{}\r\n0\r\n\r\n"),
+        {400},
+    ),
+    (
+        "chunk-size-garbage",
+        post(b"/sparql", DIRECT + b"Transfer-Encoding: chunked\r\n", b"zz\r\nASK{}\r\n0\r\n\r\n"),
+        {400},
+    ),
+    ("chunked-cut-short", post(b"/sparql", DIRECT + b"Transfer-Encoding: chunked\r\n", b"ff\r\nASK{}"), {400}),
+    ("no-content-type", post(b"/sparql", b"Content-Length: 5\r\n", b"ASK{}"), {415}),
+    ("lying-content-type", post(b"/sparql", DIRECT + b"Content-Length: 15\r\n", b"query=ASK%7B%7D"), {400}),
+    ("connect-to-ssh", b"CONNECT 127.0.0.1:22 HTTP/1.1\r\nHost: 127.0.0.1:22\r\n\r\n", {400, 404, 405}),
+    ("options-asterisk", b"OPTIONS * HTTP/1.1\r\n" + HOST + b"\r\n", {200, 204, 400, 404}),
+    ("trace-with-cookie", b"TRACE / HTTP/1.1\r\n" + HOST + b"Cookie: secret-cookie\r\n\r\n", {405}),
+    ("static-traversal", b"GET /static/..%2f..%2fpyproject.toml HTTP/1.1\r\n" + HOST + b"\r\n", {404}),
+    ("download-traversal", b"GET /download/../../pyproject.toml HTTP/1.1\r\n" + HOST + b"\r\n", {404}),
+]
+
+
+@pytest.mark.parametrize(("case", "data", "statuses"), WIRE, ids=[c[0] for c in WIRE])
+def test_hostile_bytes_get_a_clean_4xx(server: int, case: str, data: bytes, statuses: set[int]) -> None:
+    answer = exchange(server, data)
+    assert answer.status in statuses, (answer.status, answer.body[:300])
+    assert answer.elapsed < BOUND
+    assert_no_leak(answer.body)
+    assert b"[build-system]" not in answer.body and b"secret-cookie" not in answer.body
+    assert "set-cookie" not in answer.headers
+    assert server_is_up(server)
+
+
+def test_expect_continue_then_the_answer(server: int) -> None:
+    data = post(
+        b"/sparql",
+        DIRECT + b"Accept: application/sparql-results+json\r\nExpect: 100-continue\r\nContent-Length: 5\r\n",
+        b"ASK{}",
+    )
+    answer = exchange(server, data)
+    assert answer.status == 200 and b'"boolean": true' in answer.body
+
+
+FOREIGN_HOSTS = [
+    ("absolute-form-target", b"GET http://evil.example/doc/territory/03358 HTTP/1.1\r\nHost: evil.example\r\n", 200),
+    ("markup-in-host", b"GET / HTTP/1.1\r\nHost: <script>alert(1)</script>\r\n", 200),
+    ("double-slash-path", b"GET //doc//territory/03358 HTTP/1.1\r\nHost: evil.example\r\n", 404),
+    (
+        "id-redirect",
+        b"GET /id/territory/03358 HTTP/1.1\r\nHost: evil.example\r\nX-Forwarded-Host: evil.example\r\n",
+        303,
+    ),
+    ("http-1-0-without-host", b"GET / HTTP/1.0\r\n", 200),
+]
+
+
+@pytest.mark.parametrize(("case", "head", "status"), FOREIGN_HOSTS, ids=[c[0] for c in FOREIGN_HOSTS])
+def test_links_never_come_from_the_request(server: int, case: str, head: bytes, status: int) -> None:
+    answer = exchange(server, head + b"Accept: text/html\r\n\r\n")
+    assert answer.status == status
+    assert answer.elapsed < BOUND
+    assert b"evil" not in answer.body and b"<script>alert" not in answer.body
+    assert "evil" not in answer.headers.get("location", "")
+    if status == 303:
+        assert answer.headers["location"] == f"http://127.0.0.1:{server}/doc/territory/03358"
+    assert server_is_up(server)
+
+
+def test_service_over_the_wire_fetches_nothing(server: int, canary) -> None:
+    query = f"SELECT * WHERE {{ SERVICE <http://{canary.authority}/sparql> {{ ?s ?p ?o }} }}"
+    answer = exchange(server, b"GET /sparql?query=" + quote(query).encode() + b" HTTP/1.1\r\n" + HOST + b"\r\n")
+    assert answer.status == 400 and b"SERVICE" in answer.body
+    canary.assert_silent()
+    assert server_is_up(server)
