@@ -16,6 +16,8 @@ from publisher.dataset import Build, DataError, load_build
 from publisher.stats import dataset_stats
 
 if TYPE_CHECKING:
+    import datetime as dt
+
     from flask import Flask
 
 
@@ -88,8 +90,27 @@ def stats(ctx: click.Context) -> None:
     type=click.Path(file_okay=False, path_type=Path),
     help="Also write an on-disk store into this folder (with the dumps), for `regiolod serve --store`.",
 )
+@click.option(
+    "--static",
+    "static_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Also write every document in every format and an nginx configuration that serves them into this folder.",
+)
+@click.option("--listen", default="127.0.0.1:8080", show_default=True, help="Where the generated nginx listens.")
+@click.option(
+    "--upstream",
+    help="Address of a running regiolod (http://host:port) that the generated nginx asks for everything it has no "
+    "file for (SPARQL, listings, downloads); without it those answer 404.",
+)
 @click.pass_context
-def build(ctx: click.Context, out: Path | None, store_dir: Path | None) -> None:
+def build(
+    ctx: click.Context,
+    out: Path | None,
+    store_dir: Path | None,
+    static_dir: Path | None,
+    listen: str,
+    upstream: str | None,
+) -> None:
     """Validate the dataset and write a finished build: dumps (N-Quads, N-Triples, Turtle, JSON-LD; gzip,
     SHA-256), the store image store.nq.gz for a remote SPARQL store, metadata, and with --store an on-disk store.
 
@@ -113,6 +134,18 @@ def build(ctx: click.Context, out: Path | None, store_dir: Path | None) -> None:
     click.echo(f"build {dumps.version}: {folder / 'current'}")
     for f in dumps.files:
         click.echo(f"  {f.name:<28} {f.triples:>8} triples {f.bytes:>10} bytes  sha256 {f.sha256}")
+    if static_dir is not None:
+        from publisher import create_app
+        from publisher.static import StaticExportError, write_static
+
+        # The export asks the app for every page through one client: no rate limit for it.
+        app = create_app(replace(settings, rate_limit=0, download_dir=str(folder)), result)
+        try:
+            exported = write_static(app, static_dir, listen=listen, upstream=upstream)
+        except (OSError, StaticExportError) as exc:
+            click.echo(f"error: the static export failed ({exc}); the previous export is intact.", err=True)
+            sys.exit(1)
+        click.echo("\n".join(exported.summary()))
 
 
 @main.command()
@@ -209,6 +242,62 @@ def reload(ctx: click.Context) -> None:
         click.echo(f"error: no running server found through {settings.pid_path} ({exc})", err=True)
         sys.exit(1)
     click.echo(f"asked the server (process {pid}) to reload; its log says whether the new build was taken")
+
+
+@main.group(name="import")
+def import_group() -> None:
+    """Import official registers into the data folder as Turtle."""
+
+
+@import_group.command(name="gv100ad")
+@click.argument("register", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the Turtle files (default: germany/ in the data folder); replaced as a whole.",
+)
+@click.option(
+    "--population-date",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Reference date of the population figures, for an edition the importer does not know (YYYY-MM-DD).",
+)
+@click.pass_context
+def import_gv100ad(ctx: click.Context, register: Path, out: Path | None, population_date: dt.datetime | None) -> None:
+    """Import the Destatis municipality register (GV100AD fixed-width file) into one Turtle file per Land.
+
+    Things get the IRIs, types, codes and labels the curated data gives them; what a curated file
+    already states (label, seat, preferred figure, any statement) is left to it. A malformed line
+    stops the import with file, line and fault, and nothing is written.
+    """
+    from publisher.gv100ad import RegisterError, import_register
+
+    settings = settings_from(ctx)
+    out = out or settings.data_path / "germany"
+    try:
+        folder = out.resolve().relative_to(settings.data_path.resolve()).as_posix()
+    except ValueError:
+        folder = ""  # outside the data folder, files are loaded by name (regiolod validate FILE)
+    try:
+        result = import_register(
+            register,
+            out,
+            graph_folder="" if folder == "." else folder,
+            curated=settings.data_path,
+            population_date=population_date.date() if population_date else None,
+        )
+    except RegisterError as exc:
+        click.echo(f"error: {exc}; nothing was written.", err=True)
+        sys.exit(1)
+    except OSError as exc:
+        click.echo(f"error: writing {out} failed ({exc.strerror or exc}); it is unchanged.", err=True)
+        sys.exit(1)
+    counts = ", ".join(f"{n} {level}" for level, n in result.records.items())
+    click.echo(f"read {counts}")
+    click.echo(f"wrote {result.triples} triples in {len(result.files)} files to {out}")
+    click.echo(
+        f"left to the curated data: {result.statements_left_out} statements and {result.figures_left_out} figures "
+        f"it already has, {result.labels_taken_over} labels it words otherwise; {result.seats_as_notes} seats as notes"
+    )
 
 
 @main.command(name="settings")

@@ -1,8 +1,12 @@
-"""Validate the data graphs against the shapes with pySHACL and explain each result readably.
+"""Validate the data graphs against the shapes and explain each result readably.
 
 SHACL (W3C Recommendation 2017) §3.6 defines the validation report; every result here keeps its
 focus node, path, value and message, plus what a person needs to find it: the file it is
 written in and the label of the thing.
+
+Two engines give the same results: ``store`` (the default, :mod:`publisher.shacl`) validates the
+pyoxigraph store directly and scales to hundreds of thousands of triples; ``pyshacl`` copies the
+graphs into rdflib and runs pySHACL, the reference the tests compare the default engine against.
 """
 
 from __future__ import annotations
@@ -14,15 +18,19 @@ from typing import TYPE_CHECKING
 import pyoxigraph as ox
 import rdflib
 import rdflib.plugins.sparql
-from rdflib.namespace import RDF, SH, SKOS
+from rdflib.namespace import RDF, SH, XSD
 
-from publisher.namespaces import shorten
+from publisher import shacl
+from publisher.shacl import Result
+from publisher.shacl_shapes import Term, describe
 from publisher.terms import to_rdflib
 
 if TYPE_CHECKING:
     from publisher.dataset import SourceFile
 
 SEVERITY_ORDER = {"Violation": 0, "Warning": 1, "Info": 2}
+ENGINES = ("store", "pyshacl")
+PREF_LABEL = ox.NamedNode("http://www.w3.org/2004/02/skos/core#prefLabel")
 
 
 @dataclass(frozen=True)
@@ -77,6 +85,29 @@ class ValidationReport:
         return f"{body}\n\n{summary}."
 
 
+def validate_store(store: ox.Store, files: list[SourceFile], engine: str = "store") -> ValidationReport:
+    """Validate the data and ontology graphs of ``store`` against its shapes graphs.
+
+    ``engine`` is ``store`` (fast, the default) or ``pyshacl`` (the reference); both give the same issues.
+    """
+    data = [f.graph for f in files if f.kind in ("data", "ontology")]
+    locator = Locator(store, data, {f.graph: str(f.path) for f in files})
+    issues = [locator.issue(r) for r in check_store(store, files, engine)]
+    issues.sort(key=lambda i: (SEVERITY_ORDER.get(i.severity, 9), i.files, i.focus, i.path, i.message, i.value))
+    return ValidationReport(issues)
+
+
+def check_store(store: ox.Store, files: list[SourceFile], engine: str = "store") -> list[Result]:
+    """Return the validation results of one engine as :class:`publisher.shacl.Result` trees."""
+    data = [f.graph for f in files if f.kind in ("data", "ontology")]
+    shapes = [f.graph for f in files if f.kind == "shapes"]
+    if engine == "store":
+        return shacl.validate(store, data, shapes)
+    if engine == "pyshacl":
+        return pyshacl_results(store, data, shapes)
+    raise ValueError(f"unknown validation engine {engine!r}; choose one of {', '.join(ENGINES)}")
+
+
 def graph_of(store: ox.Store, graphs: Iterable[str]) -> rdflib.Graph:
     """Merge the named graphs into one rdflib graph (pySHACL validates named graphs separately)."""
     g = rdflib.Graph()
@@ -86,97 +117,117 @@ def graph_of(store: ox.Store, graphs: Iterable[str]) -> rdflib.Graph:
     return g
 
 
-def validate_store(store: ox.Store, files: list[SourceFile]) -> ValidationReport:
-    """Validate the data and ontology graphs of ``store`` against its shapes graphs."""
-    import pyshacl  # imported here: it is slow to import and only validation needs it
+def pyshacl_results(store: ox.Store, data_graphs: list[str], shapes_graphs: list[str]) -> list[Result]:
+    """Validate with pySHACL and read its report graph back into results."""
+    import pyshacl  # imported here: it is slow to import and only the reference engine needs it
 
     # DESIGN §8: rdflib must never load a graph named in a query from the file system or network.
     rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS = False
-    data = graph_of(store, [f.graph for f in files if f.kind in ("data", "ontology")])
-    shapes = graph_of(store, [f.graph for f in files if f.kind == "shapes"])
-    _conforms, results, _text = pyshacl.validate(
-        data,
-        shacl_graph=shapes,
+    _conforms, report, _text = pyshacl.validate(
+        graph_of(store, data_graphs),
+        shacl_graph=graph_of(store, shapes_graphs),
         inference="none",
         advanced=False,
         allow_warnings=True,
         meta_shacl=False,
         abort_on_first=False,
     )
-    locator = Locator(store, data, {f.graph: str(f.path) for f in files})
-    reports = list(results.subjects(RDF.type, SH.ValidationReport))
-    issues = [locator.issue(results, r) for report in reports for r in results.objects(report, SH.result)]
-    issues.sort(key=lambda i: (SEVERITY_ORDER.get(i.severity, 9), i.files, i.focus, i.path, i.message, i.value))
-    return ValidationReport(issues)
+    tops = [r for v in report.subjects(RDF.type, SH.ValidationReport) for r in report.objects(v, SH.result)]
+    return [read_result(report, r) for r in tops]
 
 
-def leaf_messages(results: rdflib.Graph, result: rdflib.term.Node) -> list[str]:
-    """Return the messages of the innermost results: an sh:node failure explains itself in sh:detail."""
-    details = list(results.objects(result, SH.detail))
-    if details:
-        return [m for d in details for m in leaf_messages(results, d)]
-    return [str(m) for m in results.objects(result, SH.resultMessage)]
+def read_result(report: rdflib.Graph, node: rdflib.term.Node) -> Result:
+    """Turn one sh:ValidationResult of pySHACL's report (with its sh:detail results) into a Result."""
+
+    def term(predicate: rdflib.URIRef) -> Term | None:
+        found = report.value(node, predicate)
+        return from_rdflib(found) if found is not None else None
+
+    focus, shape = term(SH.focusNode), term(SH.sourceShape)
+    if focus is None or shape is None:
+        raise ValueError("pySHACL reported a result without focus node or source shape")
+    return Result(
+        focus=focus,
+        path=term(SH.resultPath),
+        value=term(SH.value),
+        component=str(report.value(node, SH.sourceConstraintComponent)).rsplit("#", 1)[-1],
+        severity=str(report.value(node, SH.resultSeverity)).rsplit("#", 1)[-1],
+        source_shape=shape,
+        declared=tuple(sorted({str(m) for m in report.objects(node, SH.resultMessage)})),
+        details=tuple(read_result(report, d) for d in report.objects(node, SH.detail)),
+    )
+
+
+def from_rdflib(term: rdflib.term.Node) -> Term:
+    """Convert an rdflib term back to the equal pyoxigraph term."""
+    if isinstance(term, rdflib.URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, rdflib.BNode):
+        return ox.BlankNode(str(term))
+    if isinstance(term, rdflib.Literal) and term.language:
+        return ox.Literal(str(term), language=term.language)
+    if isinstance(term, rdflib.Literal):
+        return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype or XSD.string)))
+    raise TypeError(f"not an RDF term: {term!r}")
+
+
+def leaf_messages(result: Result) -> list[str]:
+    """Return the messages of the innermost results: an sh:node failure explains itself in its details."""
+    if result.details:
+        return [m for d in result.details for m in leaf_messages(d)]
+    return list(result.messages)
 
 
 class Locator:
     """Find the file and the label of the thing a validation result is about."""
 
-    def __init__(self, store: ox.Store, data: rdflib.Graph, file_of_graph: dict[str, str]):
-        self.store, self.data, self.file_of_graph = store, data, file_of_graph
+    def __init__(self, store: ox.Store, data_graphs: list[str], file_of_graph: dict[str, str]):
+        self.store, self.file_of_graph = store, file_of_graph
+        self.graphs = {ox.NamedNode(g) for g in data_graphs}
 
-    def issue(self, results: rdflib.Graph, result: rdflib.term.Node) -> Issue:
-        focus = results.value(result, SH.focusNode)
-        path = results.value(result, SH.resultPath)
-        value = results.value(result, SH.value)
-        severity = str(results.value(result, SH.resultSeverity)).rsplit("#", 1)[-1]
-        messages = sorted(set(leaf_messages(results, result)))
-        anchor, trail = self.anchor(focus)
+    def issue(self, result: Result) -> Issue:
+        anchor, trail = self.anchor(result.focus)
         return Issue(
-            severity=severity,
-            message="; ".join(messages) or "constraint not met",
-            focus=(f"<{anchor}>" if isinstance(anchor, rdflib.URIRef) else "[]") + trail,
+            severity=result.severity,
+            message="; ".join(sorted(set(leaf_messages(result)))) or "constraint not met",
+            focus=(f"<{anchor.value}>" if isinstance(anchor, ox.NamedNode) else "[]") + trail,
             focus_label=self.label(anchor),
             files=self.files(anchor),
-            path=self.show(path) if path is not None else "",
-            value=self.show(value) if value is not None else "",
+            path=describe(result.path),
+            value=describe(result.value),
         )
 
-    def anchor(self, node: rdflib.term.Node) -> tuple[rdflib.term.Node, str]:
+    def quads(self, subject: Term | None, predicate: ox.NamedNode | None, obj: Term | None = None) -> list[ox.Quad]:
+        """Return the matching quads of the data graphs (one index lookup, however many files there are)."""
+        return [q for q in self.store.quads_for_pattern(subject, predicate, obj) if q.graph_name in self.graphs]
+
+    def anchor(self, node: Term) -> tuple[Term, str]:
         """Walk from a blank node up to the IRI that holds it; return it and the path taken."""
         trail = ""
         seen = set()
-        while isinstance(node, rdflib.BNode) and node not in seen:
+        while isinstance(node, ox.BlankNode) and node not in seen:
             seen.add(node)
-            parent = next(iter(self.data.subject_predicates(node)), None)
-            if parent is None:
+            parents = sorted(self.quads(None, None, node), key=lambda q: (str(q.subject), q.predicate.value))
+            if not parents:
                 break
-            trail = f" / {shorten(str(parent[1]))}" + trail
-            node = parent[0]
+            trail = f" / {describe(parents[0].predicate)}" + trail
+            node = parents[0].subject
         return node, trail
 
-    def label(self, node: rdflib.term.Node) -> str:
-        labels = {lit.language: str(lit) for lit in self.data.objects(node, SKOS.prefLabel)}
-        return labels.get("de") or labels.get("en") or next(iter(labels.values()), "")
+    def label(self, node: Term) -> str:
+        if isinstance(node, ox.Literal):
+            return ""
+        found = [q.object for q in self.quads(node, PREF_LABEL) if isinstance(q.object, ox.Literal)]
+        labels = sorted((label.language or "", label.value) for label in found)
+        by_language = dict(reversed(labels))
+        return by_language.get("de") or by_language.get("en") or (labels[0][1] if labels else "")
 
-    def files(self, node: rdflib.term.Node) -> tuple[str, ...]:
-        if not isinstance(node, rdflib.URIRef):
+    def files(self, node: Term) -> tuple[str, ...]:
+        if not isinstance(node, ox.NamedNode):
             return ()
         graphs = {
             q.graph_name.value
-            for q in self.store.quads_for_pattern(ox.NamedNode(str(node)), None, None)
+            for q in self.store.quads_for_pattern(node, None, None)
             if isinstance(q.graph_name, ox.NamedNode)
         }
         return tuple(sorted(self.file_of_graph[g] for g in graphs if g in self.file_of_graph))
-
-    @staticmethod
-    def show(term: rdflib.term.Node) -> str:
-        if isinstance(term, rdflib.URIRef):
-            return shorten(str(term))
-        if isinstance(term, rdflib.Literal):
-            text = f'"{term}"'
-            if term.language:
-                return f"{text}@{term.language}"
-            return f"{text}^^{shorten(str(term.datatype))}" if term.datatype else text
-        if isinstance(term, rdflib.BNode):
-            return "[] (a blank node)"
-        return "(a path expression)"

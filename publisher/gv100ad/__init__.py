@@ -1,0 +1,66 @@
+"""Import the official municipality register of Destatis (Gemeindeverzeichnis, format GV100AD) as Turtle.
+
+:func:`import_register` reads the whole file and checks every line (:mod:`.records`), describes
+its records in the model of the curated data (:mod:`.things`), and only then writes the files
+(:mod:`.files`) into a fresh folder that takes the place of the output folder (:mod:`.output`).
+A malformed line raises :class:`RegisterError` naming file, line and fault; nothing is written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from publisher.gv100ad.curated import Curated, read_curated
+from publisher.gv100ad.files import assemble
+from publisher.gv100ad.output import write_folder
+from publisher.gv100ad.records import RegisterError, edition_of, read_register
+
+__all__ = ["ImportResult", "RegisterError", "import_register"]
+
+
+@dataclass
+class ImportResult:
+    """What an import wrote, for the command's summary."""
+
+    files: list[Path]
+    records: dict[str, int]
+    triples: int
+    figures_left_out: int
+    labels_taken_over: int
+    seats_as_notes: int
+    statements_left_out: int
+
+
+def import_register(
+    register_path: Path,
+    out: Path,
+    *,
+    graph_folder: str = "",
+    curated: Path | None = None,
+    population_date: dt.date | None = None,
+) -> ImportResult:
+    """Read a GV100AD file and write it as Turtle into ``out``: ``source.ttl`` and one file per Land.
+
+    ``graph_folder`` is the output folder's path inside the data folder (``germany``), which the
+    files need to name their own graphs. ``curated`` is the data folder: where its hand-written
+    files already give a thing's label, seat or preferred figure, the import defers to them, and it
+    leaves out every statement they already make.
+    ``population_date`` is the population reference date of an edition the importer does not know.
+    """
+
+    register = read_register(register_path)
+    edition = edition_of(register, population_date)
+    known = read_curated(curated, exclude=out) if curated is not None else Curated()
+    files = assemble(register, edition, known, graph_folder)
+    written = write_folder(files.texts, out)
+    return ImportResult(
+        written,
+        register.counts(),
+        files.triples,
+        files.figures_left_out,
+        files.labels_taken_over,
+        files.seats_as_notes,
+        files.statements_left_out,
+    )

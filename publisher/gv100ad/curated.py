@@ -1,0 +1,117 @@
+"""What the hand-written data files already say, so that an import neither contradicts nor repeats it.
+
+The shapes allow one German label per thing (``sh:uniqueLang``) and one seat (``rl:seat``
+``sh:maxCount 1``): where a curated file states them, the import takes its statement over, and
+keeps its own label as ``skos:altLabel``. A sum over preferred figures would count a thing twice
+if two files gave one each: the import leaves its figure out. And pyoxigraph 0.5 counts a triple
+once per named graph in the union default graph that every query of the publisher runs on
+(oxigraph issue #1919, fixed after 0.5): the import leaves out every statement a curated file
+already makes, so that ``data/`` and an imported folder load together and count everything once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from publisher.gv100ad.output import MARKER
+from publisher.gv100ad.records import RegisterError
+from publisher.gv100ad.turtle import PREFIXES, Node
+
+BASE = "http://regiolod.invalid/"
+RL = "https://w3id.org/regiolod/def#"
+SKOS_PREF_LABEL = "http://www.w3.org/2004/02/skos/core#prefLabel"
+
+
+@dataclass
+class Curated:
+    """Statements of the curated files, by the relative IRI of their subject."""
+
+    labels: dict[tuple[str, str], str] = field(default_factory=dict)  # (subject, language) → label
+    seats: dict[str, str] = field(default_factory=dict)  # subject → IRI (relative when under the base)
+    figures: set[tuple[str, str, str]] = field(default_factory=set)  # (subject, "population"/"area", date)
+    triples: set[tuple[str, str, str]] = field(default_factory=set)  # (subject, predicate, object) as in canonical()
+    left_out: int = 0
+
+    def prune(self, node: Node) -> Node | None:
+        """Return the node without the statements the curated files make, or None when nothing is left."""
+        subject = node.subject[1:-1] if node.subject else ""
+        statements = []
+        for predicate, objects in node.statements:
+            full = expand(predicate)
+            kept = [o for o in objects if isinstance(o, Node) or (subject, full, canonical(o)) not in self.triples]
+            self.left_out += len(objects) - len(kept)
+            statements.append((predicate, kept))
+        return Node(node.subject, statements) if any(objects for _, objects in statements) else None
+
+
+def expand(name: str) -> str:
+    """The full IRI of a prefixed name of the importer's Turtle (``a`` is rdf:type)."""
+    if name == "a":
+        return PREFIXES["rdf"] + "type"
+    prefix, local = name.split(":", 1)
+    return PREFIXES[prefix] + local
+
+
+def canonical(term: str) -> str:
+    """Write a term of the importer's Turtle as N-Triples, with IRIs relative to the base as in the curated files."""
+    if term.startswith("<"):
+        return term
+    if term.startswith('"'):
+        text, _, datatype = term.rpartition('"^^')
+        return f'{text}"^^<{expand(datatype)}>' if text else term
+    return f"<{expand(term)}>"
+
+
+def canonical_term(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> str:
+    return f"<{relative(term)}>" if isinstance(term, ox.NamedNode) else str(term)
+
+
+def relative(term: ox.NamedNode) -> str:
+    return term.value.removeprefix(BASE)
+
+
+def curated_files(folder: Path, exclude: Path | None) -> list[Path]:
+    """The Turtle files below ``folder`` that a person wrote: not below ``exclude``, not written by an import."""
+    found = []
+    for path in sorted(folder.rglob("*.ttl")) if folder.is_dir() else []:
+        if exclude is not None and path.resolve().is_relative_to(exclude.resolve()):
+            continue
+        with path.open(encoding="utf-8", errors="replace") as f:
+            if not f.readline().startswith(MARKER):
+                found.append(path)
+    return found
+
+
+def read_curated(folder: Path, exclude: Path | None = None) -> Curated:
+    """Collect labels, seats, preferred figures and all other statements of the curated files below ``folder``."""
+    store = ox.Store()
+    for path in curated_files(folder, exclude):
+        try:
+            store.load(path=str(path), format=ox.RdfFormat.TURTLE, base_iri=BASE)
+        except SyntaxError as exc:
+            raise RegisterError(
+                path, f"the curated file does not parse ({exc}); `regiolod validate` shows where"
+            ) from None
+    curated = Curated()
+    labels = store.quads_for_pattern(None, ox.NamedNode(SKOS_PREF_LABEL), None)
+    for q in sorted(labels, key=lambda q: str(q.object)):
+        if isinstance(q.subject, ox.NamedNode) and isinstance(q.object, ox.Literal) and q.object.language:
+            curated.labels.setdefault((relative(q.subject), q.object.language), q.object.value)
+    for q in sorted(store.quads_for_pattern(None, ox.NamedNode(RL + "seat"), None), key=lambda q: str(q.object)):
+        if isinstance(q.subject, ox.NamedNode) and isinstance(q.object, ox.NamedNode):
+            curated.seats.setdefault(relative(q.subject), relative(q.object))
+    rows = store.query(f"""SELECT ?s ?p ?date WHERE {{
+        VALUES ?p {{ <{RL}population> <{RL}area> }}
+        ?s ?p ?f . ?f <{RL}rank> <{RL}rank-preferred> ; <{RL}referenceDate> ?date }}""")
+    for row in rows:
+        if isinstance(row["s"], ox.NamedNode):
+            curated.figures.add((relative(row["s"]), row["p"].value.removeprefix(RL), row["date"].value))
+    curated.triples = {
+        (relative(q.subject), q.predicate.value, canonical_term(q.object))
+        for q in store
+        if isinstance(q.subject, ox.NamedNode) and not isinstance(q.object, ox.BlankNode)
+    }
+    return curated

@@ -1,0 +1,131 @@
+"""Assemble the files of an import: one per Land, and one for the register file as a source.
+
+Each file describes its own named graph as the curated files do (``sd:Graph`` with the source
+it was derived from, licence dl-de/by-2-0 and the attribution Destatis asks for); its
+``dct:modified`` is the Gebietsstand, so that the same register always gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from publisher.gv100ad.curated import Curated
+from publisher.gv100ad.records import Edition, Register
+from publisher.gv100ad.things import RegisterGraph
+from publisher.gv100ad.turtle import Node, date, document, english_date, german_date, literal
+
+LICENCE = "<http://dcat-ap.de/def/licenses/dl-by-de/2.0>"
+DESTATIS_PAGE = "<https://www.destatis.de/DE/Themen/Laender-Regionen/Regionales/Gemeindeverzeichnis/_inhalt.html>"
+OWN_GRAPH = "This file's named graph and its provenance"
+
+
+@dataclass
+class Files:
+    """The Turtle text of each file, and what the command's summary reports."""
+
+    texts: dict[str, str]
+    triples: int
+    figures_left_out: int
+    labels_taken_over: int
+    seats_as_notes: int
+    statements_left_out: int
+
+
+def slug(name: str) -> str:
+    """Turn a Land name into part of a file name: lower-case ASCII, words joined by hyphens."""
+    text = name.lower().translate(str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"}))
+    return re.sub(r"[^a-z0-9]+", "-", text).strip("-")
+
+
+def attribution(edition: Edition) -> str:
+    return f"© Statistisches Bundesamt (Destatis), {edition.year}; Daten verändert"
+
+
+def graph_node(
+    path: str, label: str, description: str, derived_from: str, register: Register, edition: Edition
+) -> Node:
+    """The file's own named graph with what it was derived from, licence, attribution and date."""
+    return Node(
+        f"<{path}>",
+        [
+            ("a", ["sd:Graph", "prov:Entity"]),
+            (
+                "skos:prefLabel",
+                [literal(f"Gemeindeverzeichnis: {label}"), literal(f"Municipality register: {label}", "en")],
+            ),
+            ("dct:description", [literal(description)]),
+            ("prov:wasDerivedFrom", [derived_from]),
+            ("dct:license", [LICENCE]),
+            ("dcatde:licenseAttributionByText", [literal(attribution(edition))]),
+            ("dct:modified", [date(register.territorial_status)]),
+        ],
+    )
+
+
+def source_node(graph: RegisterGraph, register: Register, edition: Edition) -> Node:
+    """The register file as a source (every statement is also in data/sources.ttl, for its edition)."""
+    day = register.territorial_status
+    german, _ = graph.labels(graph.source[1:-1], f"Gemeindeverzeichnis GV100AD, Gebietsstand {german_date(day)}")
+    english, _ = graph.labels(
+        graph.source[1:-1], f"Municipality register GV100AD, territorial status {english_date(day)}", "en"
+    )
+    return Node(
+        graph.source,
+        [
+            ("a", ["prov:Entity", "dct:BibliographicResource"]),
+            ("skos:prefLabel", german + english),
+            ("dct:publisher", [literal("Statistisches Bundesamt (Destatis)")]),
+            ("foaf:page", [DESTATIS_PAGE]),
+            ("dct:issued", [date(edition.issued)] if edition.issued else []),
+            ("dct:license", [LICENCE]),
+            ("dcatde:licenseAttributionByText", [literal(attribution(edition))]),
+        ],
+    )
+
+
+def land_description(name: str, register: Register, edition: Edition) -> str:
+    return (
+        f"Land {name} mit seinen Bezirken, Kreisen, Gemeindeverbänden und Gemeinden aus dem Gemeindeverzeichnis "
+        f"GV100AD (Gebietsstand {german_date(register.territorial_status)}, Einwohner "
+        f"{german_date(edition.population_date)}), eingelesen mit regiolod import gv100ad. Fläche und Einwohnerzahl "
+        "von Ländern, Bezirken, Kreisen und Gemeindeverbänden sind Summen der Gemeinde-Sätze."
+    )
+
+
+def assemble(register: Register, edition: Edition, curated: Curated, graph_folder: str = "") -> Files:
+    """Describe a register as ``source.ttl`` and one ``{state key}-{name}.ttl`` per Land.
+
+    ``graph_folder`` is the folder's path inside the data folder (``germany``): a file
+    ``data/germany/03-niedersachsen.ttl`` is loaded into ``{base}id/graph/germany/03-niedersachsen``.
+    """
+    graph = RegisterGraph(register, edition, curated)
+    prefix = "/".join(["id/graph", *filter(None, graph_folder.split("/"))]) + "/"
+    about_source = "Die Quelle der mit regiolod import gv100ad eingelesenen Dateien dieses Ordners."
+    sections = [
+        (OWN_GRAPH, [graph_node(prefix + "source", "Quelle", about_source, DESTATIS_PAGE, register, edition)]),
+        ("The register file", pruned(curated, [source_node(graph, register, edition)])),
+    ]
+    texts = {"source.ttl": document(sections, register.territorial_status)}
+    triples = sum(n.triples() for _, nodes in sections for n in nodes)
+    for land, record in sorted(register.levels["10"].items()):
+        stem = f"{land}-{slug(record.name)}"
+        own = graph_node(
+            prefix + stem,
+            record.name,
+            land_description(record.name, register, edition),
+            graph.source,
+            register,
+            edition,
+        )
+        sections = [(OWN_GRAPH, [own]), *((title, pruned(curated, nodes)) for title, nodes in graph.sections(land))]
+        texts[f"{stem}.ttl"] = document(sections, register.territorial_status)
+        triples += sum(n.triples() for _, nodes in sections for n in nodes)
+    return Files(
+        texts, triples, graph.figures_left_out, graph.labels_taken_over, graph.seats_as_notes, curated.left_out
+    )
+
+
+def pruned(curated: Curated, nodes: list[Node]) -> list[Node]:
+    """The nodes without what the curated files already say (see :mod:`publisher.gv100ad.curated`)."""
+    return [n for n in map(curated.prune, nodes) if n is not None]
