@@ -191,6 +191,10 @@ def main() -> int:
             for thing in THINGS:
                 for accept in ACCEPTS:
                     warm.get(base + "doc/" + thing, headers={"Accept": accept})
+                    warm.get(base + "doc/" + thing + ".ttl")
+                    warm.get(base + "id/" + thing, allow_redirects=False)
+            for path in ("catalog", ".well-known/void", "sitemap.xml", "download/territories.ttl.gz"):
+                warm.get(base + path, headers={"Accept": "text/turtle"})
             for query in examples():
                 warm.post(base + "sparql", data={"query": query}, headers={"Accept": "application/json"})
         time.sleep(1)

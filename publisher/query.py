@@ -289,6 +289,8 @@ def child_loop(open_store: Callable[[], ox.Store], requests_fd: int, answers_fd:
     """The query process: answer framed requests until the parent goes away; never returns."""
     status = 0
     try:
+        # Below the web workers in the CPU's eyes: a runaway query must not slow down the pages.
+        os.nice(10)
         store = open_store()
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.SIG_DFL)
