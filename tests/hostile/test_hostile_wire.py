@@ -9,27 +9,17 @@ from __future__ import annotations
 
 import http.client
 import os
-import signal
 import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-import requests
 
 from tests.conftest import ROOT
 from tests.hostile.support import BOUND, assert_no_leak
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.processes import BIN, free_port, running
 
 
 @pytest.fixture(scope="module")
@@ -40,34 +30,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("REGIOLOD_")}
     env["REGIOLOD_DOWNLOAD_DIR"] = str(tmp_path_factory.mktemp("download"))
     env["REGIOLOD_RATE_LIMIT"] = "0"  # every case comes from one address; 429 has its own tests
-    regiolod = Path(sys.executable).with_name("regiolod")
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [str(regiolod), "--root", str(ROOT), "serve", "--port", str(port), "--workers", "2"],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    if requests.get(f"http://127.0.0.1:{port}/", timeout=2).status_code == 200:
-                        break
-                except requests.ConnectionError:
-                    pass
-                if process.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"regiolod serve did not come up:\n{log_path.read_text(errors='replace')}")
-                time.sleep(0.2)
-            yield port
-        finally:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+    command = [str(BIN / "regiolod"), "--root", str(ROOT), "serve", "--port", str(port), "--workers", "2"]
+    with running(command, f"http://127.0.0.1:{port}/", log_path, env=env):
+        yield port
 
 
 @dataclass
