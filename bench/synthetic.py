@@ -13,20 +13,10 @@ import random
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-PREFIXES = {
-    "rl": "https://w3id.org/regiolod/def#",
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "xsd": "http://www.w3.org/2001/XMLSchema#",
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "dct": "http://purl.org/dc/terms/",
-    "org": "http://www.w3.org/ns/org#",
-    "geo": "http://www.opengis.net/ont/geosparql#",
-    "time": "http://www.w3.org/2006/time#",
-    "prov": "http://www.w3.org/ns/prov#",
-    "m8g": "http://data.europa.eu/m8g/",
-    "foaf": "http://xmlns.com/foaf/0.1/",
-    "sd": "http://www.w3.org/ns/sparql-service-description#",
-}
+from publisher.namespaces import PREFIXES as NS
+
+# The project's one prefix table, in the order these files declare them.
+PREFIXES = {k: NS[k] for k in "rl rdf xsd skos dct org geo time prov m8g foaf sd".split()}
 LICENCE = "<http://dcat-ap.de/def/licenses/cc-zero>"
 GENERATOR = "<id/source/synthetisch-generator>"
 PERIODS = ("rl:period-2000-2006", "rl:period-2007-2013", "rl:period-2014-2020", "rl:period-2023-2027")

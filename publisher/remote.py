@@ -159,7 +159,6 @@ class RemoteStore:
         """Own statements with the closure over blank nodes (to a fixed depth), and a page of incoming links."""
         node = f"<{iri}>"
         branches = [f"{{ GRAPH ?g {{ {node} ?p ?o }} BIND({node} AS ?s) }}"]
-        chain = node
         for depth in range(1, CLOSURE_DEPTH + 1):
             chain_patterns = []
             previous = node
@@ -197,11 +196,9 @@ class RemoteStore:
         found: dict[str, dict[str, dict[str, str]]] = {}
         for start in range(0, len(wanted), LABEL_BATCH):
             values = " ".join(f"<{i}>" for i in wanted[start : start + LABEL_BATCH])
-            rows = self.endpoint.solutions(
+            rows = self.select(
                 f"SELECT ?s ?p ?l WHERE {{ VALUES ?s {{ {values} }} VALUES ?p {{ skos:prefLabel rdfs:label }} "
-                f"GRAPH ?g {{ ?s ?p ?l }} FILTER(isLiteral(?l)) }} ORDER BY ?s ?p ?l".replace(
-                    "skos:prefLabel", "<http://www.w3.org/2004/02/skos/core#prefLabel>"
-                ).replace("rdfs:label", "<http://www.w3.org/2000/01/rdf-schema#label>")
+                "GRAPH ?g { ?s ?p ?l } FILTER(isLiteral(?l)) } ORDER BY ?s ?p ?l"
             )
             for r in rows:
                 by_property = found.setdefault(r["s"].value, {})

@@ -11,21 +11,10 @@ import datetime as dt
 from dataclasses import dataclass
 
 from publisher.gv100ad.output import MARKER
+from publisher.namespaces import PREFIXES as NS
 
-PREFIXES = {
-    "rl": "https://w3id.org/regiolod/def#",
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "xsd": "http://www.w3.org/2001/XMLSchema#",
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "dct": "http://purl.org/dc/terms/",
-    "org": "http://www.w3.org/ns/org#",
-    "geo": "http://www.opengis.net/ont/geosparql#",
-    "prov": "http://www.w3.org/ns/prov#",
-    "m8g": "http://data.europa.eu/m8g/",
-    "foaf": "http://xmlns.com/foaf/0.1/",
-    "sd": "http://www.w3.org/ns/sparql-service-description#",
-    "dcatde": "http://dcat-ap.de/def/dcatde/",
-}
+# The project's one prefix table, in the order these files declare them.
+PREFIXES = {k: NS[k] for k in "rl rdf xsd skos dct org geo prov m8g foaf sd dcatde".split()}
 MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
 
 Statement = tuple[str, list["str | Node"]]
