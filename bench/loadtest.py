@@ -1,18 +1,20 @@
-"""Bounded load test of the real server: 64 clients for 60 s, one request in ten deliberately expensive.
+"""Bounded load test of the real server: 64 clients for 60 s, one SPARQL query in ten deliberately expensive.
 
     .venv/bin/python bench/loadtest.py [--clients 64] [--seconds 60] [--quick]
 
 Builds the shipped dataset into a scratch folder, serves it with `regiolod serve --store` under
 gunicorn on a loopback port (2 workers, per-client rate limit on, each simulated client with its own
 address through X-Forwarded-For), and runs a mix of dereferencing (Accept and suffix), /id/
-redirects, catalog, a dump download and SPARQL (example queries; every tenth request a cartesian
-product that only the time limit ends). Asserts, and exits 1 when any fails:
+redirects, catalog, a dump download and SPARQL (example queries; one query in ten a cartesian product
+that only the time limit ends). Asserts, and exits 1 when any fails:
 
 - no 5xx other than the announced limits (503 with Retry-After from SPARQL: time limit or busy);
 - p99 of the cheap requests under --p99-ms while the expensive ones run;
 - the server's memory (sum of the PSS of master, workers and query processes) back within
   --memory-slack of its baseline 10 s after the load (the query processes that were killed at the
-  time limit free everything they held).
+  time limit free everything they held). The baseline is taken after --warmup seconds of the same
+  clients on the cheap part of the mix, so it is the warm server (caches filled, every thread and
+  query process in use), not the idle one.
 """
 
 from __future__ import annotations
@@ -59,6 +61,12 @@ def free_port() -> int:
 def tree_pss(pid: int) -> int:
     """Proportional memory (PSS) in bytes of ``pid`` and every descendant: pages shared after fork
     are split among the processes that share them, so the sum is what the server really holds."""
+    return sum(tree_pss_by_depth(pid).values())
+
+
+def tree_pss_by_depth(pid: int) -> dict[int, int]:
+    """PSS in bytes summed per depth below ``pid``: 0 the gunicorn master, 1 its workers, 2 their
+    query processes."""
     children: dict[int, list[int]] = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -67,26 +75,27 @@ def tree_pss(pid: int) -> int:
             except (OSError, IndexError, ValueError):
                 continue
             children.setdefault(ppid, []).append(int(entry.name))
-    total, todo = 0, [pid]
+    totals: dict[int, int] = {}
+    todo = [(pid, 0)]
     while todo:
-        p = todo.pop()
+        p, depth = todo.pop()
         try:
             for line in Path(f"/proc/{p}/smaps_rollup").read_text().splitlines():
                 if line.startswith("Pss:"):
-                    total += int(line.split()[1]) * 1024
+                    totals[depth] = totals.get(depth, 0) + int(line.split()[1]) * 1024
         except OSError:
             pass
-        todo += children.get(p, [])
-    return total
+        todo += [(c, depth + 1) for c in children.get(p, [])]
+    return totals
 
 
 def examples() -> list[str]:
     return [p.read_text(encoding="utf-8") for p in sorted((ROOT / "queries").glob("*.rq"))]
 
 
-MIX = [  # (share, kind): one request in ten is the expensive query
-    (0.10, "expensive"),
-    (0.10, "query"),
+MIX = [  # (share, kind): one SPARQL query in ten is the expensive one
+    (0.02, "expensive"),
+    (0.18, "query"),
     (0.45, "document"),
     (0.10, "redirect"),
     (0.10, "suffix"),
@@ -104,12 +113,28 @@ def pick(rng: random.Random) -> str:
     return MIX[-1][1]
 
 
-def client_loop(n: int, base: str, until: float, results: list, queries: list[str]) -> None:
+def run_clients(clients: int, base: str, until: float, results: list, expensive: bool, every=None) -> None:
+    """Run ``clients`` client threads until ``until``; call ``every`` twice a second meanwhile."""
+    threads = [
+        threading.Thread(target=client_loop, args=(n, base, until, results, examples(), expensive))
+        for n in range(clients)
+    ]
+    for t in threads:
+        t.start()
+    while any(t.is_alive() for t in threads):
+        if every:
+            every()
+        time.sleep(0.5)
+
+
+def client_loop(n: int, base: str, until: float, results: list, queries: list[str], expensive: bool) -> None:
     rng = random.Random(n)
     session = requests.Session()
     session.headers["X-Forwarded-For"] = f"10.1.{n // 256}.{n % 256}"
     while time.monotonic() < until:
         kind = pick(rng)
+        if kind == "expensive" and not expensive:
+            kind = "query"
         thing = rng.choice(THINGS)
         start = time.monotonic()
         try:
@@ -151,11 +176,12 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--p99-ms", type=float, default=1000, help="bound on p99 of cheap requests")
     parser.add_argument("--memory-slack", type=float, default=1.25, help="memory after / baseline at most")
+    parser.add_argument("--warmup", type=float, default=10, help="seconds of the cheap mix before the baseline")
     parser.add_argument("--quick", action="store_true", help="16 clients for 10 s")
     parser.add_argument("--json", type=Path, help="write the figures here")
     args = parser.parse_args()
     if args.quick:
-        args.clients, args.seconds = 16, 10
+        args.clients, args.seconds, args.warmup = 16, 10, 5
     scratch = Path(tempfile.mkdtemp(prefix="regiolod-load-"))
     port = free_port()
     base = f"http://127.0.0.1:{port}/"
@@ -183,36 +209,25 @@ def main() -> int:
                     break
             except requests.ConnectionError:
                 time.sleep(0.1)
-        # Warm up: every document and example a few times, so the baseline includes the caches and the
-        # query processes of both workers.
-        warm = requests.Session()
-        warm.headers["X-Forwarded-For"] = "10.9.9.9"
-        for _ in range(4):
-            for thing in THINGS:
-                for accept in ACCEPTS:
-                    warm.get(base + "doc/" + thing, headers={"Accept": accept})
-                    warm.get(base + "doc/" + thing + ".ttl")
-                    warm.get(base + "id/" + thing, allow_redirects=False)
-            for path in ("catalog", ".well-known/void", "sitemap.xml", "download/territories.ttl.gz"):
-                warm.get(base + path, headers={"Accept": "text/turtle"})
-            for query in examples():
-                warm.post(base + "sparql", data={"query": query}, headers={"Accept": "application/json"})
-        time.sleep(1)
-        baseline = tree_pss(server.pid)
+        # Warm up with the same clients and the cheap part of the mix for a while: every cache, every
+        # thread of both workers and their query processes come into use, so the baseline is the
+        # server's warm steady state and "back to baseline" shows what the expensive load left behind.
+        warmup: list = []
+        run_clients(args.clients, base, time.monotonic() + args.warmup, warmup, expensive=False)
+        time.sleep(5)
+        baseline_parts = tree_pss_by_depth(server.pid)
+        baseline = sum(baseline_parts.values())
         results: list = []
-        until = time.monotonic() + args.seconds
-        threads = [
-            threading.Thread(target=client_loop, args=(n, base, until, results, examples()))
-            for n in range(args.clients)
-        ]
         peak = baseline
-        for t in threads:
-            t.start()
-        while any(t.is_alive() for t in threads):
+
+        def sample() -> None:
+            nonlocal peak
             peak = max(peak, tree_pss(server.pid))
-            time.sleep(0.5)
+
+        run_clients(args.clients, base, time.monotonic() + args.seconds, results, expensive=True, every=sample)
         time.sleep(10)
-        after = tree_pss(server.pid)
+        after_parts = tree_pss_by_depth(server.pid)
+        after = sum(after_parts.values())
         alive = requests.get(base, timeout=10).status_code == 200
     finally:
         os.killpg(server.pid, signal.SIGTERM)
@@ -247,9 +262,17 @@ def main() -> int:
             }
             for k, v in sorted(by_kind.items())
         },
+        "example_queries_answered": f"{sum(1 for k, st, *_ in results if k == 'query' and st == 200)}"
+        f" of {len(by_kind.get('query', []))}",
+        "warmup_example_queries_answered": f"{sum(1 for k, st, *_ in warmup if k == 'query' and st == 200)}"
+        f" of {sum(1 for k, *_ in warmup if k == 'query')} in {args.warmup:g} s without expensive queries",
         "memory_baseline_mb": round(baseline / 2**20, 1),
         "memory_peak_mb": round(peak / 2**20, 1),
         "memory_after_mb": round(after / 2**20, 1),
+        "memory_mb_master_workers_query_processes": {
+            "baseline": [round(baseline_parts.get(d, 0) / 2**20, 1) for d in range(3)],
+            "after": [round(after_parts.get(d, 0) / 2**20, 1) for d in range(3)],
+        },
         "unannounced_failures": len(bad),
         "stack_traces": leaks,
         "alive_after": alive,

@@ -375,12 +375,14 @@ class QueryPool:
     """A few query processes per server process, forked lazily after the server process started.
 
     At most ``size`` queries run at once in one server process; a request that finds every process
-    busy for half a second gets 503 with Retry-After. A process that was stopped at the time limit
-    is replaced by a fresh fork on next use.
+    busy for half a second gets 503 with Retry-After. At most ``size`` more requests wait for a
+    process; any further one gets 503 at once, so requests for SPARQL never hold more than twice
+    ``size`` of the server's threads and pages keep being served while long queries run. A process
+    that was stopped at the time limit is replaced by a fresh fork on next use.
     """
 
-    def __init__(self, open_store: Callable[[], ox.Store], size: int):
-        self.open_store, self.size = open_store, size
+    def __init__(self, open_store: Callable[[], ox.Store], size: int, wait: float = 0.5):
+        self.open_store, self.size, self.wait = open_store, size, wait
         self.lock = threading.Lock()
         self.reset()
 
@@ -389,22 +391,29 @@ class QueryPool:
         self.idle: queue.LifoQueue[QueryProcess | None] = queue.LifoQueue()
         for _ in range(self.size):
             self.idle.put(None)
+        self.admitted = threading.BoundedSemaphore(2 * self.size)  # running plus waiting
 
     def __call__(self, query: str, options: QueryOptions) -> QueryResult:
         if os.getpid() != self.owner:  # forked (e.g. a gunicorn worker): the inherited processes are not ours
             with self.lock:
                 if os.getpid() != self.owner:
                     self.reset()
+        busy = QueryOutcomeError(503, f"All {self.size} query processes are busy; try again shortly.", 2)
+        if not self.admitted.acquire(blocking=False):
+            raise busy
         try:
-            process = self.idle.get(timeout=0.5)
-        except queue.Empty:
-            raise QueryOutcomeError(503, f"All {self.size} query processes are busy; try again shortly.", 2) from None
-        try:
-            if process is None or not process.alive:
-                process = QueryProcess(self.open_store)
-            payload = process.ask(query, options)
+            try:
+                process = self.idle.get(timeout=self.wait)
+            except queue.Empty:
+                raise busy from None
+            try:
+                if process is None or not process.alive:
+                    process = QueryProcess(self.open_store)
+                payload = process.ask(query, options)
+            finally:
+                self.idle.put(process if process is not None and process.alive else None)
         finally:
-            self.idle.put(process if process is not None and process.alive else None)
+            self.admitted.release()
         head, _, body = payload.partition(b"\n")
         meta = json.loads(head)
         if not meta.get("ok"):

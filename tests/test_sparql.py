@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import threading
 import time
 
 import pytest
@@ -178,6 +179,39 @@ def test_runaway_query_is_stopped_at_the_limit(client) -> None:
     assert "time limit of 1 s" in response.data.decode()
     assert elapsed < 5
     assert ask(client, "ASK { ?s ?p ?o }").status_code == 200
+
+
+def test_queries_beyond_those_running_and_waiting_are_refused_at_once() -> None:
+    """One query runs, one waits for it; a third is told at once that the endpoint is busy, so
+    requests for SPARQL never pile up in the server's threads while long queries run."""
+    busy = make_client(sparql_max_concurrent=1)
+    busy.application.extensions["regiolod"].runner.wait = 3
+    assert busy.get("/sparql", query_string={"query": "ASK {}"}, headers=JSON_RESULTS).status_code == 200
+    answers: dict[str, tuple[int, float, str]] = {}
+
+    def run(name: str) -> None:
+        start = time.monotonic()
+        response = busy.application.test_client().get(
+            "/sparql", query_string={"query": EXPLOSION, "timeout": "4"}, headers=JSON_RESULTS
+        )
+        answers[name] = (response.status_code, time.monotonic() - start, response.data.decode())
+
+    running = threading.Thread(target=run, args=("running",))
+    running.start()
+    time.sleep(1)  # the first query now holds the only query process
+    waiting = threading.Thread(target=run, args=("waiting",))
+    waiting.start()
+    time.sleep(0.5)  # the second now waits (up to 3 s) for it
+    run("refused")
+    running.join()
+    waiting.join()
+    status, elapsed, body = answers["refused"]
+    assert status == 503 and "busy" in body
+    assert elapsed < 1.5
+    assert answers["waiting"][0] == 503 and "busy" in answers["waiting"][2]
+    assert answers["waiting"][1] >= 2.5
+    assert answers["running"][0] == 503 and "time limit of 4 s" in answers["running"][2]
+    assert busy.get("/sparql", query_string={"query": "ASK {}"}, headers=JSON_RESULTS).status_code == 200
 
 
 def test_truncation_is_announced() -> None:
