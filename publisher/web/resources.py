@@ -30,7 +30,7 @@ def split_suffix(st: State, key: str) -> tuple[str, Format | None]:
 
 
 def exists(st: State, key: str) -> bool:
-    return st.store.has(st.thing_iri(key))
+    return st.exists(key)
 
 
 def thing(key: str = "") -> Response:

@@ -30,6 +30,31 @@ CACHE_SIZE = 4096
 _PERCENT = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
 
 
+class Recent:
+    """The ``size`` most recently used values, each made once per key; safe across threads.
+
+    Two threads missing the same key at once both make it (rendering is idempotent); the lock is
+    never held while making.
+    """
+
+    def __init__(self, size: int):
+        self.size = size
+        self.values: OrderedDict[tuple, object] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: tuple, make: Callable[[], object]):
+        with self.lock:
+            if key in self.values:
+                self.values.move_to_end(key)
+                return self.values[key]
+        value = make()
+        with self.lock:
+            self.values[key] = value
+            if len(self.values) > self.size:
+                self.values.popitem(last=False)
+        return value
+
+
 def normalize_path(raw: str) -> str:
     """Turn a request path into IRI form (RFC 3987 §3.2): decode UTF-8 escapes of non-ASCII
     characters and of unreserved ASCII, keep every other escape (``%2F``, ``%20``, ``%2B``) as it is."""
@@ -63,8 +88,8 @@ class State:
     settings: Settings
     store: EmbeddedStore | RemoteStore
     build: Build | FinishedBuild
-    cache: OrderedDict[tuple[str, ...], tuple[bytes, str]] = field(default_factory=OrderedDict)
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    cache: Recent = field(default_factory=lambda: Recent(CACHE_SIZE))
+    known: Recent = field(default_factory=lambda: Recent(4 * CACHE_SIZE))  # thing key -> whether it exists
     dumps: Dumps | None = None
     stats: VoidStatistics | None = None
     # Kept as built: the store turns derived integer types such as xsd:nonNegativeInteger into xsd:integer.
@@ -142,17 +167,12 @@ class State:
 
     def rendered(self, key: tuple[str, ...], render: Callable[[], tuple[bytes, str]]) -> tuple[bytes, str]:
         """Return cached bytes for this build, rendering them once (DESIGN §7: cache keyed by build)."""
-        full = (self.build.version, *key)
-        with self.lock:
-            if full in self.cache:
-                self.cache.move_to_end(full)
-                return self.cache[full]
-        value = render()
-        with self.lock:
-            self.cache[full] = value
-            if len(self.cache) > CACHE_SIZE:
-                self.cache.popitem(last=False)
-        return value
+        return self.cache.get((self.build.version, *key), render)
+
+    def exists(self, key: str) -> bool:
+        """Whether the thing ``key`` is described in this build; asked of the store once per key, so a
+        remote store is not asked again on every request for the same thing."""
+        return self.known.get((self.build.version, key), lambda: self.store.has(self.thing_iri(key)))
 
     def respond(
         self, body: bytes, content_type: str, etag_parts: tuple[str, ...], status: int = 200, vary: str | None = None
