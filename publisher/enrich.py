@@ -35,16 +35,20 @@ RULES: dict[str, str] = {
 
 #: The one rule for "current": used to derive org:memberOf and to split tables into current and past.
 #: Needs ?m bound to a membership and ?today, ?now, ?year bound by :func:`today_bindings`.
+#: Written as OPTIONAL + !BOUND rather than FILTER NOT EXISTS: pyoxigraph evaluates each NOT EXISTS
+#: once per membership without the outer bindings (1 M triples: 320 s), the left joins once (0.4 s).
 CURRENT_MEMBERSHIP = """
       ?m org:member ?member .
-      FILTER NOT EXISTS { ?member prov:invalidatedAtTime ?gone FILTER (?gone <= ?now) }
-      FILTER NOT EXISTS { ?m org:memberDuring/time:hasEnd/time:inXSDDate ?end FILTER (?end < ?today) }
-      FILTER NOT EXISTS { ?m org:memberDuring/time:hasEnd/time:inXSDgYear ?endYear
-                          FILTER (xsd:integer(STR(?endYear)) < ?year) }
-      FILTER NOT EXISTS { ?m org:memberDuring/time:hasBeginning/time:inXSDDate ?begin FILTER (?begin > ?today) }
-      FILTER (NOT EXISTS { ?m rl:fundingPeriod ?p }
-              || EXISTS { ?m rl:fundingPeriod/time:hasEnd/time:inXSDgYear ?pEnd
-                          FILTER (xsd:integer(STR(?pEnd)) >= ?year) })
+      OPTIONAL { ?member prov:invalidatedAtTime ?curGone FILTER (?curGone <= ?now) }
+      OPTIONAL { ?m org:memberDuring/time:hasEnd/time:inXSDDate ?curEnd FILTER (?curEnd < ?today) }
+      OPTIONAL { ?m org:memberDuring/time:hasEnd/time:inXSDgYear ?curEndYear
+                 FILTER (xsd:integer(STR(?curEndYear)) < ?year) }
+      OPTIONAL { ?m org:memberDuring/time:hasBeginning/time:inXSDDate ?curBegin FILTER (?curBegin > ?today) }
+      OPTIONAL { ?m rl:fundingPeriod ?curPeriod }
+      OPTIONAL { ?m rl:fundingPeriod/time:hasEnd/time:inXSDgYear ?curPeriodEnd
+                 FILTER (xsd:integer(STR(?curPeriodEnd)) >= ?year) }
+      FILTER (!BOUND(?curGone) && !BOUND(?curEnd) && !BOUND(?curEndYear) && !BOUND(?curBegin)
+              && (!BOUND(?curPeriod) || BOUND(?curPeriodEnd)))
 """
 
 CURRENT_MEMBERSHIPS = (

@@ -47,8 +47,9 @@ def membership_rows(
           OPTIONAL {{ ?m rl:fundingPeriod/skos:notation ?period }}
           OPTIONAL {{ ?m rl:coverage ?coverage }}
           OPTIONAL {{ ?m skos:note ?note }}
-          OPTIONAL {{ {{ SELECT ?m (1 AS ?cur) WHERE {{ {today_bindings(today or dt.date.today())}
-                                                       ?m a org:Membership . {CURRENT_MEMBERSHIP} }} }} }}
+          OPTIONAL {{ {{ SELECT ?m (1 AS ?cur) WHERE {{
+            {today_bindings(today or dt.date.today())}
+            ?m a org:Membership ; org:{side} <{iri}> . {CURRENT_MEMBERSHIP} }} }} }}
         }} GROUP BY ?m ?other ?role ?begin ?end ?note ?coverage ?cur""")
     labels = {v for r in rows for v in (val(r, "other"), val(r, "role"), val(r, "coverage")) if v}
     lab.learn(store.labels, labels)
