@@ -164,8 +164,17 @@ def wrk(port: int, mix: Path, connections: int, duration: float, timeout: float 
         "--",
         str(mix),
     ]
-    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
-    line = next(x for x in reversed(out.splitlines()) if x.startswith("{"))
+    for attempt in (1, 2):
+        done = subprocess.run(command, capture_output=True, text=True)
+        if done.returncode == 0:
+            break
+        # wrk gives up when a connection is refused or reset (a server still busy with a query
+        # nobody waits for): wait a moment and try once more, then report what wrk said.
+        if attempt == 2:
+            said = (done.stderr or done.stdout).strip().splitlines()[-3:]
+            raise OSError(f"wrk exited with {done.returncode}: {' / '.join(said) or 'no message'}")
+        time.sleep(5)
+    line = next(x for x in reversed(done.stdout.splitlines()) if x.startswith("{"))
     data = json.loads(line)
     seconds = data["duration_us"] / 1e6
     errors = data["errors"]

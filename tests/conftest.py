@@ -19,7 +19,9 @@ ROOT = Path(__file__).resolve().parent.parent
 BASE = "http://regiolod.test/"
 
 
-DOWNLOADS = Path(tempfile.mkdtemp(prefix="regiolod-test-downloads-"))
+SCRATCH = Path(tempfile.mkdtemp(prefix="regiolod-tests-"))  # removed when the session ends
+DOWNLOADS = SCRATCH / "downloads"
+DOWNLOADS.mkdir()
 
 
 @pytest.fixture(scope="session")
@@ -90,7 +92,7 @@ def make_client(**changes):
     """A client of an app with other settings (small limits, the 200 redirect mode, fixture data)."""
     from publisher import create_app
 
-    changes.setdefault("download_dir", tempfile.mkdtemp(prefix="regiolod-test-downloads-"))
+    changes.setdefault("download_dir", tempfile.mkdtemp(prefix="downloads-", dir=SCRATCH))
     changes.setdefault("rate_limit", 0)
     return create_app(Settings(base_iri=BASE, root=ROOT, **changes)).test_client()
 
@@ -118,3 +120,7 @@ def sparql(build: Build):
         return [{n: (row[n].value if row[n] is not None else None) for n in names} for row in result]
 
     return select
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:
+    shutil.rmtree(SCRATCH, ignore_errors=True)
