@@ -375,14 +375,17 @@ class QueryPool:
     """A few query processes per server process, forked lazily after the server process started.
 
     At most ``size`` queries run at once in one server process; a request that finds every process
-    busy for half a second gets 503 with Retry-After. At most ``size`` more requests wait for a
-    process; any further one gets 503 at once, so requests for SPARQL never hold more than twice
-    ``size`` of the server's threads and pages keep being served while long queries run. A process
-    that was stopped at the time limit is replaced by a fresh fork on next use.
+    busy for ``wait`` seconds gets 503 with Retry-After. At most ``admitted`` requests run or wait;
+    any further one gets 503 at once, so requests for SPARQL never hold more than that many of the
+    server's threads and pages keep being served while long queries run. A process that was stopped
+    at the time limit is replaced by a fresh fork on next use.
     """
 
-    def __init__(self, open_store: Callable[[], ox.Store], size: int, wait: float = 0.5):
+    def __init__(
+        self, open_store: Callable[[], ox.Store], size: int, wait: float = 0.5, admitted: int | None = None
+    ):
         self.open_store, self.size, self.wait = open_store, size, wait
+        self.admitted_max = max(size, admitted or 2 * size)
         self.lock = threading.Lock()
         self.reset()
 
@@ -391,7 +394,7 @@ class QueryPool:
         self.idle: queue.LifoQueue[QueryProcess | None] = queue.LifoQueue()
         for _ in range(self.size):
             self.idle.put(None)
-        self.admitted = threading.BoundedSemaphore(2 * self.size)  # running plus waiting
+        self.admitted = threading.BoundedSemaphore(self.admitted_max)  # running plus waiting
 
     def __call__(self, query: str, options: QueryOptions) -> QueryResult:
         if os.getpid() != self.owner:  # forked (e.g. a gunicorn worker): the inherited processes are not ours

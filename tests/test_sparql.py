@@ -184,15 +184,15 @@ def test_runaway_query_is_stopped_at_the_limit(client) -> None:
 def test_queries_beyond_those_running_and_waiting_are_refused_at_once() -> None:
     """One query runs, one waits for it; a third is told at once that the endpoint is busy, so
     requests for SPARQL never pile up in the server's threads while long queries run."""
-    busy = make_client(sparql_max_concurrent=1)
-    busy.application.extensions["regiolod"].runner.wait = 3
+    busy = make_client(sparql_max_concurrent=1, threads=3)  # one runs, one waits, one thread for pages
+    busy.application.extensions["regiolod"].runner.wait = 2
     assert busy.get("/sparql", query_string={"query": "ASK {}"}, headers=JSON_RESULTS).status_code == 200
     answers: dict[str, tuple[int, float, str]] = {}
 
     def run(name: str) -> None:
         start = time.monotonic()
         response = busy.application.test_client().get(
-            "/sparql", query_string={"query": EXPLOSION, "timeout": "4"}, headers=JSON_RESULTS
+            "/sparql", query_string={"query": EXPLOSION, "timeout": "6"}, headers=JSON_RESULTS
         )
         answers[name] = (response.status_code, time.monotonic() - start, response.data.decode())
 
@@ -201,7 +201,7 @@ def test_queries_beyond_those_running_and_waiting_are_refused_at_once() -> None:
     time.sleep(1)  # the first query now holds the only query process
     waiting = threading.Thread(target=run, args=("waiting",))
     waiting.start()
-    time.sleep(0.5)  # the second now waits (up to 3 s) for it
+    time.sleep(0.5)  # the second now waits (up to 2 s, while the first runs until 6 s) for it
     run("refused")
     running.join()
     waiting.join()
@@ -209,8 +209,8 @@ def test_queries_beyond_those_running_and_waiting_are_refused_at_once() -> None:
     assert status == 503 and "busy" in body
     assert elapsed < 1.5
     assert answers["waiting"][0] == 503 and "busy" in answers["waiting"][2]
-    assert answers["waiting"][1] >= 2.5
-    assert answers["running"][0] == 503 and "time limit of 4 s" in answers["running"][2]
+    assert answers["waiting"][1] >= 1.5
+    assert answers["running"][0] == 503 and "time limit of 6 s" in answers["running"][2]
     assert busy.get("/sparql", query_string={"query": "ASK {}"}, headers=JSON_RESULTS).status_code == 200
 
 

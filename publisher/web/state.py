@@ -112,7 +112,9 @@ class State:
         else:
             if self.runner is None:
                 embedded = self.store
-                self.runner = QueryPool(lambda: embedded.store, self.settings.sparql_max_concurrent)
+                size = self.settings.sparql_max_concurrent
+                # Requests for SPARQL may run or wait in all threads but two, which stay free for pages.
+                self.runner = QueryPool(lambda: embedded.store, size, admitted=max(size + 1, self.settings.threads - 2))
         self._subjects: list[str] | None = None
 
     def functions(self) -> list[str]:
