@@ -86,7 +86,9 @@ def regiolod_env(scale: Scale, **extra: str) -> dict[str, str]:
     """The environment of a regiolod command on a scale: its data, base IRI and build folder."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("REGIOLOD_")}
     # One load generator is one client: the per-client rate limit would answer it with 429.
+    # No access log, like bare Flask and like a deployment behind a proxy that logs: the same work per request.
     env.update(REGIOLOD_ROOT=str(ROOT), REGIOLOD_BASE_IRI=scale.base_iri, REGIOLOD_RATE_LIMIT="0")
+    env["REGIOLOD_ACCESS_LOG"] = ""
     if scale.data_dir is not None:
         env["REGIOLOD_DATA_DIR"] = str(scale.data_dir)
     env.update(extra)

@@ -8,6 +8,7 @@ range that matches it (``type/subtype;params`` before ``type/subtype`` before ``
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -154,6 +155,17 @@ def quality(ranges: Sequence[MediaRange], fmt: Format) -> float:
 
 def negotiate(header: str | None, offered: Sequence[Format] = DOCUMENT_FORMATS) -> Format | None:
     """Choose the offered format the client weighs highest; ``None`` when none is acceptable."""
+    if header is not None and len(header) <= 256 and isinstance(offered, tuple):
+        return _negotiate_common(header, offered)  # the few headers real clients send, decided once
+    return _negotiate(header, offered)
+
+
+@functools.lru_cache(maxsize=1024)
+def _negotiate_common(header: str, offered: tuple[Format, ...]) -> Format | None:
+    return _negotiate(header, offered)
+
+
+def _negotiate(header: str | None, offered: Sequence[Format]) -> Format | None:
     ranges = parse_accept(header)
     if not ranges:
         # Nothing parseable: behave as if Accept were absent rather than refuse (RFC 9110 §12.5.1).

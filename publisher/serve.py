@@ -61,7 +61,7 @@ class GunicornServer(BaseApplication):
             "timeout": self.settings.timeout,
             "graceful_timeout": min(self.settings.timeout, 30),
             "preload_app": True,
-            "accesslog": "-",
+            "accesslog": self.settings.access_log or None,
             "errorlog": "-",
             "proc_name": "regiolod",
             "pidfile": str(self.settings.pid_path),

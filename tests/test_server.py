@@ -116,3 +116,21 @@ def test_slow_query_is_stopped_while_others_are_answered(server: str) -> None:
     assert quick_done < 2.5
     assert answer.status_code == 503 and "time limit of 3 s" in answer.text
     assert 2.5 < slow_done < 10
+
+
+@pytest.mark.parametrize("access_log", ["-", "file", ""])
+def test_the_access_log_goes_where_the_setting_says(tmp_path, access_log: str) -> None:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("REGIOLOD_")}
+    env["REGIOLOD_DOWNLOAD_DIR"] = str(tmp_path / "download")
+    env["REGIOLOD_ACCESS_LOG"] = str(tmp_path / "access.log") if access_log == "file" else access_log
+    base = f"http://127.0.0.1:{port}/"
+    command = [str(BIN / "regiolod"), "--root", str(ROOT), "serve", "--port", str(port), "--workers", "1"]
+    with running(command, base, tmp_path / "serve.log", env=env):
+        assert requests.get(f"{base}doc/territory/03358", timeout=10).status_code == 200
+        time.sleep(0.5)
+    logged = [p.read_text() for p in (tmp_path / "serve.log", tmp_path / "access.log") if p.exists()]
+    lines = [line for text in logged for line in text.splitlines() if '"GET /doc/territory/03358 ' in line]
+    assert len(lines) == (0 if access_log == "" else 1)
+    if access_log == "file":
+        assert '"GET /doc/territory/03358 ' in (tmp_path / "access.log").read_text()

@@ -13,6 +13,7 @@ from urllib.parse import quote
 
 import pyoxigraph as ox
 from flask import Response, current_app, request
+from werkzeug.http import http_date
 
 from publisher.builds import FinishedBuild
 from publisher.catalog import VoidStatistics
@@ -27,6 +28,10 @@ from publisher.servicedescription import supported_functions
 from publisher.store import EmbeddedStore
 
 CACHE_SIZE = 4096
+#: Request headers that can turn an answer into 304/412; without any of them, no need to ask.
+CONDITIONAL = frozenset({"If-None-Match", "If-Modified-Since", "If-Match", "If-Unmodified-Since", "If-Range", "Range"})
+#: Printable ASCII is kept as sent in a request path; anything else is escaped.
+_KEEP_IN_PATH = "".join(chr(c) for c in range(33, 127))
 _PERCENT = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
 
 
@@ -90,6 +95,7 @@ class State:
     build: Build | FinishedBuild
     cache: Recent = field(default_factory=lambda: Recent(CACHE_SIZE))
     known: Recent = field(default_factory=lambda: Recent(4 * CACHE_SIZE))  # thing key -> whether it exists
+    tags: Recent = field(default_factory=lambda: Recent(CACHE_SIZE))  # ETag parts -> ETag
     dumps: Dumps | None = None
     stats: VoidStatistics | None = None
     # Kept as built: the store turns derived integer types such as xsd:nonNegativeInteger into xsd:integer.
@@ -153,6 +159,10 @@ class State:
     def base(self) -> str:
         return self.settings.base_iri
 
+    @property
+    def last_modified(self) -> str:
+        return http_date(self.build.modified)
+
     def thing_iri(self, key: str) -> str:
         return f"{self.base}id/{key}"
 
@@ -164,6 +174,9 @@ class State:
         return ", ".join(f'<{url_for_format(f)}>; rel="alternate"; type="{f.media_type}"' for f in formats)
 
     def etag(self, *parts: str) -> str:
+        return self.tags.get((self.build.version, *parts), lambda: self._etag(parts))
+
+    def _etag(self, parts: tuple[str, ...]) -> str:
         digest = hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()[:16]
         return f"{self.build.version}-{digest}"
 
@@ -184,9 +197,10 @@ class State:
         if vary:
             response.headers["Vary"] = vary
         if status == 200:
-            response.set_etag(self.etag(*etag_parts))
-            response.last_modified = self.build.modified
-            response.make_conditional(request)
+            response.headers["ETag"] = f'"{self.etag(*etag_parts)}"'
+            response.headers["Last-Modified"] = self.last_modified
+            if not CONDITIONAL.isdisjoint(request.headers.keys()):
+                response.make_conditional(request)
         return response
 
 
@@ -198,7 +212,7 @@ def request_key(prefix: str) -> str:
     """The part of the raw request path after ``/{prefix}/``, exactly as the client sent it."""
     raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI") or quote(request.path)
     # WSGI hands the request line over as latin-1 decoded bytes; escape any non-ASCII byte.
-    raw = quote(raw.encode("latin-1", "replace"), safe="".join(chr(c) for c in range(33, 127)))
+    raw = quote(raw.encode("latin-1", "replace"), safe=_KEEP_IN_PATH)
     path = raw.split("?", 1)[0].split("#", 1)[0]
     if "://" in path:  # absolute-form request target
         path = "/" + path.split("://", 1)[1].split("/", 1)[-1]
