@@ -27,6 +27,12 @@ class ServerDidNotStart(RuntimeError):
     pass
 
 
+def clean_env() -> dict[str, str]:
+    """This process's environment without any ``REGIOLOD_`` setting, so a server under test gets only
+    the settings the test gives it."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("REGIOLOD_")}
+
+
 @contextmanager
 def running(command: list[str], ready_url: str, log_path: Path, env: dict[str, str] | None = None) -> Iterator[None]:
     """Run ``command`` in its own process group until the block ends; wait until ``ready_url`` answers."""

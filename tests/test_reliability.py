@@ -24,7 +24,7 @@ from publisher.builds import open_build, write_build
 from publisher.config import Settings
 from publisher.web.limits import RateLimiter
 from tests.conftest import BASE, ROOT, make_client
-from tests.processes import BIN, free_port, running
+from tests.processes import BIN, clean_env, free_port, running
 
 THING = "doc/territory/03358"
 
@@ -95,7 +95,7 @@ def build_version(response: requests.Response) -> str:
 def served_copy(project_copy: Path, tmp_path: Path):
     """`regiolod serve` (gunicorn, 2 workers) over a writable copy of the project; yields (base, copy, pid)."""
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("REGIOLOD_")}
+    env = clean_env()
     env["REGIOLOD_DOWNLOAD_DIR"] = str(tmp_path / "download")
     env["REGIOLOD_RATE_LIMIT"] = "0"
     command = [str(BIN / "regiolod"), "--root", str(project_copy), "serve", "--port", str(port), "--workers", "2"]
@@ -179,7 +179,7 @@ def test_a_killed_worker_is_replaced_and_the_others_keep_answering(served_copy) 
 
 def test_a_build_killed_halfway_leaves_the_previous_build_intact(tmp_path: Path, project_copy: Path) -> None:
     folder = tmp_path / "store"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("REGIOLOD_")}
+    env = clean_env()
     base = ["--root", str(project_copy), "--base-iri", BASE]
     command = [str(BIN / "regiolod"), *base, "build", "--store", str(folder)]
     first = subprocess.run(command, env=env, capture_output=True)

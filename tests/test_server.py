@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Iterator
 
@@ -11,14 +10,14 @@ import rdflib
 import requests
 
 from tests.conftest import ROOT
-from tests.processes import BIN, free_port, running
+from tests.processes import BIN, clean_env, free_port, running
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = free_port()
     log_path = tmp_path_factory.mktemp("server") / "serve.log"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("REGIOLOD_")}
+    env = clean_env()
     env["REGIOLOD_DOWNLOAD_DIR"] = str(tmp_path_factory.mktemp("download"))
     base = f"http://127.0.0.1:{port}/"
     command = [str(BIN / "regiolod"), "--root", str(ROOT), "serve", "--port", str(port), "--workers", "2"]
@@ -121,7 +120,7 @@ def test_slow_query_is_stopped_while_others_are_answered(server: str) -> None:
 @pytest.mark.parametrize("access_log", ["-", "file", ""])
 def test_the_access_log_goes_where_the_setting_says(tmp_path, access_log: str) -> None:
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("REGIOLOD_")}
+    env = clean_env()
     env["REGIOLOD_DOWNLOAD_DIR"] = str(tmp_path / "download")
     env["REGIOLOD_ACCESS_LOG"] = str(tmp_path / "access.log") if access_log == "file" else access_log
     base = f"http://127.0.0.1:{port}/"

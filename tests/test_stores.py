@@ -8,7 +8,6 @@ remote store that is down, slow or broken, and comes back.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import threading
 import time
@@ -25,7 +24,7 @@ from publisher import create_app
 from publisher.builds import BuildFolderError, open_build
 from publisher.config import Settings
 from tests.conftest import BASE, ROOT
-from tests.processes import BIN, free_port, running
+from tests.processes import BIN, clean_env, free_port, running
 
 THING = "territory/03358"
 
@@ -62,7 +61,7 @@ def test_a_build_for_another_base_iri_is_refused(finished: Path) -> None:
 
 def test_serve_store_starts_gunicorn_workers_on_the_finished_build(finished: Path, tmp_path: Path) -> None:
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("REGIOLOD_")}
+    env = clean_env()
     command = [str(BIN / "regiolod"), "serve", "--store", str(finished), "--port", str(port), "--workers", "2"]
     base = f"http://127.0.0.1:{port}/"
     with running(command, base, tmp_path / "serve.log", env=env):
@@ -234,7 +233,7 @@ def test_serve_with_a_settings_file_uses_the_remote_store(finished: Path, remote
     settings_file = tmp_path / "regiolod.toml"
     settings_file.write_text(f'store = "sparql+{remote_endpoint}"\ndownload_dir = "{finished}"\n', encoding="utf-8")
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("REGIOLOD_")}
+    env = clean_env()
     command = [str(BIN / "regiolod"), "--settings", str(settings_file), "serve", "--port", str(port)]
     base = f"http://127.0.0.1:{port}/"
     with running(command, base, tmp_path / "serve.log", env=env):

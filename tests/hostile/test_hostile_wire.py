@@ -8,7 +8,6 @@ UTF-8 in the request target never reach the app in a form it cannot handle: each
 from __future__ import annotations
 
 import http.client
-import os
 import socket
 import time
 from collections.abc import Iterator
@@ -19,7 +18,7 @@ import pytest
 
 from tests.conftest import ROOT
 from tests.hostile.support import BOUND, assert_no_leak
-from tests.processes import BIN, free_port, running
+from tests.processes import BIN, clean_env, free_port, running
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +26,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     """`regiolod serve` under gunicorn with two workers on a free loopback port; yields the port."""
     port = free_port()
     log_path = tmp_path_factory.mktemp("hostile-server") / "serve.log"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("REGIOLOD_")}
+    env = clean_env()
     env["REGIOLOD_DOWNLOAD_DIR"] = str(tmp_path_factory.mktemp("download"))
     env["REGIOLOD_RATE_LIMIT"] = "0"  # every case comes from one address; 429 has its own tests
     command = [str(BIN / "regiolod"), "--root", str(ROOT), "serve", "--port", str(port), "--workers", "2"]
