@@ -1,4 +1,4 @@
-"""The one rule for "current" memberships, case by case: what enrichment derives and what pages show."""
+"""The one rule for "current" memberships, case by case: what enrichment derives from it."""
 
 from __future__ import annotations
 

@@ -67,7 +67,7 @@ def document_response(st: State, key: str, fixed: Format | None) -> Response:
     vary = ([] if fixed else ["Accept"]) + (["Accept-Language"] if fmt is HTML else [])
     response = st.respond(body, content_type, ("doc", key, fmt.key, lang), vary=", ".join(vary) or None)
     response.headers["Content-Location"] = st.doc_url(key, fmt)
-    response.headers["Link"] = st.tags.get(("alternates", key), lambda: st.alternates(lambda f: st.doc_url(key, f)))
+    response.headers["Link"] = st.document_links(key)
     if fmt is HTML:
         response.headers["Content-Language"] = lang
     return response
@@ -191,7 +191,7 @@ def not_acceptable(st: State, key: str) -> Response:
         "Available:",
     ] + [f"  {f.media_type}  {st.doc_url(key, f)}" for f in DOCUMENT_FORMATS]
     response = Response("\n".join(lines) + "\n", status=406, content_type="text/plain; charset=utf-8")
-    response.headers["Link"] = st.tags.get(("alternates", key), lambda: st.alternates(lambda f: st.doc_url(key, f)))
+    response.headers["Link"] = st.document_links(key)
     response.headers["Vary"] = "Accept"
     return response
 

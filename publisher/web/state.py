@@ -95,7 +95,7 @@ class State:
     build: Build | FinishedBuild
     cache: Recent = field(default_factory=lambda: Recent(CACHE_SIZE))
     known: Recent = field(default_factory=lambda: Recent(4 * CACHE_SIZE))  # thing key -> whether it exists
-    tags: Recent = field(default_factory=lambda: Recent(CACHE_SIZE))  # ETag parts -> ETag
+    tags: Recent = field(default_factory=lambda: Recent(CACHE_SIZE))  # header values: ETags, Link lists
     dumps: Dumps | None = None
     stats: VoidStatistics | None = None
     # Kept as built: the store turns derived integer types such as xsd:nonNegativeInteger into xsd:integer.
@@ -172,6 +172,10 @@ class State:
 
     def alternates(self, url_for_format: Callable[[Format], str], formats=DOCUMENT_FORMATS) -> str:
         return ", ".join(f'<{url_for_format(f)}>; rel="alternate"; type="{f.media_type}"' for f in formats)
+
+    def document_links(self, key: str) -> str:
+        """The Link header naming every format of the document of ``key``, made once per key."""
+        return self.tags.get(("alternates", key), lambda: self.alternates(lambda f: self.doc_url(key, f)))
 
     def etag(self, *parts: str) -> str:
         return self.tags.get((self.build.version, *parts), lambda: self._etag(parts))
