@@ -35,6 +35,7 @@ from collections import Counter
 from pathlib import Path
 
 import requests
+from procs import children, free_port, memory_kib
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -50,14 +51,6 @@ THINGS = [
 ACCEPTS = ["text/turtle", "application/ld+json", "text/html", "application/n-triples", "application/rdf+xml"]
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def tree_pss(pid: int) -> int:
     """Proportional memory (PSS) in bytes of ``pid`` and every descendant: pages shared after fork
     are split among the processes that share them, so the sum is what the server really holds."""
@@ -67,25 +60,11 @@ def tree_pss(pid: int) -> int:
 def tree_pss_by_depth(pid: int) -> dict[int, int]:
     """PSS in bytes summed per depth below ``pid``: 0 the gunicorn master, 1 its workers, 2 their
     query processes."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            children.setdefault(ppid, []).append(int(entry.name))
-    totals: dict[int, int] = {}
-    todo = [(pid, 0)]
+    tree, totals, todo = children(), {}, [(pid, 0)]
     while todo:
         p, depth = todo.pop()
-        try:
-            for line in Path(f"/proc/{p}/smaps_rollup").read_text().splitlines():
-                if line.startswith("Pss:"):
-                    totals[depth] = totals.get(depth, 0) + int(line.split()[1]) * 1024
-        except OSError:
-            pass
-        todo += [(c, depth + 1) for c in children.get(p, [])]
+        totals[depth] = totals.get(depth, 0) + memory_kib(p)[1] * 1024
+        todo += [(c, depth + 1) for c in tree.get(p, [])]
     return totals
 
 
