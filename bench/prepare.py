@@ -72,8 +72,8 @@ def prepare_data(scale: Scale, seed: int, gv100ad: Path) -> Path:
     raise NotAvailable(f"unknown scale {scale.name}")
 
 
-def build(scale: Scale) -> Path:
-    """`regiolod build --store DIR` (and ``--static``, once it exists): validate, enrich, write everything.
+def build(scale: Scale, static_export: bool) -> Path:
+    """`regiolod build --store DIR` (and ``--static`` when asked for): validate, enrich, write everything.
 
     The static export runs in the same command, so the data is validated once; its own time is
     read from the command's summary and the build time is the rest.
@@ -84,6 +84,10 @@ def build(scale: Scale) -> Path:
             shutil.rmtree(old)
     command = [str(BIN / "regiolod"), "build", "--store", str(folder)]
     log = scale.work / "logs" / "build.log"
+    if not static_export:
+        scale.problems["static"] = "no static export at this scale (see --static-scales)"
+        scale.times["build"] = timed(command, log, regiolod_env(scale))
+        return folder
     if not command_has(["build"], "--static"):
         scale.problems["static"] = "`regiolod build --static` is not available yet"
         scale.times["build"] = timed(command, log, regiolod_env(scale))
@@ -169,10 +173,12 @@ def prerender(scale: Scale, opts: Options, mixes: dict[str, list[Request]]) -> P
     return folder
 
 
-def prepare(scale: Scale, opts: Options, seed: int, deref_size: int, gv100ad: Path) -> dict[str, list[Request]]:
+def prepare(
+    scale: Scale, opts: Options, seed: int, deref_size: int, gv100ad: Path, static_export: bool
+) -> dict[str, list[Request]]:
     """Run every preparation step of a scale that can run; return the mixes."""
     steps = [("data", lambda: prepare_data(scale, seed, gv100ad), "data_dir")]
-    steps.append(("build", lambda: build(scale), "build_dir"))
+    steps.append(("build", lambda: build(scale, static_export), "build_dir"))
     steps.append(("oxigraph", lambda: load_oxigraph(scale), "oxigraph_dir"))
     for step, run, attribute in steps:
         if step != "data" and scale.data_dir is None:

@@ -48,6 +48,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--sparql-timeout", type=float, default=30, help="query time limit of every server")
     parser.add_argument("--start-timeout", type=float, default=3 * 3600, help="seconds a server may take to start")
+    parser.add_argument(
+        "--static-scales",
+        default="shipped,germany",
+        help="scales whose documents are all exported for nginx-static (default: shipped,germany; the"
+        " export renders every thing in every format, about 17 ms per thing on 2 cores)",
+    )
     parser.add_argument("--gv100ad", type=Path, default=GV100AD, help="the GV100AD file for the Germany scale")
     args = parser.parse_args()
     quick = args.quick
@@ -63,6 +69,7 @@ def parse_args() -> argparse.Namespace:
     args.configs = args.configs.split(",") if args.configs else names
     if set(args.configs) - set(names):
         parser.error(f"unknown configurations: {', '.join(sorted(set(args.configs) - set(names)))}")
+    args.static_scales = set(args.static_scales.split(",")) if "nginx-static" in args.configs else set()
     args.scratch = (args.scratch or Path(os.environ.get("TMPDIR", tempfile.gettempdir())) / "regiolod-bench").resolve()
     return args
 
@@ -170,7 +177,7 @@ def run_scale(name: str, args) -> dict:
     scale.work.mkdir(parents=True, exist_ok=True)
     opts = Options(args.scratch, args.sparql_timeout, args.start_timeout)
     print(f"[{name}] preparing in {scale.work}", flush=True)
-    scale.requests = prepare(scale, opts, args.seed, args.things, args.gv100ad)
+    scale.requests = prepare(scale, opts, args.seed, args.things, args.gv100ad, name in args.static_scales)
     rows = [
         measure(c, scale, opts, args)
         for c in CONFIGS
