@@ -62,7 +62,9 @@ def finished_store(settings: Settings) -> tuple:
 
     if settings.remote_store:
         finished = open_build(settings.download_path)
-        endpoint = RemoteEndpoint(endpoint_of(settings.store), sorted(finished.graph_sizes), settings.store_timeout)
+        # "union": the store's own default graph is the union of the build's graphs, so none is named
+        graphs = [] if settings.store_dataset == "union" else sorted(finished.graph_sizes)
+        endpoint = RemoteEndpoint(endpoint_of(settings.store), graphs, settings.store_timeout)
         store = RemoteStore(finished, endpoint)
     else:
         finished = open_build(settings.store_path)

@@ -134,6 +134,14 @@ SETTINGS: tuple[Setting, ...] = (
         "10",
         "Seconds a remote store has to answer a page's query (connect and read); client queries get sparql_timeout.",
     ),
+    Setting(
+        "store_dataset",
+        "named",
+        "How a remote store is asked for the union of the build's graphs: `named` (every graph as "
+        "default-graph-uri and named-graph-uri; any SPARQL 1.1 endpoint) or `union` (nothing: the store's "
+        "default graph already is the union and it holds nothing but the build, e.g. Oxigraph server with "
+        "--union-default-graph; much faster on such stores).",
+    ),
 )
 
 #: The environment variable naming a settings file (TOML, keys are setting names).
@@ -186,6 +194,7 @@ class Settings:
     catalog_page_size: int = 100
     store: str = ""
     store_timeout: float = 10.0
+    store_dataset: str = "named"
     rate_limit: int = 50
     rate_burst: int = 200
     client_header: str = ""
@@ -202,6 +211,8 @@ class Settings:
                 raise ValueError(f"{name} must be between 0 and 3600 seconds")
         if self.store.startswith("sparql+") and not self.store.startswith(("sparql+http://", "sparql+https://")):
             raise ValueError(f"a remote store must be sparql+http:// or sparql+https://: {self.store!r}")
+        if self.store_dataset not in ("named", "union"):
+            raise ValueError(f"store_dataset must be named or union: {self.store_dataset!r}")
         if self.redirect not in ("303", "200"):
             raise ValueError(f"redirect must be 303 or 200: {self.redirect!r}")
         for name in WHOLE_NUMBERS:

@@ -64,7 +64,11 @@ def term(binding: dict) -> Term:
 
 
 class RemoteEndpoint:
-    """One SPARQL endpoint, asked with deadlines, with a short back-off after a failure."""
+    """One SPARQL endpoint, asked with deadlines, with a short back-off after a failure.
+
+    ``graphs`` is sent as the protocol dataset of every query that names none (the union of the
+    build's graphs); empty when the store's own default graph is that union (``store_dataset = union``).
+    """
 
     def __init__(self, url: str, graphs: list[str], timeout: float):
         self.url, self.graphs, self.timeout = url, graphs, timeout

@@ -36,8 +36,9 @@ def build(settings: Settings) -> Build:
     return load_build(settings)
 
 
-#: Where the data is served from: in memory, a finished on-disk build, a remote Oxigraph server.
-STORE_MODES = ("memory", "on-disk", "remote")
+#: Where the data is served from: in memory, a finished on-disk build, a remote Oxigraph server asked
+#: with every graph named (store_dataset = named), and one whose default graph is the union (= union).
+STORE_MODES = ("memory", "on-disk", "remote", "remote-union")
 #: Test modules that run against every store mode (the dereferencing and SPARQL suites).
 ALL_STORES = {"test_web_negotiation", "test_web_pages", "test_sparql", "test_sparql_protocol"}
 
@@ -70,6 +71,14 @@ def remote_endpoint(finished: Path, tmp_path_factory: pytest.TempPathFactory) ->
 
 
 @pytest.fixture(scope="session")
+def remote_union_endpoint(finished: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real Oxigraph server holding the same store image, its default graph the union of the graphs."""
+    folder = tmp_path_factory.mktemp("oxigraph-union")
+    with oxigraph_server(finished / "current" / "store.nq.gz", folder, union=True) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
 def app(settings: Settings, build: Build, store_mode: str, request: pytest.FixtureRequest):
     """The web app over the shipped dataset (built once), served from the store the mode names."""
     from publisher import create_app
@@ -79,8 +88,11 @@ def app(settings: Settings, build: Build, store_mode: str, request: pytest.Fixtu
     folder = request.getfixturevalue("finished")
     if store_mode == "on-disk":
         return create_app(replace(settings, store=str(folder), download_dir=str(folder)))
-    url = request.getfixturevalue("remote_endpoint")
-    return create_app(replace(settings, store="sparql+" + url, download_dir=str(folder)))
+    if store_mode == "remote":
+        url = request.getfixturevalue("remote_endpoint")
+        return create_app(replace(settings, store="sparql+" + url, download_dir=str(folder)))
+    url = request.getfixturevalue("remote_union_endpoint")
+    return create_app(replace(settings, store="sparql+" + url, download_dir=str(folder), store_dataset="union"))
 
 
 @pytest.fixture

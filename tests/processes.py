@@ -67,8 +67,11 @@ def stop(process: subprocess.Popen) -> None:
 
 
 @contextmanager
-def oxigraph_server(nquads_gz: Path, folder: Path) -> Iterator[str]:
-    """An Oxigraph server (read-only) loaded from an N-Quads file; yields its query endpoint URL."""
+def oxigraph_server(nquads_gz: Path, folder: Path, union: bool = False) -> Iterator[str]:
+    """An Oxigraph server (read-only) loaded from an N-Quads file; yields its query endpoint URL.
+
+    ``union``: its default graph is the union of the named graphs (``--union-default-graph``).
+    """
     location = folder / "oxigraph"
     subprocess.run(
         [str(BIN / "oxigraph"), "load", "--location", str(location), "--file", str(nquads_gz)],
@@ -77,5 +80,6 @@ def oxigraph_server(nquads_gz: Path, folder: Path) -> Iterator[str]:
     )
     port = free_port()
     command = [str(BIN / "oxigraph"), "serve-read-only", "--location", str(location), "--bind", f"127.0.0.1:{port}"]
+    command += ["--union-default-graph"] if union else []
     with running(command, f"http://127.0.0.1:{port}/query?query=ASK%7B%7D", folder / "oxigraph.log"):
         yield f"http://127.0.0.1:{port}/query"

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import parse_qs
 
 import pytest
 import rdflib
@@ -27,6 +28,7 @@ from tests.conftest import BASE, ROOT
 from tests.processes import BIN, clean_env, free_port, running
 
 THING = "territory/03358"
+ONTOLOGY = "https://w3id.org/regiolod/def"
 
 
 def test_a_finished_build_holds_everything_a_server_needs(finished: Path, build) -> None:
@@ -98,13 +100,16 @@ def test_build_store_writes_a_new_build_next_to_the_running_one(settings: Settin
 
 
 class Misbehaving(BaseHTTPRequestHandler):
-    """A SPARQL endpoint that is slow (sleeps) or answers garbage, as the server's ``mode`` says."""
+    """A SPARQL endpoint that is slow (sleeps) or answers garbage, as the server's ``mode`` says
+    ("empty": no rows, correctly); it keeps the form of every request it gets."""
 
     def do_POST(self) -> None:  # noqa: N802 - the http.server API
-        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.server.requests.append(parse_qs(self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()))
         if self.server.mode == "slow":
             time.sleep(self.server.delay)
         body = b'{"head": {"vars": ["s"]}, "results": {"bindings": [{"s": {"type": "nonsense"' + b"x" * 100
+        if self.server.mode == "empty":
+            body = b'{"head": {"vars": ["s"]}, "results": {"bindings": []}}'
         try:
             self.send_response(200)
             self.send_header("Content-Type", "application/sparql-results+json")
@@ -122,7 +127,7 @@ class Misbehaving(BaseHTTPRequestHandler):
 def misbehaving() -> Iterator[ThreadingHTTPServer]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), Misbehaving)
     server.daemon_threads = True
-    server.mode, server.delay = "garbage", 0.0
+    server.mode, server.delay, server.requests = "garbage", 0.0, []
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield server
@@ -202,14 +207,37 @@ def test_a_store_answering_garbage_gives_503(finished: Path, misbehaving: Thread
     assert_unavailable(client.get(f"/doc/{THING}", headers={"Accept": "text/turtle"}), 503)
 
 
-def test_remote_queries_keep_the_row_limit_and_the_protocol_dataset(finished: Path, remote_endpoint: str) -> None:
-    client = remote_client(finished, remote_endpoint, sparql_row_limit=5)
+@pytest.mark.parametrize("dataset", ["named", "union"])
+def test_the_store_dataset_setting_decides_which_graphs_are_named(
+    finished: Path, misbehaving: ThreadingHTTPServer, dataset: str
+) -> None:
+    misbehaving.mode = "empty"
+    client = remote_client(finished, f"http://127.0.0.1:{misbehaving.server_address[1]}/query", store_dataset=dataset)
+    client.get("/sparql", query_string={"query": "SELECT * WHERE { ?s ?p ?o }"})
+    client.get("/sparql", query_string={"query": f"SELECT * FROM <{ONTOLOGY}> WHERE {{ ?s ?p ?o }}"})
+    client.get("/sparql", query_string={"query": "SELECT * WHERE { ?s ?p ?o }", "named-graph-uri": ONTOLOGY})
+    plain, own, protocol = misbehaving.requests
+    graphs = sorted(json.loads((finished / "current" / "build.json").read_text())["graph_sizes"])
+    if dataset == "named":  # any endpoint: the union is asked for by naming every graph
+        assert sorted(plain["default-graph-uri"]) == sorted(plain["named-graph-uri"]) == graphs
+    else:  # the store's default graph is the union already
+        assert "default-graph-uri" not in plain and "named-graph-uri" not in plain
+    assert "default-graph-uri" not in own and "named-graph-uri" not in own  # FROM decides
+    assert protocol["named-graph-uri"] == [ONTOLOGY] and "default-graph-uri" not in protocol
+
+
+@pytest.mark.parametrize("dataset", ["named", "union"])
+def test_remote_queries_keep_the_row_limit_and_the_protocol_dataset(
+    finished: Path, dataset: str, request: pytest.FixtureRequest
+) -> None:
+    endpoint = request.getfixturevalue("remote_endpoint" if dataset == "named" else "remote_union_endpoint")
+    client = remote_client(finished, endpoint, sparql_row_limit=5, store_dataset=dataset)
     answer = client.get(
         "/sparql", query_string={"query": "SELECT ?s WHERE { ?s ?p ?o }"}, headers={"Accept": "application/json"}
     )
     assert answer.status_code == 200 and answer.headers["X-Regiolod-Truncated"] == "true"
     assert len(answer.json["results"]["bindings"]) == 5
-    ontology = "https://w3id.org/regiolod/def"
+    ontology = ONTOLOGY
     count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
     only = client.get(
         "/sparql", query_string={"query": count, "default-graph-uri": ontology}, headers={"Accept": "application/json"}
