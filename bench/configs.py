@@ -133,7 +133,7 @@ def regiolod_disk(workers: int) -> Start:
 
 
 @contextmanager
-def oxigraph_server(scale: Scale, opts: Options, union: bool) -> Iterator[Started]:
+def oxigraph_server(scale: Scale, opts: Options, union: bool, name: str = "oxigraph") -> Iterator[Started]:
     need(scale.oxigraph_dir, scale.problems.get("oxigraph", "no Oxigraph store"))
     port = free_port()
     command = [str(BIN / "oxigraph"), "serve-read-only", "--location", str(scale.oxigraph_dir)]
@@ -143,23 +143,31 @@ def oxigraph_server(scale: Scale, opts: Options, union: bool) -> Iterator[Starte
     command += ["--bind", f"127.0.0.1:{port}"]
     if union:
         command.append("--union-default-graph")
-    name = "oxigraph" if union else "oxigraph-backend"
     with started(scale, name, command, port, "/query?query=ASK%7B%7D", opts) as s:
         yield s
 
 
-@contextmanager
-def regiolod_remote(scale: Scale, opts: Options) -> Iterator[Running]:
-    """`regiolod serve` with 2 workers over Oxigraph server (REGIOLOD_STORE=sparql+http://...)."""
-    need(scale.build_dir, scale.problems.get("build", "no finished build"))
-    with ExitStack() as stack:
-        backend = stack.enter_context(oxigraph_server(scale, opts, union=False))
-        port = free_port()
-        command = [str(BIN / "regiolod"), "serve", "--workers", "2", "--port", str(port)]
-        endpoint = f"sparql+http://127.0.0.1:{backend.port}/query"
-        env = {"REGIOLOD_STORE": endpoint, "REGIOLOD_DOWNLOAD_DIR": str(scale.build_dir)}
-        s = stack.enter_context(started(scale, "regiolod-remote", command, port, "/robots.txt", opts, **env))
-        yield Running(port, s.startup_s, [s.process.pid], [backend.process.pid], "/sparql", "app")
+def regiolod_remote(union: bool) -> Start:
+    @contextmanager
+    def start(scale: Scale, opts: Options) -> Iterator[Running]:
+        """`regiolod serve` with 2 workers over Oxigraph server (REGIOLOD_STORE=sparql+http://...).
+
+        ``union``: the server's default graph is the union (--union-default-graph) and regiolod sends
+        no dataset (REGIOLOD_STORE_DATASET=union); else regiolod names every graph of the build.
+        """
+        need(scale.build_dir, scale.problems.get("build", "no finished build"))
+        with ExitStack() as stack:
+            backend = stack.enter_context(oxigraph_server(scale, opts, union=union, name="oxigraph-backend"))
+            port = free_port()
+            command = [str(BIN / "regiolod"), "serve", "--workers", "2", "--port", str(port)]
+            endpoint = f"sparql+http://127.0.0.1:{backend.port}/query"
+            env = {"REGIOLOD_STORE": endpoint, "REGIOLOD_DOWNLOAD_DIR": str(scale.build_dir)}
+            env["REGIOLOD_STORE_DATASET"] = "union" if union else "named"
+            name = "regiolod-remote" if union else "regiolod-remote-named"
+            s = stack.enter_context(started(scale, name, command, port, "/robots.txt", opts, **env))
+            yield Running(port, s.startup_s, [s.process.pid], [backend.process.pid], "/sparql", "app")
+
+    return start
 
 
 @contextmanager
@@ -268,7 +276,16 @@ def rdflib_endpoint(scale: Scale, opts: Options) -> Iterator[Running]:
 CONFIGS: tuple[Config, ...] = (
     Config("regiolod-memory", "regiolod embedded, in memory (regiolod serve, 2 workers)", regiolod_memory),
     Config("regiolod-disk", "regiolod embedded, on disk (regiolod serve --store, 2 workers)", regiolod_disk(2)),
-    Config("regiolod-remote", "regiolod over Oxigraph server (REGIOLOD_STORE=sparql+http, 2 workers)", regiolod_remote),
+    Config(
+        "regiolod-remote",
+        "regiolod over Oxigraph server --union-default-graph (REGIOLOD_STORE=sparql+http, STORE_DATASET=union)",
+        regiolod_remote(union=True),
+    ),
+    Config(
+        "regiolod-remote-named",
+        "regiolod over Oxigraph server, every graph named (REGIOLOD_STORE_DATASET=named)",
+        regiolod_remote(union=False),
+    ),
     Config("oxigraph", "Oxigraph server alone (SPARQL reference; DESCRIBE per resource)", oxigraph_alone),
     Config("nginx-plain", "nginx serving pre-rendered files (dereferencing ceiling)", nginx_plain),
     Config("nginx-static", "nginx with regiolod's static export (regiolod build --static)", nginx_static),

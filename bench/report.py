@@ -12,7 +12,7 @@ from pathlib import Path
 
 from targets import evaluate
 
-REGIOLOD = ("regiolod-memory", "regiolod-disk", "regiolod-remote")
+REGIOLOD = ("regiolod-memory", "regiolod-disk", "regiolod-remote", "regiolod-remote-named")
 
 
 def by_name(scale: dict) -> dict[str, dict]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-REGIOLOD = ("regiolod-memory", "regiolod-disk", "regiolod-remote")
+REGIOLOD = ("regiolod-memory", "regiolod-disk", "regiolod-remote", "regiolod-remote-named")
 MET, MISSED, UNKNOWN = "met", "**not met**", "not measured"
 SLOW_MS, SLOW_RATIO, CHEAP_PLUS_MS = 10.0, 1.5, 2.0
 
