@@ -79,14 +79,22 @@ def timed_fetch(conn: http.client.HTTPConnection, req: Request) -> tuple[int, by
 
 
 def sequential(
-    port: int, requests: list[Request], warmup: int, runs: int, budget_s: float = 60, timeout: float = 300
+    port: int,
+    requests: list[Request],
+    warmup: int,
+    runs: int,
+    budget_s: float = 60,
+    timeout: float = 300,
+    stop_on: frozenset[int] = frozenset({0}),
 ) -> list[Latency]:
     """Time each request ``runs`` times after ``warmup`` untimed runs, one at a time.
 
     A request whose warm-up shows that ``runs`` runs would take longer than ``budget_s`` gets
     fewer runs (at least one), so that one pathological query cannot stall the whole benchmark.
     A request that does not answer within ``timeout`` is recorded with status 0 and ends the
-    series: the server may still be working on it, so the caller decides how to go on.
+    series: the server may still be working on it, so the caller decides how to go on. So does
+    an answer whose status is in ``stop_on`` (a front end's 503 at its time limit leaves the
+    query running in a backend that has no limit of its own).
     """
     results = []
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
@@ -96,10 +104,10 @@ def sequential(
             for _ in range(warmup):
                 status, body, seconds = timed_fetch(conn, req)
                 spent += seconds
-                if status == 0:
+                if status in stop_on:
                     break
-            if status == 0:
-                results.append(Latency(req.name, spent * 1000, spent * 1000, 0, None, 0))
+            if status in stop_on:
+                results.append(Latency(req.name, spent * 1000, spent * 1000, status, None, 0))
                 break
             each = spent / warmup if warmup else 0.0
             planned = max(1, min(runs, int(budget_s / each))) if each > 0 else runs
@@ -107,12 +115,12 @@ def sequential(
             for _ in range(planned):
                 status, body, seconds = timed_fetch(conn, req)
                 times.append(seconds * 1000)
-                if status == 0:
+                if status in stop_on:
                     break
             rows = count_rows(body) if status == 200 else None
             median, p90 = statistics.median(times), percentile(times, 0.9)
             results.append(Latency(req.name, median, p90, status, rows, len(times)))
-            if status == 0:
+            if status in stop_on:
                 break
     finally:
         conn.close()

@@ -99,8 +99,9 @@ def measure(config: Config, scale: Scale, opts: Options, args: argparse.Namespac
     """Start one configuration on one scale, measure it, stop it; return its row of results.
 
     A query the server did not finish in time may still be running inside it (rdflib-endpoint
-    cannot stop one), so after such a query the server is started afresh before the next
-    measurement, and the load runs leave that query out (the report says which).
+    cannot stop one; a remote store's backend runs on after the front end's 503), so after such
+    a query the server is started afresh before the next measurement, and the load runs leave
+    that query out (the report says which).
     """
     row: dict = {"config": config.name, "title": config.title}
     print(f"[{scale.name}] {config.name} ...", flush=True)
@@ -119,13 +120,21 @@ def measure(config: Config, scale: Scale, opts: Options, args: argparse.Namespac
                 if running.sparql_path:
                     if remaining is None:
                         remaining = list(scale.requests[f"sparql {running.sparql_path}"])
+                    # Over a backend, a query stopped at the front end's limit still runs in the backend.
+                    stop_on = frozenset({0, 503}) if running.backend_roots else frozenset({0})
                     got = sequential(
-                        running.port, remaining, args.warmup, args.runs, args.query_budget, opts.sparql_timeout + 30
+                        running.port,
+                        remaining,
+                        args.warmup,
+                        args.runs,
+                        args.query_budget,
+                        opts.sparql_timeout + 30,
+                        stop_on,
                     )
                     timings += got
                     remaining = remaining[len(got) :]
                     row["queries"] = [vars(t) for t in timings]
-                    if got and got[-1].status == 0:
+                    if got and got[-1].status in stop_on:
                         skip.add(got[-1].name)
                         continue  # the server may still be busy with it: start afresh
                 row.update(load(scale, running, skip, config.name, args))
