@@ -85,7 +85,7 @@ def build(scale: Scale, static_export: bool) -> Path:
     command = [str(BIN / "regiolod"), "build", "--store", str(folder)]
     log = scale.work / "logs" / "build.log"
     if not static_export:
-        scale.problems["static"] = "no static export at this scale (see --static-scales)"
+        scale.problems["static"] = "no static export (nginx-static not chosen, or the scale not in --static-scales)"
         scale.times["build"] = timed(command, log, regiolod_env(scale))
         return folder
     if not command_has(["build"], "--static"):

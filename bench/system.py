@@ -222,16 +222,26 @@ def main() -> None:
     args = parse_args()
     install_signal_handlers()
     started = dt.datetime.now(dt.UTC)
+    settings = {k: jsonable(v) for k, v in vars(args).items()}
+    results = {"started": started.isoformat(timespec="seconds"), "machine": machine(), "settings": settings}
+    results["scales"] = scales = []
+    partial = args.scratch / "results-so-far.json"
     try:
-        scales = [run_scale(name, args) for name in args.scales]
+        for name in args.scales:
+            scales.append(run_scale(name, args))
+            # kept after every scale: a benchmark of hours must not lose what it measured
+            partial.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     finally:
         stop_all()
-    settings = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()}
-    results = {"started": started.isoformat(timespec="seconds"), "machine": machine(), "settings": settings}
-    results["scales"] = scales
     markdown, data = write_report(results, args.results, started.date().isoformat())
     print(f"report: {markdown}\ndata:   {data}")
     print(json.dumps({s["scale"]: s["problems"] for s in scales}, indent=2))
+
+
+def jsonable(value: object) -> object:
+    if isinstance(value, Path):
+        return str(value)
+    return sorted(value) if isinstance(value, set) else value
 
 
 if __name__ == "__main__":
