@@ -157,13 +157,13 @@ def regiolod_remote(union: bool) -> Start:
         """
         need(scale.build_dir, scale.problems.get("build", "no finished build"))
         with ExitStack() as stack:
-            backend = stack.enter_context(oxigraph_server(scale, opts, union=union, name="oxigraph-backend"))
+            name = "regiolod-remote" if union else "regiolod-remote-named"
+            backend = stack.enter_context(oxigraph_server(scale, opts, union=union, name=f"{name}-backend"))
             port = free_port()
             command = [str(BIN / "regiolod"), "serve", "--workers", "2", "--port", str(port)]
             endpoint = f"sparql+http://127.0.0.1:{backend.port}/query"
             env = {"REGIOLOD_STORE": endpoint, "REGIOLOD_DOWNLOAD_DIR": str(scale.build_dir)}
             env["REGIOLOD_STORE_DATASET"] = "union" if union else "named"
-            name = "regiolod-remote" if union else "regiolod-remote-named"
             s = stack.enter_context(started(scale, name, command, port, "/robots.txt", opts, **env))
             yield Running(port, s.startup_s, [s.process.pid], [backend.process.pid], "/sparql", "app")
 

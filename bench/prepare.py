@@ -84,12 +84,13 @@ def build(scale: Scale, static_export: bool) -> Path:
             shutil.rmtree(old)
     command = [str(BIN / "regiolod"), "build", "--store", str(folder)]
     log = scale.work / "logs" / "build.log"
+    skipped = None
     if not static_export:
-        scale.problems["static"] = "no static export (nginx-static not chosen, or the scale not in --static-scales)"
-        scale.times["build"] = timed(command, log, regiolod_env(scale))
-        return folder
-    if not command_has(["build"], "--static"):
-        scale.problems["static"] = "`regiolod build --static` is not available yet"
+        skipped = "no static export (nginx-static not chosen, or the scale not in --static-scales)"
+    elif not command_has(["build"], "--static"):
+        skipped = "`regiolod build --static` is not available yet"
+    if skipped:
+        scale.problems["static"] = skipped
         scale.times["build"] = timed(command, log, regiolod_env(scale))
         return folder
     listen = ["--static", str(static), "--listen", f"127.0.0.1:{free_port()}"]
