@@ -26,7 +26,7 @@ import pyoxigraph as ox
 from publisher.catalog import VoidStatistics, catalog_graph, void_statistics
 from publisher.config import Settings
 from publisher.dataset import Build, SourceFile
-from publisher.dumps import Dumps, read_dumps, write_dumps
+from publisher.dumps import Dumps, GzipOutput, read_dumps, write_dumps, write_nquads
 from publisher.negotiation import NQUADS
 from publisher.render.rdf import serialize
 from publisher.validation import ValidationReport
@@ -79,14 +79,19 @@ def write_build(settings: Settings, build: Build, folder: Path, with_store: bool
         raise ValueError("only a conforming build can be written")
     stats = void_statistics(build)
 
-    def extra(staging: Path, dumps: Dumps) -> None:
+    def extra(staging: Path, dumps: Dumps, names: dict[str, ox.BlankNode]) -> None:
         catalog = catalog_graph(settings, build, dumps, stats)
-        everything = [*build.store, *catalog]
+        catalog_name = catalog[0].graph_name.value
         (staging / CATALOG).write_bytes(serialize(catalog, NQUADS))
-        with gzip.GzipFile(staging / STORE_DUMP, "wb", mtime=0) as out:
-            out.write(serialize(everything, NQUADS))
+        graphs = sorted({g.value for g in build.store.named_graphs() if isinstance(g, ox.NamedNode)} | {catalog_name})
+        with GzipOutput(staging / STORE_DUMP) as out:
+            for graph in graphs:
+                if graph == catalog_name:  # as built, even when a server has put it into the store already
+                    out.write(serialize(catalog, NQUADS), len(catalog))
+                else:
+                    write_nquads(out, build.store, [graph], names)
         sizes = dict(build.graph_sizes)
-        sizes[catalog[0].graph_name.value] = len(catalog)
+        sizes[catalog_name] = len(catalog)
         metadata = {
             "format": FORMAT,
             "version": build.version,
@@ -99,15 +104,16 @@ def write_build(settings: Settings, build: Build, folder: Path, with_store: bool
         }
         (staging / METADATA).write_text(json.dumps(metadata, indent=2, sort_keys=True), encoding="utf-8")
         if with_store:
-            write_store(staging / STORE_FOLDER, everything)
+            write_store(staging / STORE_FOLDER, staging / STORE_DUMP)
 
     return write_dumps(build, folder, extra)
 
 
-def write_store(path: Path, quads: list[ox.Quad]) -> None:
-    """Load the quads into a new on-disk store and close it, so readers find it complete."""
+def write_store(path: Path, dump: Path) -> None:
+    """Load an N-Quads dump into a new on-disk store and close it, so readers find it complete."""
     store = ox.Store(str(path))
-    store.bulk_extend(quads)
+    with gzip.open(dump, "rb") as data:
+        store.bulk_load(data, format=ox.RdfFormat.N_QUADS)
     store.flush()
     store.optimize()
     del store

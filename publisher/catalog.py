@@ -14,7 +14,7 @@ import pyoxigraph as ox
 
 from publisher.config import Settings
 from publisher.dataset import Build
-from publisher.dumps import Dumps, dump_quads
+from publisher.dumps import Dumps, dump_graphs, statement_groups, subject_runs
 from publisher.namespaces import PREFIXES
 
 DCAT = "http://www.w3.org/ns/dcat#"
@@ -110,8 +110,8 @@ class VoidStatistics:
 
 
 def void_statistics(build: Build) -> VoidStatistics:
-    triples = {(q.subject, q.predicate, q.object) for q in dump_quads(build)}
-    class_members: defaultdict[str, set[str]] = defaultdict(set)
+    """Count the dumps' distinct triples in one pass over the store, a thing at a time."""
+    class_members: defaultdict[str, int] = defaultdict(int)
     properties: Counter[str] = Counter()
     links: Counter[str] = Counter()
     dates: list[str] = []
@@ -123,30 +123,39 @@ def void_statistics(build: Build) -> VoidStatistics:
         PREFIXES["rl"] + "referenceDate",
         PREFIXES["rl"] + "founded",
     }
-    for s, p, o in triples:
-        properties[p.value] += 1
-        if p.value == RDF_TYPE and isinstance(o, ox.NamedNode):
-            class_members[o.value].add(str(s))
-        if p.value == exact and isinstance(o, ox.NamedNode):
-            for key, _, prefix in LINK_TARGETS:
-                if o.value.startswith(prefix):
-                    links[key] += 1
-        if p.value in date_props and isinstance(o, ox.Literal):
-            dates.append(o.value[:10] if len(o.value) >= 10 else o.value[:4])
-    entities = {
-        s.value for s, _, _ in triples if isinstance(s, ox.NamedNode) and s.value.startswith(build.base_iri + "id/")
-    }
-    years = sorted(dates)
+    entity_prefix = build.base_iri + "id/"
+    triples = subjects = entities = 0
+    objects: set[str] = set()
+    # Each subject comes in one run with its distinct statements (statement_groups), so counting
+    # runs counts distinct subjects, and a subject's types are counted once each.
+    for found in statement_groups(build.store, dump_graphs(build), {}):
+        for run in subject_runs(found):
+            subjects += 1
+            s = run[0].subject
+            if isinstance(s, ox.NamedNode) and s.value.startswith(entity_prefix):
+                entities += 1
+            for _, p, o in run:
+                triples += 1
+                properties[p.value] += 1
+                objects.add(str(o))
+                if p.value == RDF_TYPE and isinstance(o, ox.NamedNode):
+                    class_members[o.value] += 1
+                if p.value == exact and isinstance(o, ox.NamedNode):
+                    for key, _, prefix in LINK_TARGETS:
+                        if o.value.startswith(prefix):
+                            links[key] += 1
+                if p.value in date_props and isinstance(o, ox.Literal):
+                    dates.append(o.value[:10] if len(o.value) >= 10 else o.value[:4])
     return VoidStatistics(
-        triples=len(triples),
-        entities=len(entities),
-        distinct_subjects=len({s for s, _, _ in triples}),
-        distinct_objects=len({o for _, _, o in triples}),
-        classes={c: len(m) for c, m in sorted(class_members.items())},
+        triples=triples,
+        entities=entities,
+        distinct_subjects=subjects,
+        distinct_objects=len(objects),
+        classes=dict(sorted(class_members.items())),
         properties=dict(sorted(properties.items())),
         links={k: links[k] for k, _, _ in LINK_TARGETS},
-        first_date=years[0] if years else "",
-        last_date=years[-1] if years else "",
+        first_date=min(dates, default=""),
+        last_date=max(dates, default=""),
     )
 
 

@@ -8,11 +8,9 @@ import re
 from collections.abc import Iterable
 
 import pyoxigraph as ox
-import rdflib
 
 from publisher.namespaces import PREFIXES
 from publisher.negotiation import JSONLD, NQUADS, NTRIPLES, RDFXML, TURTLE, Format
-from publisher.terms import to_rdflib
 
 OX_FORMATS = {
     TURTLE.key: ox.RdfFormat.TURTLE,
@@ -37,20 +35,24 @@ def unique_triples(quads: Iterable[ox.Quad]) -> list[ox.Triple]:
     return triples
 
 
-def relabel_blank_nodes(quads: list[ox.Quad]) -> list[ox.Quad]:
+def blank_node_names(quads: Iterable[ox.Quad]) -> dict[str, ox.BlankNode]:
     """Name every blank node after its content and where it hangs, so output never depends on load order.
 
     A blank node's name is a hash of its own statements (recursively, through nested blank nodes)
     and of the statements that point to it. Blank nodes with the same name are interchangeable, and
-    are numbered in turn so that none is merged with another.
+    are numbered in turn so that none is merged with another. Only statements with a blank node in
+    them matter, so a caller may pass just those. Returns the new node for each old label.
     """
     edges: dict[str, list[tuple[str, object, object]]] = {}
     incoming: dict[str, list[tuple[object, str]]] = {}
+    blanks: set[str] = set()
     for q in quads:
         if isinstance(q.subject, ox.BlankNode):
             edges.setdefault(q.subject.value, []).append((q.predicate.value, q.object, q.graph_name))
+            blanks.add(q.subject.value)
         if isinstance(q.object, ox.BlankNode):
             incoming.setdefault(q.object.value, []).append((q.subject, q.predicate.value))
+            blanks.add(q.object.value)
     content: dict[str, str] = {}
 
     def content_of(node: str, path: tuple[str, ...] = ()) -> str:
@@ -80,20 +82,27 @@ def relabel_blank_nodes(quads: list[ox.Quad]) -> list[ox.Quad]:
         context[node] = hashlib.sha256(("\n".join(parents) + content_of(node)).encode("utf-8")).hexdigest()[:16]
         return context[node]
 
-    blanks = sorted(
-        {t.value for q in quads for t in (q.subject, q.object) if isinstance(t, ox.BlankNode)},
-        key=lambda b: (context_of(b), b),
-    )
     names: dict[str, ox.BlankNode] = {}
     used: dict[str, int] = {}
-    for b in blanks:
+    for b in sorted(blanks, key=lambda b: (context_of(b), b)):
         base = "b" + context_of(b)
         used[base] = used.get(base, 0) + 1
         names[b] = ox.BlankNode(base if used[base] == 1 else f"{base}x{used[base]}")
+    return names
+
+
+def renamer(names: dict[str, ox.BlankNode]):
+    """A function that gives a term its new blank-node name, or the term itself."""
 
     def term(t):
-        return names[t.value] if isinstance(t, ox.BlankNode) else t
+        return names.get(t.value, t) if isinstance(t, ox.BlankNode) else t
 
+    return term
+
+
+def relabel_blank_nodes(quads: list[ox.Quad]) -> list[ox.Quad]:
+    """``quads`` with every blank node named by :func:`blank_node_names`."""
+    term = renamer(blank_node_names(quads))
     return [ox.Quad(term(q.subject), q.predicate, term(q.object), q.graph_name) for q in quads]
 
 
@@ -101,43 +110,98 @@ def sort_key(q: ox.Quad) -> tuple[str, str, str, str]:
     return (str(q.graph_name), str(q.subject), str(q.predicate), str(q.object))
 
 
-def serialize_jsonld(triples: list[ox.Triple]) -> bytes:
-    """JSON-LD compacted with the published context (embedded, so no client has to fetch it)."""
-    g = rdflib.Graph()
+XSD = "http://www.w3.org/2001/XMLSchema#"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+#: Namespaces longest first, so that the most specific prefix wins.
+_COMPACTION = sorted(((ns, p) for p, ns in JSONLD_CONTEXT.items()), key=lambda item: (-len(item[0]), item[1]))
+#: Integers JSON carries natively without loss in every JSON-LD processor (IEEE doubles).
+_SAFE_INTEGER = 2**53
+
+
+def compact_iri(iri: str) -> str:
+    """``prefix:local`` when a namespace of the context starts ``iri`` (JSON-LD 1.1 §4.1.5), else ``iri``."""
+    for namespace, prefix in _COMPACTION:
+        if iri.startswith(namespace) and len(iri) > len(namespace) and not iri.startswith("//", len(namespace)):
+            return f"{prefix}:{iri[len(namespace) :]}"
+    return iri
+
+
+def jsonld_value(term) -> object:
+    """A JSON-LD value for an object: a node reference, a string, a native number or boolean when
+    that converts back to the very same literal, else a typed or language-tagged value object."""
+    if isinstance(term, ox.NamedNode):
+        return {"@id": compact_iri(term.value)}
+    if isinstance(term, ox.BlankNode):
+        return {"@id": f"_:{term.value}"}
+    if term.language:
+        return {"@language": term.language, "@value": term.value}
+    datatype = term.datatype.value
+    if datatype == XSD + "string":
+        return term.value
+    if datatype == XSD + "integer":
+        try:
+            number = int(term.value)
+        except ValueError:
+            number = None
+        if number is not None and str(number) == term.value and abs(number) < _SAFE_INTEGER:
+            return number
+    if datatype == XSD + "boolean" and term.value in ("true", "false"):
+        return term.value == "true"
+    return {"@type": compact_iri(datatype), "@value": term.value}
+
+
+def _json_key(value: object) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False)
+
+
+def jsonld_node(subject, triples: Iterable[ox.Triple]) -> dict[str, object]:
+    """One node object of flattened, compacted JSON-LD: ``rdf:type`` as ``@type``, a single value
+    bare, several as an array in a stable order (values are unordered sets, JSON-LD 1.1 §4.3)."""
+    node: dict[str, object] = {"@id": f"_:{subject.value}" if isinstance(subject, ox.BlankNode) else subject.value}
+    values: dict[str, list[object]] = {}
     for t in triples:
-        g.add((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)))
-    text = g.serialize(format="json-ld", context=JSONLD_CONTEXT, auto_compact=True, sort_keys=True)
-    doc = json.loads(text)
-    if isinstance(doc, dict):
-        doc["@context"] = JSONLD_CONTEXT
-    else:
-        doc = {"@context": JSONLD_CONTEXT, "@graph": doc}
-    return json.dumps(sorted_arrays(doc), ensure_ascii=False, indent=2, sort_keys=True).encode("utf-8") + b"\n"
-
-
-def sorted_arrays(node: object, key: str = "") -> object:
-    """Sort JSON-LD arrays (unordered sets of values, JSON-LD 1.1 §4.3) for byte-stable output; keep @list."""
-    if isinstance(node, dict):
-        return {k: sorted_arrays(v, k) for k, v in node.items()}
-    if isinstance(node, list):
-        items = [sorted_arrays(v) for v in node]
-        return items if key == "@list" else sorted(items, key=lambda v: json.dumps(v, sort_keys=True))
+        if t.predicate.value == RDF_TYPE and isinstance(t.object, ox.NamedNode):
+            values.setdefault("@type", []).append(compact_iri(t.object.value))
+        else:
+            values.setdefault(compact_iri(t.predicate.value), []).append(jsonld_value(t.object))
+    for key, found in values.items():
+        node[key] = found[0] if len(found) == 1 else sorted(found, key=_json_key)
     return node
+
+
+def jsonld_nodes(triples: Iterable[ox.Triple]) -> list[dict[str, object]]:
+    """Node objects for ``triples``, one per subject, in the order of the subjects' first statements."""
+    by_subject: dict[str, tuple[object, list[ox.Triple]]] = {}
+    for t in triples:
+        by_subject.setdefault(str(t.subject), (t.subject, []))[1].append(t)
+    return [jsonld_node(subject, found) for subject, found in by_subject.values()]
+
+
+def jsonld_text(node: object, indent: int = 0) -> str:
+    """``node`` as JSON, pretty-printed as if nested ``indent`` levels deep in a document."""
+    text = json.dumps(node, ensure_ascii=False, indent=2, sort_keys=True)
+    return text.replace("\n", "\n" + "  " * indent) if indent else text
+
+
+#: Everything a JSON-LD document holds before its first node, and after its last.
+JSONLD_HEAD = jsonld_text({"@context": JSONLD_CONTEXT})[:-2] + ',\n  "@graph": [\n'
+JSONLD_TAIL = "\n  ]\n}\n"
+
+
+def serialize_jsonld(triples: list[ox.Triple]) -> bytes:
+    """JSON-LD, flattened and compacted with the published context (embedded, so no client has to
+    fetch it); nodes in the order of their subjects."""
+    nodes = sorted(jsonld_nodes(triples), key=lambda n: (str(n["@id"]).startswith("_:"), n["@id"]))
+    body = ",\n".join("    " + jsonld_text(n, 2) for n in nodes)
+    return (JSONLD_HEAD + body + JSONLD_TAIL).encode("utf-8")
 
 
 _ORDER = {p: i for i, p in enumerate(PREFIXES)}
 
 
-def order_prefixes(data: bytes, fmt: Format) -> bytes:
-    """Put the prefix declarations in the table's order (the serializer's own order is not stable)."""
+def order_prefixes(data: bytes) -> bytes:
+    """Put RDF/XML's namespace declarations in the table's order (the serializer's own is not stable)."""
     text = data.decode("utf-8")
-    if fmt.key == TURTLE.key:
-        lines = text.split("\n")
-        n = 0
-        while n < len(lines) and lines[n].startswith("@prefix "):
-            n += 1
-        head = sorted(lines[:n], key=lambda line: _ORDER.get(line.split()[1].rstrip(":"), len(_ORDER)))
-        return "\n".join(head + [""] + lines[n:]).encode("utf-8")
     start = text.find("<rdf:RDF")
     end = text.find(">", start)
     if start < 0:
@@ -145,6 +209,20 @@ def order_prefixes(data: bytes, fmt: Format) -> bytes:
     attributes = re.findall(r'\s(xmlns:[\w-]+="[^"]*")', text[start:end])
     attributes.sort(key=lambda a: (_ORDER.get(a[6 : a.index("=")], len(_ORDER)), a))
     return (text[:start] + "<rdf:RDF " + " ".join(attributes) + text[end:]).encode("utf-8")
+
+
+#: The prefix declarations of every Turtle document, in the table's order, and the blank line after them.
+TURTLE_HEAD = "".join(f"@prefix {p}: <{ns}> .\n" for p, ns in PREFIXES.items()).encode("utf-8") + b"\n"
+
+
+def turtle_body(triples: Iterable[ox.Triple]) -> bytes:
+    """Turtle for ``triples`` written with the project's prefixes but without declaring them, so
+    that the bodies of consecutive parts can follow one :data:`TURTLE_HEAD`."""
+    data = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
+    start = 0
+    while data.startswith(b"@prefix ", start):
+        start = data.index(b"\n", start) + 1
+    return data[start:]
 
 
 def serialize(quads: list[ox.Quad], fmt: Format) -> bytes:
@@ -155,6 +233,8 @@ def serialize(quads: list[ox.Quad], fmt: Format) -> bytes:
     triples = unique_triples(quads)
     if fmt.key == JSONLD.key:
         return serialize_jsonld(triples)
-    prefixes = PREFIXES if fmt.key in (TURTLE.key, RDFXML.key) else None
+    if fmt.key == TURTLE.key:
+        return TURTLE_HEAD + turtle_body(triples)
+    prefixes = PREFIXES if fmt.key == RDFXML.key else None
     data = ox.serialize(triples, format=OX_FORMATS[fmt.key], prefixes=prefixes)
-    return order_prefixes(data, fmt) if prefixes else data
+    return order_prefixes(data) if prefixes else data
