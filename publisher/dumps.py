@@ -201,14 +201,13 @@ def write_triple_dumps(build: Build, staging: Path, names: dict[str, ox.BlankNod
     ):
         ttl.write(TURTLE_HEAD)
         jsonld.write(JSONLD_HEAD)
-        first = True
+        separator = ""
         for found in statement_groups(build.store, dump_graphs(build), names):
             nt.write(ox.serialize(found, format=ox.RdfFormat.N_TRIPLES), len(found))
             ttl.write(turtle_body(found), len(found))
-            for run in subject_runs(found):
-                jsonld.write(("" if first else ",\n") + "    " + jsonld_text(jsonld_node(run[0].subject, run), 2))
-                first = False
-            jsonld.count += len(found)
+            nodes = ("    " + jsonld_text(jsonld_node(run[0].subject, run), 2) for run in subject_runs(found))
+            jsonld.write(separator + ",\n".join(nodes), len(found))
+            separator = ",\n"
         jsonld.write(JSONLD_TAIL)
     return [out.describe(WHOLE, fmt) for out, fmt in ((nt, NTRIPLES), (ttl, TURTLE), (jsonld, JSONLD))]
 
