@@ -37,16 +37,20 @@ def membership_rows(
 ) -> list[MembershipRow]:
     """Memberships where the thing is the organization (``side="organization"``) or the member."""
     other = "member" if side == "organization" else "organization"
+    # Each OPTIONAL repeats which memberships it is about: the engine may evaluate an OPTIONAL's
+    # pattern on its own and join afterwards, and the interval paths alone cover every membership
+    # of the dataset (5 M triples: 3 s per side for a page, 1 ms with the thing named).
+    own = f"?m org:{side} <{iri}> ."
     rows = store.select(f"""
         SELECT ?m ?other ?role ?begin ?end ?note ?coverage
                (GROUP_CONCAT(DISTINCT ?period; separator=" ") AS ?periods) (BOUND(?cur) AS ?current)
         WHERE {{
           ?m a org:Membership ; org:{side} <{iri}> ; org:{other} ?other ; org:role ?role .
-          OPTIONAL {{ ?m org:memberDuring/time:hasBeginning/(time:inXSDDate|time:inXSDgYear) ?begin }}
-          OPTIONAL {{ ?m org:memberDuring/time:hasEnd/(time:inXSDDate|time:inXSDgYear) ?end }}
-          OPTIONAL {{ ?m rl:fundingPeriod/skos:notation ?period }}
-          OPTIONAL {{ ?m rl:coverage ?coverage }}
-          OPTIONAL {{ ?m skos:note ?note }}
+          OPTIONAL {{ {own} ?m org:memberDuring/time:hasBeginning/(time:inXSDDate|time:inXSDgYear) ?begin }}
+          OPTIONAL {{ {own} ?m org:memberDuring/time:hasEnd/(time:inXSDDate|time:inXSDgYear) ?end }}
+          OPTIONAL {{ {own} ?m rl:fundingPeriod/skos:notation ?period }}
+          OPTIONAL {{ {own} ?m rl:coverage ?coverage }}
+          OPTIONAL {{ {own} ?m skos:note ?note }}
           OPTIONAL {{ {{ SELECT ?m (1 AS ?cur) WHERE {{
             {today_bindings(today or dt.date.today())}
             ?m a org:Membership ; org:{side} <{iri}> . {CURRENT_MEMBERSHIP} }} }} }}
