@@ -77,7 +77,13 @@ def listing_page(kind: str) -> Response:
 
     def render() -> tuple[bytes, str]:
         lab = Labeller({}, st.base, lang)
-        entries, total, available = page_data.listing(st.store, kind, type_filter, max(page, 1), size, lab)
+        entries, available = st.listings.get(
+            (st.build.version, kind, type_filter or "", lang),
+            lambda: page_data.listing(st.store, kind, type_filter, lab),
+        )
+        total = len(entries)
+        start = (max(page, 1) - 1) * size
+        entries = entries[start : start + size]
         pages = max(1, ceil(total / size))
         if page < 1 or page > pages:
             abort(404)

@@ -27,6 +27,8 @@ from publisher.render.html import iri_to_uri
 from publisher.servicedescription import supported_functions
 from publisher.store import EmbeddedStore
 
+#: Whole listings kept (76,000 entries are ~20 MB): the last few kinds, type filters and languages.
+LISTINGS = 6
 CACHE_SIZE = 4096
 #: Request headers that can turn an answer into 304/412; without any of them, no need to ask.
 CONDITIONAL = frozenset({"If-None-Match", "If-Modified-Since", "If-Match", "If-Unmodified-Since", "If-Range", "Range"})
@@ -96,6 +98,8 @@ class State:
     cache: Recent = field(default_factory=lambda: Recent(CACHE_SIZE))
     known: Recent = field(default_factory=lambda: Recent(4 * CACHE_SIZE))  # thing key -> whether it exists
     tags: Recent = field(default_factory=lambda: Recent(CACHE_SIZE))  # header values: ETags, Link lists
+    # Whole listings (kind, type, language) for their pages: sorting them is the cost, not a page.
+    listings: Recent = field(default_factory=lambda: Recent(LISTINGS))
     dumps: Dumps | None = None
     stats: VoidStatistics | None = None
     # Kept as built: the store turns derived integer types such as xsd:nonNegativeInteger into xsd:integer.
