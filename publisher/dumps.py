@@ -28,8 +28,8 @@ from publisher.render.rdf import (
     JSONLD_TAIL,
     TURTLE_HEAD,
     blank_node_names,
+    jsonld_members,
     jsonld_node,
-    jsonld_text,
     renamer,
     turtle_body,
 )
@@ -205,8 +205,8 @@ def write_triple_dumps(build: Build, staging: Path, names: dict[str, ox.BlankNod
         for found in statement_groups(build.store, dump_graphs(build), names):
             nt.write(ox.serialize(found, format=ox.RdfFormat.N_TRIPLES), len(found))
             ttl.write(turtle_body(found), len(found))
-            nodes = ("    " + jsonld_text(jsonld_node(run[0].subject, run), 2) for run in subject_runs(found))
-            jsonld.write(separator + ",\n".join(nodes), len(found))
+            nodes = (jsonld_node(run[0].subject, run) for run in subject_runs(found))
+            jsonld.write(separator + jsonld_members(nodes), len(found))
             separator = ",\n"
         jsonld.write(JSONLD_TAIL)
     return [out.describe(WHOLE, fmt) for out, fmt in ((nt, NTRIPLES), (ttl, TURTLE), (jsonld, JSONLD))]

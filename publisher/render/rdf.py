@@ -177,14 +177,15 @@ def jsonld_nodes(triples: Iterable[ox.Triple]) -> list[dict[str, object]]:
     return [jsonld_node(subject, found) for subject, found in by_subject.values()]
 
 
-def jsonld_text(node: object, indent: int = 0) -> str:
-    """``node`` as JSON, pretty-printed as if nested ``indent`` levels deep in a document."""
-    text = json.dumps(node, ensure_ascii=False, indent=2, sort_keys=True)
-    return text.replace("\n", "\n" + "  " * indent) if indent else text
+def jsonld_members(nodes: Iterable[dict[str, object]]) -> str:
+    """Node objects as members of the ``@graph`` array, laid out as ``json.dumps(indent=2)`` would."""
+    return ",\n".join(
+        "    " + json.dumps(n, ensure_ascii=False, indent=2, sort_keys=True).replace("\n", "\n    ") for n in nodes
+    )
 
 
 #: Everything a JSON-LD document holds before its first node, and after its last.
-JSONLD_HEAD = jsonld_text({"@context": JSONLD_CONTEXT})[:-2] + ',\n  "@graph": [\n'
+JSONLD_HEAD = json.dumps({"@context": JSONLD_CONTEXT}, indent=2, sort_keys=True)[:-2] + ',\n  "@graph": [\n'
 JSONLD_TAIL = "\n  ]\n}\n"
 
 
@@ -192,8 +193,7 @@ def serialize_jsonld(triples: list[ox.Triple]) -> bytes:
     """JSON-LD, flattened and compacted with the published context (embedded, so no client has to
     fetch it); nodes in the order of their subjects."""
     nodes = sorted(jsonld_nodes(triples), key=lambda n: (str(n["@id"]).startswith("_:"), n["@id"]))
-    body = ",\n".join("    " + jsonld_text(n, 2) for n in nodes)
-    return (JSONLD_HEAD + body + JSONLD_TAIL).encode("utf-8")
+    return (JSONLD_HEAD + jsonld_members(nodes) + JSONLD_TAIL).encode("utf-8")
 
 
 _ORDER = {p: i for i, p in enumerate(PREFIXES)}
