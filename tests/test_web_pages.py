@@ -265,3 +265,15 @@ def test_listings_page_through_every_territory(sparql) -> None:
     assert small.get("/territories?page=99").status_code == 404
     districts = page(small, "/organizations?type=rl:orgtype-landkreis")
     assert "Landkreis Heidekreis" in districts.plain and "Stadt Walsrode" not in districts.plain
+
+
+def test_two_figures_with_the_same_number_are_both_shown_preferred_first(client) -> None:
+    """The membership's share is stated twice (26 %, by the company and by the press, ranked): two values."""
+    p = page(
+        client,
+        "/doc/membership/metropolregion-hannover-braunschweig-goettingen-wolfsburg-gmbh/"
+        "kommunen-in-der-metropolregion-ev.html",
+    )
+    company = p.plain.index("Angabe der Website der Gesellschaft")
+    press = p.plain.index("Angabe der Presse (Rundblick)")
+    assert company < press  # the preferred statement first

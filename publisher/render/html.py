@@ -297,6 +297,11 @@ def graph_index(quads: list[ox.Quad]) -> dict[str, list[ox.Quad]]:
     return by_subject
 
 
+def same_value(a: Value, b: Value) -> bool:
+    """The same value from two graphs is shown once; two figures with the same number are two values."""
+    return (a.text, a.href, a.lang, a.parts) == (b.text, b.href, b.lang, b.parts)
+
+
 def value_of(term, quad_graph: str, index: dict[str, list[ox.Quad]], lab: Labeller, depth: int = 0) -> Value:
     if isinstance(term, ox.NamedNode):
         return Value(lab.label(term.value), lab.href(term.value), graph=quad_graph)
@@ -310,6 +315,8 @@ def value_of(term, quad_graph: str, index: dict[str, list[ox.Quad]], lab: Labell
             parts.setdefault(q.predicate.value, []).append(value_of(q.object, "", index, lab, depth + 1))
     summary = figure_summary(parts, lab)
     shown = {RDF_TYPE} | ({expand("rdf:value")} if summary else set())
+    for values in parts.values():  # blank-node labels differ from load to load: order by what is shown
+        values.sort(key=lambda v: (v.text.casefold(), v.href or "", v.lang, repr(v.parts)))
     ordered = sorted(parts.items(), key=lambda kv: (PART_ORDER.get(kv[0], 99), ORDER_OF.get(kv[0], 999), kv[0]))
     value = Value(summary, graph=quad_graph, parts=[(lab.label(p), vs) for p, vs in ordered if p not in shown])
     # Figures: the preferred one first, then the newest.
@@ -361,11 +368,11 @@ def group_description(subject: str, quads: list[ox.Quad], lab: Labeller) -> list
         graph = q.graph_name.value if isinstance(q.graph_name, ox.NamedNode) else ""
         value = value_of(q.object, graph, index, lab)
         existing = rows.setdefault(q.predicate.value, [])
-        if not any(v.text == value.text and v.href == value.href and v.lang == value.lang for v in existing):
+        if not any(same_value(v, value) for v in existing):
             existing.append(value)
     groups: dict[str, list[Row]] = {}
     for predicate, values in rows.items():
-        values.sort(key=lambda v: (v.order, v.lang not in (lab.lang, ""), v.text.casefold()))
+        values.sort(key=lambda v: (v.order, v.lang not in (lab.lang, ""), v.text.casefold(), repr(v.parts)))
         groups.setdefault(GROUP_OF.get(predicate, "other"), []).append(
             Row(predicate, lab.label(predicate), lab.href(predicate), values)
         )
