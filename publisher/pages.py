@@ -85,15 +85,28 @@ class HistoryEntry:
 
 
 def history(store: EmbeddedStore, iri: str, lab: Labeller) -> list[HistoryEntry]:
-    """Change events the thing took part in, oldest first."""
-    rows = store.select(f"""
-        SELECT DISTINCT ?e ?date (GROUP_CONCAT(DISTINCT STR(?type); separator=" ") AS ?types) WHERE {{
-          ?e a org:ChangeEvent ; dct:date ?date .
+    """Change events the thing took part in, oldest first.
+
+    Two queries: the events from the thing (selective), then their dates and types for exactly those.
+    In one query the engine evaluates ``?e a org:ChangeEvent ; dct:date ?date`` and the OPTIONAL over
+    every change event of the dataset and joins afterwards (100 ms per page at 5 M statements, 2 ms so).
+    """
+    events = store.select(f"""
+        SELECT DISTINCT ?e WHERE {{
           {{ ?e org:originalOrganization|org:resultingOrganization|rl:originalTerritory|rl:resultingTerritory
                 <{iri}> }}
           UNION {{ <{iri}> dct:spatial ?t .
-                   ?e org:originalOrganization|org:resultingOrganization ?x . ?x dct:spatial ?t }}
-          OPTIONAL {{ ?e dct:type ?type }}
+                   ?x dct:spatial ?t . ?e org:originalOrganization|org:resultingOrganization ?x }}
+          FILTER (isIRI(?e) && ?e != <{iri}>)
+        }}""")
+    if not events:
+        return []
+    values = " ".join(sorted(f"<{val(r, 'e')}>" for r in events))
+    rows = store.select(f"""
+        SELECT ?e ?date (GROUP_CONCAT(DISTINCT STR(?type); separator=" ") AS ?types) WHERE {{
+          VALUES ?e {{ {values} }}
+          ?e a org:ChangeEvent ; dct:date ?date .
+          OPTIONAL {{ VALUES ?e {{ {values} }} ?e dct:type ?type }}
         }} GROUP BY ?e ?date ORDER BY ?date ?e""")
     iris = {val(r, "e") for r in rows} | {t for r in rows for t in val(r, "types").split()}
     lab.learn(store.labels, iris)
@@ -105,7 +118,6 @@ def history(store: EmbeddedStore, iri: str, lab: Labeller) -> list[HistoryEntry]
             ", ".join(lab.label(t) for t in sorted(val(r, "types").split())),
         )
         for r in rows
-        if val(r, "e") != iri
     ]
 
 

@@ -8,6 +8,7 @@ remote store that is down, slow or broken, and comes back.
 from __future__ import annotations
 
 import json
+import logging
 import subprocess
 import threading
 import time
@@ -101,11 +102,13 @@ def test_build_store_writes_a_new_build_next_to_the_running_one(settings: Settin
 
 class Misbehaving(BaseHTTPRequestHandler):
     """A SPARQL endpoint that is slow (sleeps) or answers garbage, as the server's ``mode`` says
-    ("empty": no rows, correctly); it keeps the form of every request it gets."""
+    ("empty": no rows, correctly; "slow-but-ask": slow for every query but ``ASK {}``); it keeps the
+    form of every request it gets."""
 
     def do_POST(self) -> None:  # noqa: N802 - the http.server API
         self.server.requests.append(parse_qs(self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()))
-        if self.server.mode == "slow":
+        asked = self.server.requests[-1].get("query", [""])[0]
+        if self.server.mode == "slow" or (self.server.mode == "slow-but-ask" and asked.strip() != "ASK {}"):
             time.sleep(self.server.delay)
         body = b'{"head": {"vars": ["s"]}, "results": {"bindings": [{"s": {"type": "nonsense"' + b"x" * 100
         if self.server.mode == "empty":
@@ -200,6 +203,21 @@ def test_a_slow_store_gives_504_for_pages_and_the_time_limit_for_queries(
     answer = client.get("/sparql", query_string={"query": "SELECT * { ?s ?p ?o }"}, headers={"Accept": "text/csv"})
     assert answer.status_code == 503 and b"time limit" in answer.data
     assert time.monotonic() - start < 2.5
+
+
+def test_one_slow_query_of_a_page_does_not_take_the_store_down_for_everyone(
+    finished: Path, misbehaving: ThreadingHTTPServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A store that answers at once but is slow for one query: that page gets its 504 and the query is
+    logged; the next request still goes to the store (not an immediate 503 for a store deemed down)."""
+    misbehaving.mode, misbehaving.delay = "slow-but-ask", 2.0
+    client = remote_client(finished, f"http://127.0.0.1:{misbehaving.server_address[1]}/query")
+    with caplog.at_level(logging.WARNING, logger="regiolod.remote"):
+        assert_unavailable(client.get(f"/doc/{THING}", headers={"Accept": "text/turtle"}), 504)
+    assert any("SELECT" in r.getMessage() and THING in r.getMessage() for r in caplog.records)
+    asked = len(misbehaving.requests)
+    assert_unavailable(client.get(f"/doc/{THING}", headers={"Accept": "text/turtle"}), 504)
+    assert len(misbehaving.requests) > asked
 
 
 def test_a_store_answering_garbage_gives_503(finished: Path, misbehaving: ThreadingHTTPServer) -> None:
