@@ -66,7 +66,12 @@ SETTINGS: tuple[Setting, ...] = (
         "100000",
         "Most rows (or triples) in one SPARQL answer; longer answers are cut and say so in X-Regiolod-Truncated.",
     ),
-    Setting("sparql_max_concurrent", "2", "Queries one worker process runs at the same time; more get 503."),
+    Setting(
+        "sparql_max_concurrent",
+        "4",
+        "Queries the server runs at the same time, all workers together (one pool of query processes); "
+        "more wait half a second, then get 503.",
+    ),
     Setting(
         "download_dir",
         "download",
@@ -183,7 +188,7 @@ class Settings:
     queries_dir: str = "queries"
     sparql_timeout: float = 30.0
     sparql_row_limit: int = 100_000
-    sparql_max_concurrent: int = 2
+    sparql_max_concurrent: int = 4
     download_dir: str = "download"
     publisher_name: str = "regiolod (Herausgeber bitte einstellen)"
     publisher_uri: str = ""

@@ -285,12 +285,23 @@ def frame(data: bytes) -> bytes:
     return len(data).to_bytes(8, "big") + data
 
 
+def name_process(name: str) -> None:
+    """Show ``name`` (at most 15 bytes) for this process in ps and top, where the system allows it."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).prctl(15, name.encode("ascii")[:15], 0, 0, 0)  # PR_SET_NAME
+    except (OSError, AttributeError):
+        pass
+
+
 def child_loop(open_store: Callable[[], ox.Store], requests_fd: int, answers_fd: int) -> None:
     """The query process: answer framed requests until the parent goes away; never returns."""
     status = 0
     try:
         # Below the web workers in the CPU's eyes: a runaway query must not slow down the pages.
         os.nice(10)
+        name_process("regiolod-query")
         store = open_store()
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.SIG_DFL)
@@ -371,6 +382,15 @@ class QueryProcess:
         return self.pid != 0
 
 
+def result_of(payload: bytes) -> QueryResult:
+    """The result a query process framed (``answer``), or its refusal as QueryOutcomeError."""
+    head, _, body = payload.partition(b"\n")
+    meta = json.loads(head)
+    if not meta.get("ok"):
+        raise QueryOutcomeError(int(meta["status"]), meta["message"], meta.get("retry_after"))
+    return QueryResult(meta["kind"], body, int(meta["rows"]), bool(meta["truncated"]))
+
+
 class QueryPool:
     """A few query processes per server process, forked lazily after the server process started.
 
@@ -381,9 +401,7 @@ class QueryPool:
     at the time limit is replaced by a fresh fork on next use.
     """
 
-    def __init__(
-        self, open_store: Callable[[], ox.Store], size: int, wait: float = 0.5, admitted: int | None = None
-    ):
+    def __init__(self, open_store: Callable[[], ox.Store], size: int, wait: float = 0.5, admitted: int | None = None):
         self.open_store, self.size, self.wait = open_store, size, wait
         self.admitted_max = max(size, admitted or 2 * size)
         self.lock = threading.Lock()
@@ -395,8 +413,13 @@ class QueryPool:
         for _ in range(self.size):
             self.idle.put(None)
         self.admitted = threading.BoundedSemaphore(self.admitted_max)  # running plus waiting
+        self.forked: set[int] = set()  # pids of this process's query processes, idle or busy
 
     def __call__(self, query: str, options: QueryOptions) -> QueryResult:
+        return result_of(self.payload(query, options))
+
+    def payload(self, query: str, options: QueryOptions) -> bytes:
+        """The framed answer of a query process (``answer``); QueryOutcomeError when busy or past the limit."""
         if os.getpid() != self.owner:  # forked (e.g. a gunicorn worker): the inherited processes are not ours
             with self.lock:
                 if os.getpid() != self.owner:
@@ -409,22 +432,30 @@ class QueryPool:
                 process = self.idle.get(timeout=self.wait)
             except queue.Empty:
                 raise busy from None
+            pid = 0
             try:
                 if process is None or not process.alive:
                     process = QueryProcess(self.open_store)
-                payload = process.ask(query, options)
+                    self.forked.add(process.pid)
+                pid = process.pid
+                return process.ask(query, options)
             finally:
+                if pid and not process.alive:
+                    self.forked.discard(pid)
                 self.idle.put(process if process is not None and process.alive else None)
         finally:
             self.admitted.release()
-        head, _, body = payload.partition(b"\n")
-        meta = json.loads(head)
-        if not meta.get("ok"):
-            raise QueryOutcomeError(int(meta["status"]), meta["message"])
-        return QueryResult(meta["kind"], body, int(meta["rows"]), bool(meta["truncated"]))
 
     def close(self) -> None:
         while not self.idle.empty():
             process = self.idle.get_nowait()
             if process is not None and process.alive:
                 process.stop()
+
+    def kill_all(self) -> None:
+        """Kill every query process of this process, busy ones too (before this process ends)."""
+        for pid in list(self.forked):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass

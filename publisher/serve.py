@@ -11,6 +11,8 @@ from flask import Flask
 from gunicorn.app.base import BaseApplication
 
 from publisher.config import Settings
+from publisher.query import QueryPool
+from publisher.queryservice import QueryService, SharedQueries
 
 
 def listening_base(host: str, port: int) -> str:
@@ -21,7 +23,7 @@ def listening_base(host: str, port: int) -> str:
     return f"http://{shown}:{port}/"
 
 
-def freeze_before_fork(_server: object, _worker: object) -> None:
+def freeze_before_fork() -> None:
     """Move everything the master has made into the collector's permanent generation.
 
     A worker that collects garbage writes to every object it examines, and so copies pages it
@@ -29,6 +31,18 @@ def freeze_before_fork(_server: object, _worker: object) -> None:
     (the Python documentation of ``gc.freeze`` recommends it before a fork without exec).
     """
     gc.freeze()
+
+
+def share_queries(app: Flask) -> QueryService | None:
+    """Give the app's workers one query service for the server instead of a pool each (queryservice.py)."""
+    state = app.extensions["regiolod"]
+    if isinstance(state.runner, QueryPool):
+        service = QueryService(state.runner)
+        state.runner = SharedQueries(service, admitted=state.runner.admitted_max)
+        return service
+    if isinstance(state.runner, SharedQueries):
+        return state.runner.service
+    return None  # a remote store: its queries go to the remote endpoint
 
 
 class RefusedBuild(Exception):
@@ -47,7 +61,18 @@ class GunicornServer(BaseApplication):
         self.application = app
         self.settings = settings
         self.rebuild = rebuild
+        self.queries = share_queries(app)
         super().__init__()
+
+    def pre_fork(self, _server: object, _worker: object) -> None:
+        """Before each worker is forked: the query service runs (again, if it ended), the heap is frozen."""
+        if self.queries is not None:
+            self.queries.start()
+        freeze_before_fork()
+
+    def on_exit(self, _server: object) -> None:
+        if self.queries is not None:
+            self.queries.stop()
 
     def reload(self) -> None:
         gc.unfreeze()  # the old app may become garbage now; frozen objects are never collected
@@ -60,6 +85,10 @@ class GunicornServer(BaseApplication):
         except Exception as exc:  # noqa: BLE001 - any failure keeps the served build
             print(f"regiolod: reload refused, still serving build {old}:\n{exc}", file=sys.stderr, flush=True)
             return
+        # The old workers are stopped gracefully now; queries they still send get 503 (no service).
+        old_queries, self.queries = self.queries, share_queries(app)
+        if old_queries is not None:
+            old_queries.stop()
         self.application, self.callable = app, None
         new = app.extensions["regiolod"].build.version
         print(f"regiolod: reloaded, now serving build {new} (was {old})", file=sys.stderr, flush=True)
@@ -77,7 +106,8 @@ class GunicornServer(BaseApplication):
             "errorlog": "-",
             "proc_name": "regiolod",
             "pidfile": str(self.settings.pid_path),
-            "pre_fork": freeze_before_fork,
+            "pre_fork": self.pre_fork,
+            "on_exit": self.on_exit,
         }
         for key, value in options.items():
             self.cfg.set(key, value)

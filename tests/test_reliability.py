@@ -87,6 +87,18 @@ def children_of(pid: int) -> set[int]:
     return found
 
 
+def comm(pid: int) -> str:
+    try:
+        return (Path("/proc") / str(pid) / "comm").read_text().strip()
+    except OSError:
+        return ""
+
+
+def workers_of(master: int) -> set[int]:
+    """The gunicorn workers: the master's children but the query service."""
+    return {pid for pid in children_of(master) if comm(pid) != "regiolod-sparql"}
+
+
 def build_version(response: requests.Response) -> str:
     return response.headers["ETag"].strip('"').split("-")[0]
 
@@ -150,8 +162,8 @@ def test_a_broken_edit_is_refused_on_reload_and_the_old_build_keeps_serving(serv
 
 def test_a_killed_worker_is_replaced_and_the_others_keep_answering(served_copy) -> None:
     base, _, pid, _, _ = served_copy
-    assert wait_for(lambda: len(children_of(pid)) == 2, 30)
-    workers = children_of(pid)
+    assert wait_for(lambda: len(workers_of(pid)) == 2, 30)
+    workers = workers_of(pid)
     results: list[int] = []
     stop_event = threading.Event()
 
@@ -174,7 +186,64 @@ def test_a_killed_worker_is_replaced_and_the_others_keep_answering(served_copy) 
         t.join()
     assert results.count(200) >= 0.95 * len(results) and results.count(0) <= 4
     assert set(results) <= {0, 200}
-    assert wait_for(lambda: len(children_of(pid)) == 2 and victim not in children_of(pid), 30)
+    assert wait_for(lambda: len(workers_of(pid)) == 2 and victim not in children_of(pid), 30)
+
+
+EXPLOSION = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+
+
+def test_every_worker_sends_its_queries_to_one_pool_for_the_whole_server(project_copy: Path, tmp_path: Path) -> None:
+    """Three workers and one query process for the server: of three long queries at once, one runs (and is
+    stopped at its limit), the others are told the server is busy; memory does not grow with workers."""
+    port = free_port()
+    env = clean_env()
+    env.update(REGIOLOD_DOWNLOAD_DIR=str(tmp_path / "download"), REGIOLOD_RATE_LIMIT="0")
+    env["REGIOLOD_SPARQL_MAX_CONCURRENT"] = "1"
+    command = [str(BIN / "regiolod"), "--root", str(project_copy), "serve", "--port", str(port), "--workers", "3"]
+    base = f"http://127.0.0.1:{port}/"
+    with running(command, base, tmp_path / "serve.log", env=env):
+        master = int((tmp_path / "download" / "regiolod.pid").read_text())
+        assert wait_for(lambda: len(workers_of(master)) == 3, 30)
+        [service] = children_of(master) - workers_of(master)
+        answers: list[requests.Response] = []
+
+        def ask() -> None:
+            params = {"query": EXPLOSION, "timeout": "3"}
+            answers.append(requests.get(f"{base}sparql", params=params, timeout=30))
+
+        threads = [threading.Thread(target=ask) for _ in range(3)]
+        for t in threads:
+            t.start()
+            time.sleep(0.3)
+        time.sleep(0.5)
+        running_now = {p for p in children_of(service) if comm(p) == "regiolod-query"}
+        assert len(running_now) == 1
+        assert all(not children_of(w) for w in workers_of(master))  # no query process of a worker's own
+        for t in threads:
+            t.join()
+        statuses = sorted((a.status_code, "time limit" in a.text, "busy" in a.text) for a in answers)
+        assert statuses == [(503, False, True), (503, False, True), (503, True, False)]
+        answer = requests.get(f"{base}sparql", params={"query": "ASK { ?s ?p ?o }"}, timeout=10)
+        assert answer.json()["boolean"] is True
+        query_processes = {p for p in children_of(service) if comm(p) == "regiolod-query"}
+    # The server is stopped: its query service and query processes end with it.
+    assert wait_for(lambda: not any(comm(p) for p in query_processes | {service}), 10)
+
+
+def test_a_query_service_that_dies_is_started_again(served_copy) -> None:
+    base, _, master, log, _ = served_copy
+    ask = {"query": "ASK { ?s ?p ?o }"}
+    assert requests.get(f"{base}sparql", params=ask, timeout=10).json()["boolean"] is True
+    [service] = children_of(master) - workers_of(master)
+    os.kill(service, signal.SIGKILL)
+    first = requests.get(f"{base}sparql", params=ask, timeout=10)
+    assert first.status_code in (200, 503)
+    if first.status_code == 503:
+        assert "query service" in first.text and int(first.headers["Retry-After"]) >= 1
+    assert wait_for(lambda: requests.get(f"{base}sparql", params=ask, timeout=10).status_code == 200, 30)
+    assert wait_for(lambda: len(children_of(master) - workers_of(master)) == 1, 30)
+    assert service not in children_of(master)
+    assert "Traceback" not in log.read_text(errors="replace")
 
 
 def test_a_build_killed_halfway_leaves_the_previous_build_intact(tmp_path: Path, project_copy: Path) -> None:
