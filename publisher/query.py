@@ -323,16 +323,22 @@ class QueryProcess:
     """One forked process that answers queries from the worker that forked it.
 
     ``open_store`` is called in the child: an in-memory store is simply the inherited one, an
-    on-disk store is opened afresh there (a handle must not cross a fork).
+    on-disk store is opened afresh there (a handle must not cross a fork). ``foreign`` are file
+    descriptors the child closes first: its siblings' pipes and a listening socket, which would
+    otherwise keep a sibling from seeing the end of its parent, or keep a socket alive with nobody
+    answering on it.
     """
 
-    def __init__(self, open_store: Callable[[], ox.Store]):
+    def __init__(self, open_store: Callable[[], ox.Store], foreign: Iterable[int] = ()):
         parent_read, child_write = os.pipe()
         child_read, parent_write = os.pipe()
         pid = os.fork()
         if pid == 0:  # pragma: no cover - runs in the child
-            os.close(parent_read)
-            os.close(parent_write)
+            for fd in {parent_read, parent_write, *foreign} - {child_read, child_write}:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
             child_loop(open_store, child_read, child_write)
         os.close(child_read)
         os.close(child_write)
@@ -404,6 +410,7 @@ class QueryPool:
     def __init__(self, open_store: Callable[[], ox.Store], size: int, wait: float = 0.5, admitted: int | None = None):
         self.open_store, self.size, self.wait = open_store, size, wait
         self.admitted_max = max(size, admitted or 2 * size)
+        self.foreign: set[int] = set()  # more descriptors a query process closes (the service's socket)
         self.lock = threading.Lock()
         self.reset()
 
@@ -414,6 +421,7 @@ class QueryPool:
             self.idle.put(None)
         self.admitted = threading.BoundedSemaphore(self.admitted_max)  # running plus waiting
         self.forked: set[int] = set()  # pids of this process's query processes, idle or busy
+        self.fds: set[int] = set()  # their pipes, which a new query process closes
 
     def __call__(self, query: str, options: QueryOptions) -> QueryResult:
         return result_of(self.payload(query, options))
@@ -435,13 +443,15 @@ class QueryPool:
             pid = 0
             try:
                 if process is None or not process.alive:
-                    process = QueryProcess(self.open_store)
+                    process = QueryProcess(self.open_store, self.fds | self.foreign)
                     self.forked.add(process.pid)
-                pid = process.pid
+                    self.fds |= {process.reader, process.writer}
+                pid, fds = process.pid, {process.reader, process.writer}
                 return process.ask(query, options)
             finally:
                 if pid and not process.alive:
                     self.forked.discard(pid)
+                    self.fds -= fds
                 self.idle.put(process if process is not None and process.alive else None)
         finally:
             self.admitted.release()

@@ -132,6 +132,7 @@ class QueryService:
             pass
         pool = self.pool
         pool.reset()
+        pool.foreign = {listener.fileno()}
 
         def end(*_: object) -> None:
             pool.kill_all()

@@ -318,3 +318,22 @@ def test_the_cli_says_the_disk_is_full_and_that_the_previous_build_is_intact(
     result = runner.invoke(main, ["--root", str(ROOT), "--base-iri", BASE, "build", "--store", str(tmp_path)])
     assert result.exit_code == 1
     assert re.search(r"No space left on device.*previous build is intact", result.output)
+
+
+def test_a_query_process_ends_with_its_parent_even_when_it_has_siblings() -> None:
+    """Each query process holds only its own pipes: when the process that forked them goes away (here:
+    closes its end of the first one), that one ends, although a sibling was forked after it."""
+    import pyoxigraph as ox
+
+    from publisher.query import QueryProcess
+
+    store = ox.Store()
+    first = QueryProcess(lambda: store)
+    second = QueryProcess(lambda: store, {first.reader, first.writer})
+    try:
+        os.close(first.writer)
+        assert wait_for(lambda: os.waitpid(first.pid, os.WNOHANG)[0] == first.pid, 10)
+        assert os.waitpid(second.pid, os.WNOHANG)[0] == 0  # the sibling still runs
+    finally:
+        os.close(first.reader)
+        second.stop()
