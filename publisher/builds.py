@@ -9,6 +9,8 @@ or the previous one, never half of one:
   remote SPARQL store loads so that it answers exactly as the embedded store does;
 - ``catalog.nq``: the catalog graph as built (a store would normalise its integer datatypes);
 - ``build.json``: version, base IRI, files and graphs, graph sizes, VoID statistics;
+- ``subjects.txt.gz``: every thing under ``{base}id/``, sorted, for the sitemap (a server never
+  lists the subjects of a large store itself: 21 s at 5 M statements on disk);
 - with ``--store``: ``store/``, the same quads in an on-disk pyoxigraph store that every server
   process opens read-only (DESIGN §8), so memory does not grow with the number of workers.
 """
@@ -17,7 +19,10 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
+import heapq
+import itertools
 import json
+import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -26,7 +31,7 @@ import pyoxigraph as ox
 from publisher.catalog import VoidStatistics, catalog_graph, void_statistics
 from publisher.config import Settings
 from publisher.dataset import Build, SourceFile
-from publisher.dumps import Dumps, GzipOutput, read_dumps, write_dumps, write_nquads
+from publisher.dumps import SUBJECTS, Dumps, GzipOutput, dump_graphs, read_dumps, write_dumps, write_nquads
 from publisher.negotiation import NQUADS
 from publisher.render.rdf import serialize
 from publisher.validation import ValidationReport
@@ -56,6 +61,7 @@ class FinishedBuild:
     stats: VoidStatistics
     catalog: list[ox.Quad]
     dumps: Dumps
+    subject_count: int | None = None  # things in ``subjects.txt.gz``; None for a build written without it
     report: ValidationReport = field(default_factory=ValidationReport)
 
     conforms = True  # only conforming builds are ever written
@@ -67,6 +73,12 @@ class FinishedBuild:
     @property
     def store_path(self) -> Path:
         return self.folder / STORE_FOLDER
+
+    @property
+    def subjects_path(self) -> Path | None:
+        """The sorted list of things under ``{base}id/`` (one IRI a line), when the build has one."""
+        path = self.folder / SUBJECTS
+        return path if self.subject_count is not None and path.is_file() else None
 
     @property
     def has_store(self) -> bool:
@@ -90,6 +102,7 @@ def write_build(settings: Settings, build: Build, folder: Path, with_store: bool
                     out.write(serialize(catalog, NQUADS), len(catalog))
                 else:
                     write_nquads(out, build.store, [graph], names)
+        subjects = add_subjects(staging / SUBJECTS, build, catalog, set(dump_graphs(build)))
         sizes = dict(build.graph_sizes)
         sizes[catalog_name] = len(catalog)
         metadata = {
@@ -101,12 +114,39 @@ def write_build(settings: Settings, build: Build, folder: Path, with_store: bool
             "files": [{"path": str(f.path), "kind": f.kind, "graph": f.graph} for f in build.files],
             "graph_sizes": dict(sorted(sizes.items())),
             "stats": asdict(stats),
+            "subjects": subjects,
         }
         (staging / METADATA).write_text(json.dumps(metadata, indent=2, sort_keys=True), encoding="utf-8")
         if with_store:
             write_store(staging / STORE_FOLDER, staging / STORE_DUMP)
 
     return write_dumps(build, folder, extra)
+
+
+def add_subjects(path: Path, build: Build, catalog: list[ox.Quad], dumped: set[str]) -> int:
+    """Merge the things under ``{base}id/`` of the graphs the dumps leave out (catalog, ontology, shapes)
+    into the sorted list the dump pass wrote at ``path``; return how many things it lists."""
+    prefix = build.base_iri + "id/"
+    quads = itertools.chain(
+        catalog,
+        (
+            q
+            for g in build.store.named_graphs()
+            if isinstance(g, ox.NamedNode) and g.value not in dumped and g != catalog[0].graph_name
+            for q in build.store.quads_for_pattern(None, None, None, g)
+        ),
+    )
+    others = sorted({q.subject.value for q in quads if isinstance(q.subject, ox.NamedNode)})
+    others = [iri for iri in others if iri.startswith(prefix)]
+    merged = path.with_name(path.name + ".merged")
+    count, last = 0, None
+    with gzip.open(path, "rt", encoding="utf-8") as dumped_things, GzipOutput(merged) as out:
+        for iri in heapq.merge((line.rstrip("\n") for line in dumped_things), others):
+            if iri != last:
+                out.write(iri + "\n", 1)
+                count, last = count + 1, iri
+    os.replace(merged, path)
+    return count
 
 
 def write_store(path: Path, dump: Path) -> None:
@@ -143,4 +183,5 @@ def open_build(folder: Path) -> FinishedBuild:
         stats=VoidStatistics(**meta["stats"]),
         catalog=catalog,
         dumps=dumps,
+        subject_count=meta.get("subjects"),
     )

@@ -35,6 +35,8 @@ from publisher.render.rdf import (
 )
 
 WHOLE = "regiolod"
+# Every thing the dumps describe under {base}id/, one IRI a line, sorted (builds.py adds the other graphs').
+SUBJECTS = "subjects.txt.gz"
 #: gzip level of the dumps: 6 (zlib's default) packs within a few per cent of 9 in a fraction of the time.
 COMPRESSION = 6
 SUBSETS = {
@@ -193,16 +195,24 @@ def write_nquads(out: GzipOutput, store: ox.Store, graphs: list[str], names: dic
 
 
 def write_triple_dumps(build: Build, staging: Path, names: dict[str, ox.BlankNode]) -> list[DumpFile]:
-    """The whole dataset as N-Triples, Turtle and JSON-LD, written side by side in one pass."""
+    """The whole dataset as N-Triples, Turtle and JSON-LD, written side by side in one pass.
+
+    The same pass lists the things under ``{base}id/`` it wrote (``SUBJECTS``), for the sitemap.
+    """
+    prefix = build.base_iri + "id/"
     with (
         GzipOutput(staging / f"{WHOLE}.nt.gz") as nt,
         GzipOutput(staging / f"{WHOLE}.ttl.gz") as ttl,
         GzipOutput(staging / f"{WHOLE}.jsonld.gz") as jsonld,
+        GzipOutput(staging / SUBJECTS) as things,
     ):
         ttl.write(TURTLE_HEAD)
         jsonld.write(JSONLD_HEAD)
         separator = ""
         for found in statement_groups(build.store, dump_graphs(build), names):
+            root = found[0].subject if found else None
+            if isinstance(root, ox.NamedNode) and root.value.startswith(prefix):
+                things.write(root.value + "\n", 1)
             nt.write(ox.serialize(found, format=ox.RdfFormat.N_TRIPLES), len(found))
             ttl.write(turtle_body(found), len(found))
             nodes = (jsonld_node(run[0].subject, run) for run in subject_runs(found))

@@ -223,16 +223,17 @@ def void() -> Response:
     return st.respond(serialize(quads, fmt), fmt.content_type, ("void", fmt.key), vary="Accept")
 
 
-def sitemap_urls(st: State) -> list[str]:
-    """Every /doc/ page: each thing under {base}id/ that the store describes."""
+def sitemap_urls(st: State, page: int) -> list[str]:
+    """The /doc/ pages on sitemap page ``page``: things under {base}id/ that the store describes."""
     prefix = st.base + "id/"
-    return [iri_to_uri(st.base + "doc/" + t[len(prefix) :]) for t in st.subjects()]
+    things = st.subject_slice((page - 1) * SITEMAP_SIZE, page * SITEMAP_SIZE) if page >= 1 else []
+    return [iri_to_uri(st.base + "doc/" + t[len(prefix) :]) for t in things]
 
 
 def sitemap_index() -> Response:
     """GET /sitemap.xml: a sitemap index (sitemaps.org) over pages of at most 50 000 URLs."""
     st = state()
-    pages = max(1, ceil(len(sitemap_urls(st)) / SITEMAP_SIZE))
+    pages = max(1, ceil(st.subject_count() / SITEMAP_SIZE))
     lastmod = st.build.modified.date().isoformat()
     entries = "".join(
         f"<sitemap><loc>{escape(st.base)}sitemap-{n}.xml</loc><lastmod>{lastmod}</lastmod></sitemap>"
@@ -247,9 +248,8 @@ def sitemap_index() -> Response:
 
 def sitemap_page(page: int) -> Response:
     st = state()
-    urls = sitemap_urls(st)
-    chunk = urls[(page - 1) * SITEMAP_SIZE : page * SITEMAP_SIZE]
-    if page < 1 or not chunk:
+    chunk = sitemap_urls(st, page)
+    if not chunk:
         abort(404)
     lastmod = st.build.modified.date().isoformat()
     entries = "".join(f"<url><loc>{escape(u)}</loc><lastmod>{lastmod}</lastmod></url>" for u in chunk)

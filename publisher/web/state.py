@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
+import itertools
 import re
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import quote
 
 import pyoxigraph as ox
@@ -146,10 +149,32 @@ class State:
         return self.extension_functions
 
     def subjects(self) -> list[str]:
-        """Every thing under ``{base}id/`` (sitemap, static export), listed once per process."""
+        """Every thing under ``{base}id/`` (static export), listed once per process."""
         if self._subjects is None:
-            self._subjects = self.store.subjects(self.base + "id/")
+            listed = self.subjects_file()
+            if listed is not None:
+                with gzip.open(listed, "rt", encoding="utf-8") as lines:
+                    self._subjects = [line.rstrip("\n") for line in lines]
+            else:
+                self._subjects = self.store.subjects(self.base + "id/")
         return self._subjects
+
+    def subjects_file(self) -> Path | None:
+        """The finished build's sorted list of things, so that no process lists a large store's subjects."""
+        return self.build.subjects_path if isinstance(self.build, FinishedBuild) else None
+
+    def subject_count(self) -> int:
+        if self.subjects_file() is not None and self._subjects is None:
+            return int(self.build.subject_count or 0)
+        return len(self.subjects())
+
+    def subject_slice(self, start: int, stop: int) -> list[str]:
+        """Things ``start`` to ``stop`` (sitemap pages), read from the build's list without holding all of it."""
+        listed = self.subjects_file()
+        if listed is None or self._subjects is not None:
+            return self.subjects()[start:stop]
+        with gzip.open(listed, "rt", encoding="utf-8") as lines:
+            return [line.rstrip("\n") for line in itertools.islice(lines, start, stop)]
 
     @property
     def dataset_iri(self) -> str:
