@@ -264,10 +264,11 @@ def answer(store: ox.Store, query: str, options: QueryOptions) -> bytes:
     return json.dumps(meta).encode("utf-8") + b"\n" + body
 
 
-def read_exactly(fd: int, size: int) -> bytes:
+def read_exactly(read: Callable[[int], bytes], size: int) -> bytes:
+    """``size`` bytes from ``read`` (a pipe's or a socket's, at most n bytes a call); EOFError if it ends first."""
     chunks, remaining = [], size
     while remaining:
-        chunk = os.read(fd, min(remaining, 1 << 20))
+        chunk = read(min(remaining, 1 << 20))
         if not chunk:
             raise EOFError
         chunks.append(chunk)
@@ -303,12 +304,16 @@ def child_loop(open_store: Callable[[], ox.Store], requests_fd: int, answers_fd:
         os.nice(10)
         name_process("regiolod-query")
         store = open_store()
+
+        def pipe(n: int) -> bytes:
+            return os.read(requests_fd, n)
+
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.SIG_DFL)
         while True:
             try:
-                size = int.from_bytes(read_exactly(requests_fd, 8), "big")
-                request = json.loads(read_exactly(requests_fd, size))
+                size = int.from_bytes(read_exactly(pipe, 8), "big")
+                request = json.loads(read_exactly(pipe, size))
             except EOFError:
                 break
             options = options_from_json(request["options"])

@@ -34,6 +34,7 @@ from publisher.query import (
     name_process,
     options_from_json,
     options_to_json,
+    read_exactly,
     result_of,
 )
 
@@ -58,17 +59,7 @@ MASTER_SIGNALS = (
 def receive(conn: socket.socket) -> bytes:
     """One frame (8-byte length, then the bytes) from ``conn``; EOFError if it closes first."""
 
-    def exactly(size: int) -> bytes:
-        chunks, remaining = [], size
-        while remaining:
-            chunk = conn.recv(min(remaining, 1 << 20))
-            if not chunk:
-                raise EOFError
-            chunks.append(chunk)
-            remaining -= len(chunk)
-        return b"".join(chunks)
-
-    return exactly(int.from_bytes(exactly(8), "big"))
+    return read_exactly(conn.recv, int.from_bytes(read_exactly(conn.recv, 8), "big"))
 
 
 def refusal(exc: QueryOutcomeError) -> bytes:
