@@ -107,9 +107,10 @@ class EmbeddedStore:
         return Description(iri, own, page, len(incoming))
 
     def incoming_key(self, q: ox.Quad) -> tuple[str, ...]:
-        """Sort links by their subject; a blank node by what it says (its label differs per load)."""
+        """Sort links by subject, predicate and graph IRI as SPARQL's ORDER BY does (so a remote store
+        pages them the same); blank nodes after, by what they say (their labels differ per load)."""
         if not isinstance(q.subject, ox.BlankNode):
-            return sort_key(q)
+            return ("", q.subject.value, q.predicate.value, q.graph_name.value)
         said = sorted(
             f"{s.predicate} {'[]' if isinstance(s.object, ox.BlankNode) else s.object}"
             for s in self.store.quads_for_pattern(q.subject, None, None)

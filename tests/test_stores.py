@@ -287,3 +287,23 @@ def test_serve_with_a_settings_file_uses_the_remote_store(finished: Path, remote
         assert response.status_code == 200
         graph = rdflib.Graph().parse(data=response.text, format="nt")
         assert (rdflib.URIRef(BASE + "id/" + THING), None, None) in graph
+
+
+@pytest.mark.parametrize(("limit", "offset"), [(0, 0), (1, 0), (5, 0), (5, 5), (5, 10_000), (10_000, 0)])
+def test_remote_descriptions_page_incoming_links_as_the_embedded_store(
+    finished: Path, remote_endpoint: str, limit: int, offset: int
+) -> None:
+    """The same page of incoming links and the same total as the on-disk store, also at the limit's edges
+    (the remote store counts only when the page is full), so /incoming/ pages alike on every store."""
+    from publisher.store import OnDiskStore
+
+    iri = BASE + "id/" + THING
+    remote = remote_client(finished, remote_endpoint).application.extensions["regiolod"].store
+    local = OnDiskStore(open_build(finished))
+
+    def links(description) -> list[tuple[str, str, str]]:
+        return [(q.subject.value, q.predicate.value, q.graph_name.value) for q in description.incoming]
+
+    got, expected = remote.describe(iri, limit, offset), local.describe(iri, limit, offset)
+    assert expected.incoming_total > 5
+    assert (links(got), got.incoming_total) == (links(expected), expected.incoming_total)
