@@ -136,8 +136,9 @@ def add_subjects(path: Path, build: Build, catalog: list[ox.Quad], dumped: set[s
             for q in build.store.quads_for_pattern(None, None, None, g)
         ),
     )
-    others = sorted({q.subject.value for q in quads if isinstance(q.subject, ox.NamedNode)})
-    others = [iri for iri in others if iri.startswith(prefix)]
+    others = sorted(
+        {q.subject.value for q in quads if isinstance(q.subject, ox.NamedNode) and q.subject.value.startswith(prefix)}
+    )
     merged = path.with_name(path.name + ".merged")
     count, last = 0, None
     with gzip.open(path, "rt", encoding="utf-8") as dumped_things, GzipOutput(merged) as out:

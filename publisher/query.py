@@ -393,6 +393,11 @@ class QueryProcess:
         return self.pid != 0
 
 
+def busy(size: int) -> QueryOutcomeError:
+    """The answer when every one of ``size`` query processes is taken (and the wait for one is over)."""
+    return QueryOutcomeError(503, f"All {size} query processes are busy; try again shortly.", 2)
+
+
 def result_of(payload: bytes) -> QueryResult:
     """The result a query process framed (``answer``), or its refusal as QueryOutcomeError."""
     head, _, body = payload.partition(b"\n")
@@ -437,14 +442,13 @@ class QueryPool:
             with self.lock:
                 if os.getpid() != self.owner:
                     self.reset()
-        busy = QueryOutcomeError(503, f"All {self.size} query processes are busy; try again shortly.", 2)
         if not self.admitted.acquire(blocking=False):
-            raise busy
+            raise busy(self.size)
         try:
             try:
                 process = self.idle.get(timeout=self.wait)
             except queue.Empty:
-                raise busy from None
+                raise busy(self.size) from None
             pid = 0
             try:
                 if process is None or not process.alive:

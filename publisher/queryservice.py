@@ -30,6 +30,7 @@ from publisher.query import (
     QueryOutcomeError,
     QueryPool,
     QueryResult,
+    busy,
     frame,
     name_process,
     options_from_json,
@@ -58,7 +59,6 @@ MASTER_SIGNALS = (
 
 def receive(conn: socket.socket) -> bytes:
     """One frame (8-byte length, then the bytes) from ``conn``; EOFError if it closes first."""
-
     return read_exactly(conn.recv, int.from_bytes(read_exactly(conn.recv, 8), "big"))
 
 
@@ -189,7 +189,7 @@ class SharedQueries:
                     self.admitted = threading.BoundedSemaphore(self.admitted_max)
                     self.owner = os.getpid()
         if not self.admitted.acquire(blocking=False):
-            raise QueryOutcomeError(503, f"All {self.size} query processes are busy; try again shortly.", 2)
+            raise busy(self.size)
         try:
             request = json.dumps({"query": query, "options": json.loads(options_to_json(options))}).encode("utf-8")
             try:
