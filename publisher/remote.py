@@ -13,11 +13,13 @@ page's 504 alone, logged with its text; it does not make the store count as down
 
 from __future__ import annotations
 
+import gzip
 import json
 import logging
 import threading
 import time
 import urllib.error
+from collections import OrderedDict
 from collections.abc import Iterable
 
 import pyoxigraph as ox
@@ -36,6 +38,9 @@ PROBE_TIMEOUT = 1.0
 LOG = logging.getLogger("regiolod.remote")
 CHUNK = 1 << 16
 LABEL_BATCH = 200
+#: IRIs whose labels a process remembers (a few MB): properties, classes and concepts recur on every page.
+LABELS_KEPT = 20_000
+LABEL_PROPERTIES = ("http://www.w3.org/2004/02/skos/core#prefLabel", "http://www.w3.org/2000/01/rdf-schema#label")
 CLOSURE_DEPTH = 4
 
 
@@ -164,6 +169,52 @@ class RemoteEndpoint:
             raise self.failed(503, f"The data store answered something that is not SPARQL JSON ({exc}).") from None
 
 
+def listed_things(finished: FinishedBuild) -> frozenset[str] | None:
+    """Every thing under ``{base}id/`` the build lists (``subjects.txt.gz``), or None when it lists none.
+
+    Read once in the server's first process, so the workers forked from it share the set.
+    """
+    listed = finished.subjects_path
+    if listed is None:
+        return None
+    with gzip.open(listed, "rt", encoding="utf-8") as lines:
+        return frozenset(line.rstrip("\n") for line in lines)
+
+
+def link_order(row: dict[str, Term | None]) -> tuple[int, str, str, str]:
+    """The order of ``ORDER BY isBlank(?s) ?s ?p ?g`` for a row of an incoming link."""
+    if isinstance(row["s"], ox.BlankNode):
+        return (1, "", "", "")  # blank nodes last; among them the store's own order (the sort is stable)
+    return (0, row["s"].value, row["p"].value, row["g"].value)
+
+
+class LabelMemory:
+    """The labels of the last ``size`` IRIs asked (an empty dict: asked, has none); safe across threads."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self.labels: OrderedDict[str, dict[str, str]] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def take(self, iris: set[str]) -> tuple[dict[str, dict[str, str]], list[str]]:
+        """The labels known of ``iris``, and the IRIs (sorted) that must still be asked."""
+        known, missing = {}, []
+        with self.lock:
+            for iri in iris:
+                if iri in self.labels:
+                    self.labels.move_to_end(iri)
+                    known[iri] = self.labels[iri]
+                else:
+                    missing.append(iri)
+        return known, sorted(missing)
+
+    def keep(self, learned: dict[str, dict[str, str]]) -> None:
+        with self.lock:
+            self.labels.update(learned)
+            while len(self.labels) > self.size:
+                self.labels.popitem(last=False)
+
+
 class RemoteStore:
     """The store interface of the web layer (store.py) over a remote SPARQL endpoint."""
 
@@ -172,13 +223,20 @@ class RemoteStore:
         self.endpoint = endpoint
         self.version = finished.version
         self.base_iri = finished.base_iri
+        self.things = listed_things(finished)
+        self.known_labels = LabelMemory(LABELS_KEPT)
 
     def select(self, query: str) -> list[dict[str, Term | None]]:
         """Run a project-written SELECT over the union of all graphs."""
         return self.endpoint.solutions(sparql_prologue() + query)
 
     def describe(self, iri: str, incoming_limit: int, incoming_offset: int = 0) -> Description:
-        """Own statements with the closure over blank nodes (to a fixed depth), and a page of incoming links."""
+        """Own statements with the closure over blank nodes (to a fixed depth), and a page of incoming links.
+
+        One round trip: the incoming page is a sub-select ``UNION``-ed to the own statements (its rows
+        leave ``?o`` unbound), with one row more than asked, so a thing with fewer links than the limit
+        (nearly all) needs no second request to count them.
+        """
         node = f"<{iri}>"
         branches = [f"{{ GRAPH ?g {{ {node} ?p ?o }} BIND({node} AS ?s) }}"]
         for depth in range(1, CLOSURE_DEPTH + 1):
@@ -189,25 +247,25 @@ class RemoteStore:
                 previous = f"?b{level}"
             chain = " ".join(chain_patterns)
             branches.append(f"{{ GRAPH ?g {{ {chain} ?b{depth} ?p ?o }} BIND(?b{depth} AS ?s) }}")
-        own_rows = self.endpoint.solutions("SELECT DISTINCT ?g ?s ?p ?o WHERE { " + " UNION ".join(branches) + " }")
-        own = sorted({self.quad(r["s"], r["p"], r["o"], r["g"]) for r in own_rows}, key=sort_key)
-        # The page of incoming links with one row more than asked: a thing with fewer links than the limit
-        # (nearly all) needs no second round trip to count them.
-        rows = []
         if incoming_limit > 0:
-            rows = self.endpoint.solutions(
-                f"SELECT ?g ?s ?p WHERE {{ GRAPH ?g {{ ?s ?p {node} }} FILTER(?s != {node}) }} "
-                f"ORDER BY isBlank(?s) ?s ?p ?g LIMIT {int(incoming_limit) + 1} OFFSET {int(incoming_offset)}"
+            branches.append(
+                f"{{ SELECT ?g ?s ?p WHERE {{ GRAPH ?g {{ ?s ?p {node} }} FILTER(?s != {node}) }} "
+                f"ORDER BY isBlank(?s) ?s ?p ?g LIMIT {int(incoming_limit) + 1} OFFSET {int(incoming_offset)} }}"
             )
-        if incoming_limit > 0 and incoming_offset == 0 and len(rows) <= incoming_limit:
-            total = len(rows)
+        rows = self.endpoint.solutions("SELECT DISTINCT ?g ?s ?p ?o WHERE { " + " UNION ".join(branches) + " }")
+        own = sorted({self.quad(r["s"], r["p"], r["o"], r["g"]) for r in rows if r["o"] is not None}, key=sort_key)
+        # The sub-select's order does not survive the UNION: sort as its ORDER BY did (IRIs compare as
+        # strings; blank nodes last, in the order the store gave them).
+        links = sorted((r for r in rows if r["o"] is None), key=link_order)
+        if incoming_limit > 0 and incoming_offset == 0 and len(links) <= incoming_limit:
+            total = len(links)
         else:
             count = self.endpoint.solutions(
                 f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p {node} }} FILTER(?s != {node}) }}"
             )
             total = int(count[0]["n"].value) if count and count[0]["n"] is not None else 0
-        page = rows[: max(0, incoming_limit)]
-        incoming = [self.quad(r["s"], r["p"], ox.NamedNode(iri), r["g"]) for r in page]  # in the store's order
+        page = links[: max(0, incoming_limit)]
+        incoming = [self.quad(r["s"], r["p"], ox.NamedNode(iri), r["g"]) for r in page]
         return Description(iri, own, incoming, total)
 
     @staticmethod
@@ -215,16 +273,23 @@ class RemoteStore:
         return ox.Quad(s, p, o, g if isinstance(g, ox.NamedNode) else ox.DefaultGraph())
 
     def has(self, iri: str) -> bool:
+        """Whether the store says anything about ``iri``: from the build's list of things when it is one of
+        ours (no round trip), else asked."""
+        if self.things is not None and iri.startswith(self.base_iri + "id/"):
+            return iri in self.things
         rows = self.endpoint.solutions(f"SELECT ?p WHERE {{ GRAPH ?g {{ <{iri}> ?p ?o }} }} LIMIT 1")
         return bool(rows)
 
     def labels(self, iris: Iterable[str]) -> dict[str, dict[str, str]]:
         """``{iri: {language: label}}`` from skos:prefLabel, else rdfs:label (as the embedded store).
 
-        One ``VALUES`` block and the two properties as a ``UNION``: with a second ``VALUES ?p`` Oxigraph
-        server scanned every statement of the store (6 s per batch at 5 M statements, 20 ms this way).
+        Labels once asked are remembered (most pages name the same properties, classes and roles), so
+        only IRIs not seen before go to the store. One ``VALUES`` block and the two properties as a
+        ``UNION``: with a second ``VALUES ?p`` Oxigraph server scanned every statement of the store
+        (6 s per batch at 5 M statements, 20 ms this way).
         """
-        wanted = sorted({i for i in iris if ">" not in i and "\\" not in i})
+        asked = {i for i in iris if ">" not in i and "\\" not in i}
+        result, wanted = self.known_labels.take(asked)
         found: dict[str, dict[str, dict[str, str]]] = {}
         for start in range(0, len(wanted), LABEL_BATCH):
             values = " ".join(f"<{i}>" for i in wanted[start : start + LABEL_BATCH])
@@ -236,13 +301,13 @@ class RemoteStore:
             for r in rows:
                 by_property = found.setdefault(r["s"].value, {})
                 by_property.setdefault(r["p"].value, {}).setdefault(r["l"].language or "", r["l"].value)
-        result = {}
-        for iri, by_property in found.items():
-            for p in ("http://www.w3.org/2004/02/skos/core#prefLabel", "http://www.w3.org/2000/01/rdf-schema#label"):
-                if p in by_property:
-                    result[iri] = by_property[p]
-                    break
-        return result
+        learned = {}
+        for iri in wanted:
+            by_property = found.get(iri, {})
+            learned[iri] = next((by_property[p] for p in LABEL_PROPERTIES if p in by_property), {})
+        self.known_labels.keep(learned)
+        result.update(learned)
+        return {iri: labels for iri, labels in result.items() if labels}
 
     def graph(self, graph_iri: str) -> list[ox.Quad]:
         rows = self.endpoint.solutions(f"SELECT ?s ?p ?o WHERE {{ GRAPH <{graph_iri}> {{ ?s ?p ?o }} }}")

@@ -18,6 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs
 
+import pyoxigraph as ox
 import pytest
 import rdflib
 import requests
@@ -307,3 +308,44 @@ def test_remote_descriptions_page_incoming_links_as_the_embedded_store(
     got, expected = remote.describe(iri, limit, offset), local.describe(iri, limit, offset)
     assert expected.incoming_total > 5
     assert (links(got), got.incoming_total) == (links(expected), expected.incoming_total)
+
+
+# ---------------------------------------------------------------------------------------------
+# Asking a remote store less
+# ---------------------------------------------------------------------------------------------
+
+
+def test_whether_a_thing_exists_comes_from_the_build_without_asking_the_store(
+    finished: Path, remote_endpoint: str, misbehaving
+) -> None:
+    store = remote_client(finished, remote_endpoint).application.extensions["regiolod"].store
+    assert store.things == set(store.subjects(BASE + "id/"))  # the build's list says what the store says
+    assert len(store.things) == open_build(finished).subject_count
+    client = remote_client(finished, f"http://127.0.0.1:{misbehaving.server_address[1]}/query")
+    response = client.get(f"/id/{THING}")
+    assert response.status_code == 303 and response.headers["Location"].endswith(f"/doc/{THING}")
+    assert misbehaving.requests == []
+
+
+def test_labels_once_asked_are_remembered(finished: Path, remote_endpoint: str) -> None:
+    store = remote_client(finished, remote_endpoint).application.extensions["regiolod"].store
+    iris = {BASE + "id/" + THING, "http://www.w3.org/2004/02/skos/core#prefLabel", BASE + "id/no-such-thing"}
+    first = store.labels(iris)
+    assert first[BASE + "id/" + THING]["de"] == "Heidekreis"
+    assert BASE + "id/no-such-thing" not in first
+    store.endpoint.url = f"http://127.0.0.1:{free_port()}/query"  # the store is gone
+    assert store.labels(iris) == first
+
+
+@pytest.mark.parametrize("limit", [1000, 1])
+def test_a_description_costs_one_round_trip_unless_its_links_are_paged(
+    finished: Path, remote_endpoint: str, limit: int
+) -> None:
+    store = remote_client(finished, remote_endpoint).application.extensions["regiolod"].store
+    asked = []
+    solutions = store.endpoint.solutions
+    store.endpoint.solutions = lambda query, *a: asked.append(query) or solutions(query, *a)
+    description = store.describe(BASE + "id/" + THING, limit)
+    assert ox.NamedNode(BASE + "id/" + THING) in {q.subject for q in description.quads}
+    assert len(asked) == (1 if limit == 1000 else 2)  # with one link a page, the total is counted
+    assert description.truncated == (limit == 1)
