@@ -147,6 +147,14 @@ SETTINGS: tuple[Setting, ...] = (
         "default graph already is the union and it holds nothing but the build, e.g. Oxigraph server with "
         "--union-default-graph; much faster on such stores).",
     ),
+    Setting(
+        "render_cache",
+        "",
+        "Folder of the rendered documents that all workers of `regiolod serve` share (one SQLite file, keyed by "
+        "build): a document one worker rendered, the others serve without asking the store. Empty: a private "
+        "temporary folder for the server's lifetime; a folder of your own keeps them across restarts.",
+    ),
+    Setting("render_cache_mb", "512", "Most megabytes of rendered documents in render_cache; the oldest go first."),
 )
 
 #: The environment variable naming a settings file (TOML, keys are setting names).
@@ -165,6 +173,7 @@ WHOLE_NUMBERS = (
     "sparql_max_concurrent",
     "catalog_page_size",
     "rate_burst",
+    "render_cache_mb",
 )
 
 
@@ -205,6 +214,8 @@ class Settings:
     client_header: str = ""
     access_log: str = "-"
     pid_file: str = ""
+    render_cache: str = ""
+    render_cache_mb: int = 512
 
     def __post_init__(self) -> None:
         if not self.base_iri.endswith("/"):
@@ -256,6 +267,10 @@ class Settings:
     @property
     def shapes_path(self) -> Path:
         return Path(self.root) / self.shapes_dir
+
+    @property
+    def render_cache_path(self) -> Path | None:
+        return Path(self.root) / self.render_cache if self.render_cache else None
 
     @classmethod
     def from_env(

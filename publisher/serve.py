@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import gc
+import shutil
 import sys
+import tempfile
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -13,6 +16,7 @@ from gunicorn.app.base import BaseApplication
 from publisher.config import Settings
 from publisher.query import QueryPool
 from publisher.queryservice import QueryService, SharedQueries
+from publisher.rendercache import SharedRenders
 
 
 def listening_base(host: str, port: int) -> str:
@@ -45,6 +49,22 @@ def share_queries(app: Flask) -> QueryService | None:
     return None  # a remote store: its queries go to the remote endpoint
 
 
+def share_renders(settings: Settings) -> tuple[SharedRenders, Path | None]:
+    """The workers' shared cache of rendered documents, and the private folder to remove at exit (if any)."""
+    folder = settings.render_cache_path
+    private = None
+    if folder is None:
+        folder = private = Path(tempfile.mkdtemp(prefix="regiolod-rendered-"))  # mode 0700: this server's only
+    return SharedRenders(folder, settings.render_cache_mb * 1024 * 1024), private
+
+
+def attach_renders(app: Flask, renders: SharedRenders) -> None:
+    """Give an app (the first, or one built on reload) the shared cache, emptied of other builds."""
+    state = app.extensions["regiolod"]
+    renders.prepare(state.build.version)
+    state.shared = renders
+
+
 class RefusedBuild(Exception):
     """A new build that may not replace the one being served; the message is the report."""
 
@@ -62,6 +82,8 @@ class GunicornServer(BaseApplication):
         self.settings = settings
         self.rebuild = rebuild
         self.queries = share_queries(app)
+        self.renders, self.private_renders = share_renders(settings)
+        attach_renders(app, self.renders)
         super().__init__()
 
     def pre_fork(self, _server: object, _worker: object) -> None:
@@ -73,6 +95,8 @@ class GunicornServer(BaseApplication):
     def on_exit(self, _server: object) -> None:
         if self.queries is not None:
             self.queries.stop()
+        if self.private_renders is not None:
+            shutil.rmtree(self.private_renders, ignore_errors=True)
 
     def reload(self) -> None:
         gc.unfreeze()  # the old app may become garbage now; frozen objects are never collected
@@ -86,6 +110,7 @@ class GunicornServer(BaseApplication):
             print(f"regiolod: reload refused, still serving build {old}:\n{exc}", file=sys.stderr, flush=True)
             return
         # The old workers are stopped gracefully now; queries they still send get 503 (no service).
+        attach_renders(app, self.renders)
         old_queries, self.queries = self.queries, share_queries(app)
         if old_queries is not None:
             old_queries.stop()

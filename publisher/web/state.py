@@ -27,6 +27,7 @@ from publisher.negotiation import DOCUMENT_FORMATS, Format
 from publisher.query import QueryPool, Runner
 from publisher.remote import RemoteRunner, RemoteStore
 from publisher.render.html import iri_to_uri
+from publisher.rendercache import SharedRenders
 from publisher.servicedescription import supported_functions
 from publisher.store import EmbeddedStore
 
@@ -111,6 +112,8 @@ class State:
     graph_names: set[str] = field(default_factory=set)
     graph_sizes: dict[str, int] = field(default_factory=dict)
     extension_functions: list[str] | None = None
+    # Rendered documents every worker of the server shares (rendercache.py); set by `regiolod serve`.
+    shared: SharedRenders | None = None
 
     def __post_init__(self) -> None:
         # From the build's own counts: a server process never scans the store to start.
@@ -214,8 +217,19 @@ class State:
         return f"{self.build.version}-{digest}"
 
     def rendered(self, key: tuple[str, ...], render: Callable[[], tuple[bytes, str]]) -> tuple[bytes, str]:
-        """Return cached bytes for this build, rendering them once (DESIGN §7: cache keyed by build)."""
-        return self.cache.get((self.build.version, *key), render)
+        """Return cached bytes for this build, rendering them once (DESIGN §7: cache keyed by build):
+        from this process's memory, else from what another worker rendered, else rendered here."""
+        return self.cache.get((self.build.version, *key), lambda: self.render_shared(key, render))
+
+    def render_shared(self, key: tuple[str, ...], render: Callable[[], tuple[bytes, str]]) -> tuple[bytes, str]:
+        if self.shared is None:
+            return render()
+        version, name = self.build.version, "\0".join(key)
+        found = self.shared.get(version, name)
+        if found is None:
+            found = render()
+            self.shared.put(version, name, found)
+        return found
 
     def exists(self, key: str) -> bool:
         """Whether the thing ``key`` is described in this build; asked of the store once per key, so a
