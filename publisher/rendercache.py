@@ -36,14 +36,19 @@ class SharedRenders:
         """Create the file and drop the documents of every other build (in the master, before the fork)."""
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self._connect() as db:
+            db = self._connect()
+            try:
                 db.execute("PRAGMA journal_mode=WAL")
                 db.execute(
                     "CREATE TABLE IF NOT EXISTS rendered "
                     "(key TEXT PRIMARY KEY, version TEXT NOT NULL, content_type TEXT NOT NULL, body BLOB NOT NULL)"
                 )
                 db.execute("DELETE FROM rendered WHERE version != ?", (version,))
-            db.close()
+            finally:
+                db.close()
+        except (OSError, sqlite3.OperationalError) as exc:  # a folder that cannot be written: serve without
+            LOG.warning("rendered documents cache %s cannot be used (%s); every worker renders for itself",
+                        self.path, exc)  # fmt: skip
         except sqlite3.DatabaseError as exc:  # a damaged file: start afresh, it only held copies
             if not again:
                 raise

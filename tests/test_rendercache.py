@@ -59,6 +59,14 @@ def test_a_damaged_cache_file_is_started_afresh_and_never_fails_a_request(tmp_pa
     broken.put("v", "doc", (b"x", "text/turtle"))  # no exception: a cache miss, the page is rendered
 
 
+def test_a_folder_that_cannot_be_written_leaves_every_worker_rendering_for_itself(tmp_path: Path) -> None:
+    (tmp_path / "a-file").write_text("not a folder")
+    renders = SharedRenders(tmp_path / "a-file" / "rendered", 1 << 20)
+    renders.prepare("v")  # a warning, not a server that fails to start
+    renders.put("v", "doc", (b"x", "text/turtle"))
+    assert renders.get("v", "doc") is None
+
+
 def serve_remote(finished: Path, url: str, port: int, log: Path, **env: str):
     environment = clean_env() | {"REGIOLOD_RATE_LIMIT": "0", "REGIOLOD_ACCESS_LOG": "", **env}
     environment |= {"REGIOLOD_STORE": "sparql+" + url, "REGIOLOD_DOWNLOAD_DIR": str(finished)}
