@@ -123,13 +123,17 @@ def throughput(scale: dict) -> list[str]:
                         str(failed) if failed else "0",
                         num(run["p50_ms"], 2),
                         num(run["p99_ms"], 2),
+                        "+".join(map(str, run.get("spread") or [])) or "–",
                         ", ".join(ratios) or "–",
                     ]
                 )
     if not rows:
         return ["No throughput measured."]
-    header = ["mix", "configuration", "clients", "ok req/s", "failed", "p50 ms", "p99 ms", "ratio"]
+    header = ["mix", "configuration", "clients", "ok req/s", "failed", "p50 ms", "p99 ms", "per process", "ratio"]
     notes = [
+        "per process: the client connections each server process held during the run (a gunicorn worker keeps "
+        "the keep-alive connections it accepted; a lone 8 means one process held every connection)."
+    ] + [
         f"{row['config']} ran the SPARQL mix without {', '.join(row['sparql_skipped'])} (no answer within the limit)."
         for row in scale["configs"]
         if row.get("sparql_skipped")
