@@ -70,7 +70,14 @@ SETTINGS: tuple[Setting, ...] = (
         "sparql_max_concurrent",
         "4",
         "Queries the server runs at the same time, all workers together (one pool of query processes); "
-        "more wait half a second, then get 503.",
+        "more wait for a free process (sparql_queue_wait), then get 503.",
+    ),
+    Setting(
+        "sparql_queue_wait",
+        "10",
+        "Seconds a SPARQL query waits for a free query process when all are busy before it gets 503 with "
+        "Retry-After (clients such as SPARQLWrapper do not retry by themselves). At most threads - 2 requests "
+        "per worker run or wait; more get 503 at once, so pages are always served.",
     ),
     Setting(
         "download_dir",
@@ -198,6 +205,7 @@ class Settings:
     sparql_timeout: float = 30.0
     sparql_row_limit: int = 100_000
     sparql_max_concurrent: int = 4
+    sparql_queue_wait: float = 10.0
     download_dir: str = "download"
     publisher_name: str = "regiolod (Herausgeber bitte einstellen)"
     publisher_uri: str = ""
@@ -225,6 +233,8 @@ class Settings:
         for name in ("sparql_timeout", "store_timeout"):
             if not 0 < float(getattr(self, name)) <= 3600:
                 raise ValueError(f"{name} must be between 0 and 3600 seconds")
+        if not 0 <= float(self.sparql_queue_wait) <= 3600:
+            raise ValueError("sparql_queue_wait must be between 0 and 3600 seconds")
         if self.store.startswith("sparql+") and not self.store.startswith(("sparql+http://", "sparql+https://")):
             raise ValueError(f"a remote store must be sparql+http:// or sparql+https://: {self.store!r}")
         if self.store_dataset not in ("named", "union"):
@@ -292,7 +302,7 @@ class Settings:
         try:
             for name in (*WHOLE_NUMBERS, "rate_limit"):
                 values[name] = int(str(values[name]))
-            for name in ("sparql_timeout", "store_timeout"):
+            for name in ("sparql_timeout", "store_timeout", "sparql_queue_wait"):
                 values[name] = float(str(values[name]))
         except ValueError as exc:
             raise ValueError(f"a numeric setting is not a whole number: {exc}") from None

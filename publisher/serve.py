@@ -41,8 +41,13 @@ def share_queries(app: Flask) -> QueryService | None:
     """Give the app's workers one query service for the server instead of a pool each (queryservice.py)."""
     state = app.extensions["regiolod"]
     if isinstance(state.runner, QueryPool):
+        per_worker = state.runner.admitted_max
+        # Every request a worker admits may wait in the service for a free process: the service admits
+        # as many as all workers together (each worker still bounds its own, to keep threads for pages).
+        state.runner.admitted_max = per_worker * state.settings.workers
+        state.runner.reset()
         service = QueryService(state.runner)
-        state.runner = SharedQueries(service, admitted=state.runner.admitted_max)
+        state.runner = SharedQueries(service, admitted=per_worker)
         return service
     if isinstance(state.runner, SharedQueries):
         return state.runner.service

@@ -199,6 +199,7 @@ def test_every_worker_sends_its_queries_to_one_pool_for_the_whole_server(project
     env = clean_env()
     env.update(REGIOLOD_DOWNLOAD_DIR=str(tmp_path / "download"), REGIOLOD_RATE_LIMIT="0")
     env["REGIOLOD_SPARQL_MAX_CONCURRENT"] = "1"
+    env["REGIOLOD_SPARQL_QUEUE_WAIT"] = "0.5"  # shorter than the running query: the others are refused
     command = [str(BIN / "regiolod"), "--root", str(project_copy), "serve", "--port", str(port), "--workers", "3"]
     base = f"http://127.0.0.1:{port}/"
     with running(command, base, tmp_path / "serve.log", env=env):
@@ -228,6 +229,32 @@ def test_every_worker_sends_its_queries_to_one_pool_for_the_whole_server(project
         query_processes = {p for p in children_of(service) if comm(p) == "regiolod-query"}
     # The server is stopped: its query service and query processes end with it.
     assert wait_for(lambda: not any(comm(p) for p in query_processes | {service}), 10)
+
+
+def test_a_query_that_finds_every_process_busy_waits_its_turn(project_copy: Path, tmp_path: Path) -> None:
+    """One query process for the server, a long query in it: the next query waits for the process (a client
+    such as SPARQLWrapper does not retry a 503) and is answered once the first is stopped at its limit."""
+    port = free_port()
+    env = clean_env()
+    env.update(REGIOLOD_DOWNLOAD_DIR=str(tmp_path / "download"), REGIOLOD_RATE_LIMIT="0")
+    env["REGIOLOD_SPARQL_MAX_CONCURRENT"] = "1"
+    command = [str(BIN / "regiolod"), "--root", str(project_copy), "serve", "--port", str(port), "--workers", "2"]
+    base = f"http://127.0.0.1:{port}/"
+    answers: list[requests.Response] = []
+    with running(command, base, tmp_path / "serve.log", env=env):
+        params = {"query": EXPLOSION, "timeout": "2"}
+        long = threading.Thread(target=lambda: answers.append(requests.get(f"{base}sparql", params=params, timeout=30)))
+        long.start()
+        time.sleep(0.5)
+        start = time.monotonic()
+        answer = requests.get(
+            f"{base}sparql", params={"query": "ASK { ?s ?p ?o }"}, headers={"Accept": "application/json"}, timeout=30
+        )
+        waited = time.monotonic() - start
+        long.join()
+    assert answer.status_code == 200 and answer.json()["boolean"] is True
+    assert waited >= 1  # it was answered after the long query had been stopped, not refused
+    assert answers[0].status_code == 503 and "time limit" in answers[0].text
 
 
 def test_a_query_service_that_dies_is_started_again(served_copy) -> None:

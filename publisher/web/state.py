@@ -130,7 +130,12 @@ class State:
                 embedded = self.store
                 size = self.settings.sparql_max_concurrent
                 # Requests for SPARQL may run or wait in all threads but two, which stay free for pages.
-                self.runner = QueryPool(lambda: embedded.store, size, admitted=max(size + 1, self.settings.threads - 2))
+                self.runner = QueryPool(
+                    lambda: embedded.store,
+                    size,
+                    wait=self.settings.sparql_queue_wait,
+                    admitted=max(size + 1, self.settings.threads - 2),
+                )
         self._subjects: list[str] | None = None
 
     def functions(self) -> list[str]:
