@@ -71,7 +71,7 @@ class SharedRenders:
         return (bytes(row[0]), row[1]) if row else None
 
     def put(self, version: str, key: str, value: tuple[bytes, str]) -> None:
-        """Keep ``value`` for the other workers; make room first when the file is full."""
+        """Keep ``value`` for the other workers; past the size bound, drop the oldest quarter."""
         body, content_type = value
         try:
             db = self._db()
