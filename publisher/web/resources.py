@@ -11,6 +11,7 @@ from publisher.negotiation import BY_SUFFIX, DOCUMENT_FORMATS, HTML, NQUADS, For
 from publisher.render.html import Labeller, group_description, iri_to_uri, schema_org_island
 from publisher.render.rdf import serialize
 from publisher.store import Description
+from publisher.suggest import kind_of
 from publisher.web.state import State, page_language, request_key, state
 
 FOAF_PRIMARY_TOPIC = ox.NamedNode(PREFIXES["foaf"] + "primaryTopic")
@@ -196,26 +197,12 @@ def not_acceptable(st: State, key: str) -> Response:
     return response
 
 
-def sparql_string(text: str) -> str:
-    """Quote text as a SPARQL string literal (SPARQL 1.1 §19.7 escapes)."""
-    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
-    return f'"{escaped}"'
-
-
 def suggestions(st: State, key: str) -> list[tuple[str, str]]:
-    """Things whose key or German label contains the last part of the unknown key."""
-    needle = key.rstrip("/").rsplit("/", 1)[-1].split(".")[0].lower()[:64]
-    kind = key.split("/", 1)[0] + "/" if "/" in key else ""
+    """Things whose key or German label contains the last part of the unknown key, those of its kind first."""
+    needle = key.rstrip("/").rsplit("/", 1)[-1].split(".")[0][:64]
     if len(needle) < 2:
         return []
-    rows = st.store.select(f"""
-        SELECT DISTINCT ?s ?l ?same WHERE {{
-          ?s skos:prefLabel ?l FILTER (LANG(?l) = "de")
-          FILTER (STRSTARTS(STR(?s), {sparql_string(st.base + "id/")}))
-          FILTER (CONTAINS(LCASE(STR(?s)), {sparql_string(needle)}) || CONTAINS(LCASE(?l), {sparql_string(needle)}))
-          BIND (STRSTARTS(STR(?s), {sparql_string(st.base + "id/" + kind)}) AS ?same)
-        }} ORDER BY DESC(?same) STRLEN(?l) ?l ?s LIMIT 10""")
-    return [(iri_to_uri(r["s"].value), r["l"].value) for r in rows]
+    return [(iri_to_uri(st.thing_iri(k)), label) for k, label in st.labels.search(needle, kind_of(key))]
 
 
 def not_found_thing(st: State, key: str) -> Response:

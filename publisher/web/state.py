@@ -30,6 +30,7 @@ from publisher.render.html import iri_to_uri
 from publisher.rendercache import SharedRenders
 from publisher.servicedescription import supported_functions
 from publisher.store import EmbeddedStore
+from publisher.suggest import LazyLabelIndex
 
 #: Whole listings kept (76,000 entries are ~20 MB): the last few kinds, type filters and languages.
 LISTINGS = 6
@@ -137,6 +138,17 @@ class State:
                     admitted=max(size + 1, self.settings.threads - 2),
                 )
         self._subjects: list[str] | None = None
+        self.labels = LazyLabelIndex(self.read_labels)
+
+    def read_labels(self) -> list[tuple[str, str]]:
+        """(key, German label) of every labelled thing under ``{base}id/``, for the hints of a 404."""
+        things = self.base + "id/"
+        rows = self.store.select('SELECT DISTINCT ?s ?l WHERE { ?s skos:prefLabel ?l FILTER (LANG(?l) = "de") }')
+        return [
+            (s.value[len(things) :], label.value)
+            for s, label in ((r["s"], r["l"]) for r in rows)
+            if isinstance(s, ox.NamedNode) and s.value.startswith(things) and label is not None
+        ]
 
     def functions(self) -> list[str]:
         """The extension functions the engine evaluates, asked once, when first needed.
