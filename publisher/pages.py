@@ -6,6 +6,7 @@ Each function asks the store one project-written query and returns plain data fo
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass
 
 from publisher.enrich import CURRENT_MEMBERSHIP, today_bindings
@@ -176,13 +177,27 @@ def counts(store: EmbeddedStore) -> dict[str, int]:
     return {k: found.get(expand(k), 0) for k, _, _ in KINDS}
 
 
-@dataclass
+@dataclass(frozen=True)
 class ListEntry:
     iri: str
     label: str
-    kind: str
+    types: tuple[str, ...]
     code: str
     ended: bool
+
+
+@dataclass
+class Listing:
+    """Every thing of a kind, ordered by German label, and how many things each type has (by type IRI)."""
+
+    entries: list[ListEntry]
+    counts: dict[str, int]
+
+    def of_type(self, type_iri: str | None) -> list[ListEntry]:
+        """The entries of one of the listed types, or all of them."""
+        if type_iri is None:
+            return self.entries
+        return [e for e in self.entries if type_iri in e.types]
 
 
 LISTS = {
@@ -191,13 +206,13 @@ LISTS = {
 }
 
 
-def listing(
-    store: EmbeddedStore, kind: str, type_filter: str | None, lab: Labeller
-) -> tuple[list[ListEntry], list[tuple[str, str, int]]]:
-    """Every thing of a kind, ordered by label, with the available types and their counts.
+def listing(store: EmbeddedStore, kind: str) -> Listing:
+    """Every thing of a kind, ordered by label, with its types (rl: subclasses of a territory, an
+    organization's classifications).
 
-    The whole list, not a page: the order is by label, so the store sorts every thing of the kind
-    for any page (5 M triples, 76,000 territories: 8 s on disk), and the caller keeps the list."""
+    The whole list, not a page, and neither filtered nor labelled for a language: the order is by
+    label, so the store sorts every thing of the kind for any page (all of Germany on disk: 2 s), and
+    the caller keeps one list per kind from which every type filter and language is served."""
     if kind == "territories":
         member = (
             "?s a rl:Territory . "
@@ -208,19 +223,10 @@ def listing(
             "{ ?s a org:Organization } UNION { ?s a org:FormalOrganization } UNION "
             "{ ?s a org:OrganizationalCollaboration } OPTIONAL { ?s org:classification ?type }"
         )
-    types = store.select(
-        f"SELECT ?type (COUNT(DISTINCT ?s) AS ?n) WHERE {{ {member} FILTER (BOUND(?type)) }} "
-        "GROUP BY ?type ORDER BY ?type"
-    )
-    type_iris = [r["type"].value for r in types]
-    lab.learn(store.labels, type_iris)
-    filter_clause = ""
-    if type_filter and type_filter in type_iris:
-        filter_clause = f"FILTER EXISTS {{ ?s a|org:classification <{type_filter}> }}"
     rows = store.select(f"""
         SELECT ?s (SAMPLE(?l) AS ?label) (SAMPLE(?c) AS ?code) (SAMPLE(?e) AS ?ended)
                (GROUP_CONCAT(DISTINCT STR(?type); separator=" ") AS ?types) WHERE {{
-          {member} {filter_clause}
+          {member}
           OPTIONAL {{ ?s skos:prefLabel ?l FILTER (LANG(?l) = "de") }}
           OPTIONAL {{ ?s skos:notation ?c }}
           OPTIONAL {{ ?s prov:invalidatedAtTime ?e }}
@@ -229,11 +235,11 @@ def listing(
         ListEntry(
             val(r, "s"),
             val(r, "label") or val(r, "s"),
-            ", ".join(lab.label(t) for t in sorted(val(r, "types").split())),
+            tuple(sorted(set(val(r, "types").split()))),
             val(r, "code"),
             bool(val(r, "ended")),
         )
         for r in rows
     ]
-    available = [(t, lab.label(t), int(r["n"].value)) for t, r in zip(type_iris, types, strict=True)]
-    return entries, available
+    counts = Counter(t for e in entries for t in e.types)
+    return Listing(entries, dict(sorted(counts.items())))

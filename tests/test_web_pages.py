@@ -267,6 +267,24 @@ def test_listings_page_through_every_territory(sparql) -> None:
     assert "Landkreis Heidekreis" in districts.plain and "Stadt Walsrode" not in districts.plain
 
 
+def test_every_type_filter_and_language_of_a_listing_comes_from_one_list_per_kind() -> None:
+    """Sorting every thing of a kind is the cost (2 s for all of Germany on disk): it is done once per kind,
+    so neither a language, a real type nor an unknown one makes the store sort again."""
+    client = make_client(page_size=20)
+    st = client.application.extensions["regiolod"]
+    asked = []
+    select = st.store.select
+    st.store.select = lambda query: asked.append(query) or select(query)
+    everything = page(client, "/organizations")
+    districts = page(client, "/organizations?type=rl:orgtype-landkreis&lang=en")
+    unknown = page(client, "/organizations?type=https://example.org/no-such-type")
+    english = page(client, "/organizations?lang=en")
+    assert len([q for q in asked if "GROUP_CONCAT" in q]) == 1
+    assert "Landkreis Heidekreis" in districts.plain and "Stadt Walsrode" not in districts.plain
+    assert unknown.plain == everything.plain  # an unknown type filters nothing
+    assert re.search(r"\b\d+ entries\b", english.plain) and "Einträge" in everything.plain
+
+
 def test_two_figures_with_the_same_number_are_both_shown_preferred_first(client) -> None:
     """The membership's share is stated twice (26 %, by the company and by the press, ranked): two values."""
     p = page(

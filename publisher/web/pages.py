@@ -74,19 +74,20 @@ def listing_page(kind: str) -> Response:
         except KeyError:
             abort(400, "unknown prefix in type")
     size = st.settings.page_size
+    listed = st.listings.get((st.build.version, kind), lambda: page_data.listing(st.store, kind))
+    if type_filter not in listed.counts:
+        type_filter = None  # not a type of this list: the whole list, so any other value costs nothing more
 
     def render() -> tuple[bytes, str]:
-        lab = Labeller({}, st.base, lang)
-        entries, available = st.listings.get(
-            (st.build.version, kind, type_filter or "", lang),
-            lambda: page_data.listing(st.store, kind, type_filter, lab),
-        )
+        entries = listed.of_type(type_filter)
         total = len(entries)
         start = (max(page, 1) - 1) * size
         entries = entries[start : start + size]
         pages = max(1, ceil(total / size))
         if page < 1 or page > pages:
             abort(404)
+        lab = Labeller({}, st.base, lang)
+        lab.learn(st.store.labels, listed.counts)
         title = page_data.LISTS[kind][1][lang]
         body = render_template(
             "list.html",
@@ -94,14 +95,13 @@ def listing_page(kind: str) -> Response:
             base=st.base,
             kind=kind,
             title=title,
-            entries=entries,
+            entries=[(e, ", ".join(lab.label(t) for t in e.types)) for e in entries],
             total=total,
             page=page,
             pages=pages,
-            available=available,
+            available=[(t, lab.label(t), n) for t, n in listed.counts.items()],
             type_filter=type_filter,
             href=safe_href,
-            lab=lab,
         )
         return body.encode("utf-8"), HTML.content_type
 

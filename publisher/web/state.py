@@ -32,8 +32,8 @@ from publisher.servicedescription import supported_functions
 from publisher.store import EmbeddedStore
 from publisher.suggest import LazyLabelIndex
 
-#: Whole listings kept (76,000 entries are ~20 MB): the last few kinds, type filters and languages.
-LISTINGS = 6
+#: Whole listings kept (76,000 entries are ~20 MB): one per kind, for the current build and the one before.
+LISTINGS = 4
 CACHE_SIZE = 4096
 #: Request headers that can turn an answer into 304/412; without any of them, no need to ask.
 CONDITIONAL = frozenset({"If-None-Match", "If-Modified-Since", "If-Match", "If-Unmodified-Since", "If-Range", "Range"})
@@ -103,7 +103,7 @@ class State:
     cache: Recent = field(default_factory=lambda: Recent(CACHE_SIZE))
     known: Recent = field(default_factory=lambda: Recent(4 * CACHE_SIZE))  # thing key -> whether it exists
     tags: Recent = field(default_factory=lambda: Recent(CACHE_SIZE))  # header values: ETags, Link lists
-    # Whole listings (kind, type, language) for their pages: sorting them is the cost, not a page.
+    # Whole listings (per kind; every type filter and language is served from it): sorting them is the cost.
     listings: Recent = field(default_factory=lambda: Recent(LISTINGS))
     dumps: Dumps | None = None
     stats: VoidStatistics | None = None
