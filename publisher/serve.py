@@ -14,6 +14,7 @@ from flask import Flask
 from gunicorn.app.base import BaseApplication
 
 from publisher.config import Settings
+from publisher.fairaccept import ConnectionCounts
 from publisher.query import QueryPool
 from publisher.queryservice import QueryService, SharedQueries
 from publisher.rendercache import SharedRenders
@@ -89,13 +90,20 @@ class GunicornServer(BaseApplication):
         self.queries = share_queries(app)
         self.renders, self.private_renders = share_renders(settings)
         attach_renders(app, self.renders)
+        self.connections = ConnectionCounts()
         super().__init__()
 
-    def pre_fork(self, _server: object, _worker: object) -> None:
-        """Before each worker is forked: the query service runs (again, if it ended), the heap is frozen."""
+    def pre_fork(self, _server: object, worker: Any) -> None:
+        """Before each worker is forked: the query service runs (again, if it ended), the worker gets its
+        slot for counting connections, the heap is frozen."""
         if self.queries is not None:
             self.queries.start()
+        worker.counts, worker.slot = self.connections, self.connections.claim(worker)
         freeze_before_fork()
+
+    def child_exit(self, _server: object, worker: object) -> None:
+        """The master has reaped a worker: its slot for counting connections is free again."""
+        self.connections.release(worker)
 
     def on_exit(self, _server: object) -> None:
         if self.queries is not None:
@@ -127,7 +135,7 @@ class GunicornServer(BaseApplication):
         options: dict[str, Any] = {
             "bind": f"{self.settings.host}:{self.settings.port}",
             "workers": self.settings.workers,
-            "worker_class": "gthread",
+            "worker_class": "publisher.fairaccept.FairThreadWorker",  # gthread, connections spread evenly
             "threads": self.settings.threads,
             "timeout": self.settings.timeout,
             "graceful_timeout": min(self.settings.timeout, 30),
@@ -137,6 +145,7 @@ class GunicornServer(BaseApplication):
             "proc_name": "regiolod",
             "pidfile": str(self.settings.pid_path),
             "pre_fork": self.pre_fork,
+            "child_exit": self.child_exit,
             "on_exit": self.on_exit,
         }
         for key, value in options.items():

@@ -1,0 +1,109 @@
+"""Client connections are spread evenly over the workers of `regiolod serve`, and a stuck worker holds none up."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import signal
+import time
+from pathlib import Path
+
+from publisher.fairaccept import FREE, ConnectionCounts
+from tests.processes import BIN, clean_env, free_port, running
+from tests.test_reliability import wait_for, workers_of
+
+
+def established(port: int) -> dict[int, int]:
+    """Socket inode -> 1 for every established TCP connection on the server's side of ``port``."""
+    found = {}
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            local, state, inode = fields[1], fields[3], int(fields[9])
+            if state == "01" and int(local.rsplit(":", 1)[1], 16) == port:
+                found[inode] = 1
+    return found
+
+
+def connections_per_worker(port: int, workers: set[int]) -> dict[int, int]:
+    sockets = established(port)
+    held = {}
+    for pid in workers:
+        count = 0
+        for fd in (Path("/proc") / str(pid) / "fd").iterdir():
+            try:
+                target = os.readlink(fd)
+            except OSError:
+                continue
+            if target.startswith("socket:[") and int(target[8:-1]) in sockets:
+                count += 1
+        held[pid] = count
+    return held
+
+
+def open_client(port: int) -> tuple[http.client.HTTPConnection, float]:
+    """A keep-alive connection that has been answered once (so a worker holds it); and how long that took."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    start = time.monotonic()
+    conn.request("GET", "/robots.txt")
+    response = conn.getresponse()
+    response.read()
+    assert response.status == 200 and not response.will_close
+    return conn, time.monotonic() - start
+
+
+def test_keep_alive_clients_are_spread_evenly_and_a_stopped_worker_keeps_nobody_waiting(
+    project_copy: Path, tmp_path: Path
+) -> None:
+    port = free_port()
+    env = clean_env()
+    env.update(REGIOLOD_DOWNLOAD_DIR=str(tmp_path / "download"), REGIOLOD_RATE_LIMIT="0")
+    command = [str(BIN / "regiolod"), "--root", str(project_copy), "serve", "--port", str(port), "--workers", "2"]
+    base = f"http://127.0.0.1:{port}/"
+    with running(command, base, tmp_path / "serve.log", env=env):
+        master = int((tmp_path / "download" / "regiolod.pid").read_text())
+        assert wait_for(lambda: len(workers_of(master)) == 2, 30)
+        workers = workers_of(master)
+        assert wait_for(lambda: sum(connections_per_worker(port, workers).values()) == 0, 10)  # the probe's is gone
+        clients = [open_client(port)[0] for _ in range(12)]
+        assert sorted(connections_per_worker(port, workers).values()) == [6, 6]
+        # One worker stops dead (as if stuck): new clients go to the other after a short wait, not never.
+        stuck, other = sorted(workers)
+        os.kill(stuck, signal.SIGSTOP)
+        try:
+            waits = []
+            for _ in range(4):
+                conn, took = open_client(port)
+                clients.append(conn)
+                waits.append(took)
+            held = connections_per_worker(port, workers)
+            assert held == {stuck: 6, other: 10}
+            assert max(waits) < 5
+        finally:
+            os.kill(stuck, signal.SIGCONT)
+        for conn in clients:
+            conn.close()
+
+
+class Worker:
+    slot: int | None = None
+
+
+def test_a_slot_goes_to_a_new_worker_only_after_the_master_has_reaped_the_old_one() -> None:
+    counts = ConnectionCounts(slots=2)
+    first, second, third = Worker(), Worker(), Worker()
+    first.slot, second.slot = counts.claim(first), counts.claim(second)
+    assert (first.slot, second.slot) == (0, 1)
+    assert counts.claim(third) is None  # all taken: the third worker accepts as gunicorn does
+    counts.publish(0, 5)
+    assert counts.fewest_elsewhere(1) == 5
+    counts.leave(0)  # the first worker starts stopping: the others no longer leave connections to it
+    assert counts.fewest_elsewhere(1) is None
+    assert counts.claim(third) is None  # but its slot is not handed out before it is reaped
+    counts.release(first)
+    assert counts.counts[0] == FREE
+    assert counts.claim(third) == 0
