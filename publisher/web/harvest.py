@@ -151,9 +151,12 @@ def catalog(ext: str | None = None) -> Response:
         abort(400, "page must be a whole number and modified_since a date (YYYY-MM-DD)")
     if page < 1:
         abort(400, "page starts at 1")
-    quads, pages = catalog_quads(st, page, since)
-    if fmt is HTML:
-        lang = page_language()
+    lang = page_language() if fmt is HTML else ""
+
+    def render() -> tuple[bytes, str]:
+        quads, pages = catalog_quads(st, page, since)
+        if fmt is not HTML:
+            return serialize(quads, fmt), fmt.content_type
         body = render_template(
             "catalog.html",
             lang=lang,
@@ -163,9 +166,10 @@ def catalog(ext: str | None = None) -> Response:
             datasets=catalog_view(st, quads),
             since=since,
             next_url=page_url(st, page + 1, since) if page < pages else "",
-        ).encode("utf-8")
-    else:
-        body = serialize(quads, fmt)
+        )
+        return body.encode("utf-8"), fmt.content_type
+
+    body, _ = st.rendered(("catalog", fmt.key, str(page), since or "", lang), render)  # built once per build
     key = ("catalog", fmt.key, str(page), since or "")
     response = st.respond(body, fmt.content_type, key, vary=None if fixed else "Accept")
     response.headers["Link"] = ", ".join(
@@ -214,13 +218,18 @@ def void() -> Response:
     if fmt is None:
         return Response("406 Not Acceptable\n", status=406, content_type="text/plain; charset=utf-8")
     dataset = st.dataset_iri
-    quads = [
-        q
-        for q in st.store.graph(f"{st.base}id/graph/catalog")
-        if isinstance(q.subject, ox.NamedNode)
-        and (q.subject.value == dataset or q.subject.value.startswith(dataset + "#"))
-    ]
-    return st.respond(serialize(quads, fmt), fmt.content_type, ("void", fmt.key), vary="Accept")
+
+    def render() -> tuple[bytes, str]:
+        quads = [
+            q
+            for q in st.store.graph(f"{st.base}id/graph/catalog")
+            if isinstance(q.subject, ox.NamedNode)
+            and (q.subject.value == dataset or q.subject.value.startswith(dataset + "#"))
+        ]
+        return serialize(quads, fmt), fmt.content_type
+
+    body, _ = st.rendered(("void", fmt.key), render)
+    return st.respond(body, fmt.content_type, ("void", fmt.key), vary="Accept")
 
 
 def sitemap_urls(st: State, page: int) -> list[str]:
