@@ -1,4 +1,4 @@
-"""Spread a server's client connections evenly over its gunicorn workers.
+"""Spread a server's client connections evenly over its gunicorn workers: they take turns.
 
 Every worker waits on the same listening socket, and the one that happens to be awake when a client
 connects accepts it; a threaded worker then keeps that connection for as long as the client keeps it
@@ -8,12 +8,15 @@ clients, one worker held all 8 in half of the runs, and that worker's one core d
 (about half the throughput of an even split; a SPARQL client also met the worker's limit of
 admitted queries while the other worker had room).
 
-Here each worker publishes how many connections it holds in a small array shared by the server's
-processes (a slot per worker, given by the master before it forks the worker, freed when the worker
-ends or starts stopping). A worker that holds more connections than another live worker leaves a
-waiting connection to it: it stops listening for ``YIELD_S`` and looks again. So that a worker that
-is stuck cannot keep clients waiting, a connection that has waited ``MAX_DEFER_S`` is accepted by
-whoever sees it. The listening socket itself is unchanged: nothing is lost when a worker ends.
+Here each worker publishes how many connections it has accepted so far, in a small array shared by
+the server's processes (a slot per worker, given by the master before it forks the worker, freed
+when the worker ends or starts stopping). A worker that has accepted more than another live worker
+leaves a waiting connection to it: it stops listening for ``YIELD_S`` and looks again. So new
+connections go round the workers in turn. (Counting the connections a worker holds instead was
+tried: right after many clients hang up together, a worker still busy closing theirs counts them,
+and the next group of clients lands in the other worker.) So that a worker that is stuck cannot
+keep clients waiting, a connection that has waited ``MAX_DEFER_S`` is accepted by whoever sees it.
+The listening socket itself is unchanged: nothing is lost when a worker ends.
 """
 
 from __future__ import annotations
@@ -30,24 +33,25 @@ YIELD_S = 0.002
 MAX_DEFER_S = 0.25
 
 
-class ConnectionCounts:
-    """Connections each live worker holds, in memory shared by the master and the workers it forks.
+class Turns:
+    """Connections each live worker has accepted, in memory shared by the master and the workers it forks.
 
     The master hands out the slots (``claim`` before a fork, ``release`` when it has reaped the worker);
     a worker that starts stopping marks its slot free at once, but the slot is not handed out again
-    before the master has reaped that worker.
+    before the master has reaped that worker. A new worker starts level with the live worker that has
+    accepted least, so that it takes its turn, not every connection until it has caught up.
     """
 
     def __init__(self, slots: int = SLOTS):
-        self.counts = multiprocessing.RawArray(ctypes.c_int, [FREE] * slots)
+        self.accepted = multiprocessing.RawArray(ctypes.c_int64, [FREE] * slots)
         self.owners: dict[int, object] = {}  # in the master: slot -> worker
 
     def claim(self, worker: object) -> int | None:
         """A slot for a worker about to be forked, or None when all are taken (then it accepts as gunicorn does)."""
-        for slot in range(len(self.counts)):
+        for slot in range(len(self.accepted)):
             if slot not in self.owners:
                 self.owners[slot] = worker
-                self.counts[slot] = 0
+                self.accepted[slot] = self.fewest(slot) or 0
                 return slot
         return None
 
@@ -56,28 +60,25 @@ class ConnectionCounts:
         slot = getattr(worker, "slot", None)
         if slot is not None and self.owners.get(slot) is worker:
             del self.owners[slot]
-            self.counts[slot] = FREE
-
-    def publish(self, slot: int, connections: int) -> None:
-        self.counts[slot] = max(0, connections)
+            self.accepted[slot] = FREE
 
     def leave(self, slot: int) -> None:
         """A worker stops accepting: nobody should leave connections to it any more."""
-        self.counts[slot] = FREE
+        self.accepted[slot] = FREE
 
-    def fewest_elsewhere(self, slot: int) -> int | None:
-        """The fewest connections any other live worker holds, or None when there is no other."""
-        others = [count for i, count in enumerate(self.counts[:]) if i != slot and count != FREE]
+    def fewest(self, slot: int) -> int | None:
+        """The fewest connections any other live worker has accepted, or None when there is no other."""
+        others = [n for i, n in enumerate(self.accepted[:]) if i != slot and n != FREE]
         return min(others) if others else None
 
 
 class FairThreadWorker(ThreadWorker):
-    """gunicorn's threaded worker that leaves a new connection to a worker holding fewer.
+    """gunicorn's threaded worker that leaves a new connection to a worker whose turn it is.
 
-    ``counts`` and ``slot`` are set by the master before the fork (``GunicornServer.pre_fork``).
+    ``turns`` and ``slot`` are set by the master before the fork (``GunicornServer.pre_fork``).
     """
 
-    counts: ConnectionCounts | None = None
+    turns: Turns | None = None
     slot: int | None = None
     deferring_since = 0.0  # when this worker began to leave the waiting connection to another
     deferred_at = 0.0  # when it last did
@@ -88,12 +89,14 @@ class FairThreadWorker(ThreadWorker):
             self.resume_at = time.monotonic() + YIELD_S
             super().set_accept_enabled(False)
             return
+        before = self.nr_conns
         super().accept(listener)
-        self.publish()
+        if self.slot is not None and self.nr_conns > before:
+            self.turns.accepted[self.slot] += 1  # only this worker writes its own slot
 
     def should_defer(self) -> bool:
-        fewest = self.counts.fewest_elsewhere(self.slot)
-        if fewest is None or self.nr_conns <= fewest:
+        fewest = self.turns.fewest(self.slot)
+        if fewest is None or self.turns.accepted[self.slot] <= fewest:
             return False
         now = time.monotonic()
         if now - self.deferred_at > 10 * YIELD_S:  # a new connection, not the one looked at a moment ago
@@ -107,18 +110,13 @@ class FairThreadWorker(ThreadWorker):
         super().set_accept_enabled(enabled)
 
     def wait_for_and_dispatch_events(self, timeout: float) -> None:
-        self.publish()
         pause = self.resume_at - time.monotonic()
         if pause > 0:  # wake up when it is time to listen again
             timeout = min(timeout, pause)
         super().wait_for_and_dispatch_events(timeout)
 
-    def publish(self) -> None:
-        if self.slot is not None:
-            self.counts.publish(self.slot, self.nr_conns)
-
     def handle_exit(self, sig, frame) -> None:
         if self.slot is not None:
-            self.counts.leave(self.slot)
+            self.turns.leave(self.slot)
             self.slot = None
         super().handle_exit(sig, frame)

@@ -14,7 +14,7 @@ from flask import Flask
 from gunicorn.app.base import BaseApplication
 
 from publisher.config import Settings
-from publisher.fairaccept import ConnectionCounts
+from publisher.fairaccept import Turns
 from publisher.query import QueryPool
 from publisher.queryservice import QueryService, SharedQueries
 from publisher.rendercache import SharedRenders
@@ -90,20 +90,20 @@ class GunicornServer(BaseApplication):
         self.queries = share_queries(app)
         self.renders, self.private_renders = share_renders(settings)
         attach_renders(app, self.renders)
-        self.connections = ConnectionCounts()
+        self.turns = Turns()
         super().__init__()
 
     def pre_fork(self, _server: object, worker: Any) -> None:
         """Before each worker is forked: the query service runs (again, if it ended), the worker gets its
-        slot for counting connections, the heap is frozen."""
+        place in the turns of accepting connections, the heap is frozen."""
         if self.queries is not None:
             self.queries.start()
-        worker.counts, worker.slot = self.connections, self.connections.claim(worker)
+        worker.turns, worker.slot = self.turns, self.turns.claim(worker)
         freeze_before_fork()
 
     def child_exit(self, _server: object, worker: object) -> None:
-        """The master has reaped a worker: its slot for counting connections is free again."""
-        self.connections.release(worker)
+        """The master has reaped a worker: its place in the turns is free again."""
+        self.turns.release(worker)
 
     def on_exit(self, _server: object) -> None:
         if self.queries is not None:

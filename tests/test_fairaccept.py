@@ -8,7 +8,7 @@ import signal
 import time
 from pathlib import Path
 
-from publisher.fairaccept import FREE, ConnectionCounts
+from publisher.fairaccept import FREE, Turns
 from tests.processes import BIN, clean_env, free_port, running
 from tests.test_reliability import wait_for, workers_of
 
@@ -93,17 +93,17 @@ class Worker:
     slot: int | None = None
 
 
-def test_a_slot_goes_to_a_new_worker_only_after_the_master_has_reaped_the_old_one() -> None:
-    counts = ConnectionCounts(slots=2)
-    first, second, third = Worker(), Worker(), Worker()
-    first.slot, second.slot = counts.claim(first), counts.claim(second)
+def test_a_new_worker_takes_its_turn_and_a_slot_is_reused_only_after_the_old_worker_is_reaped() -> None:
+    turns = Turns(slots=3)
+    first, second, third, fourth = Worker(), Worker(), Worker(), Worker()
+    first.slot, second.slot = turns.claim(first), turns.claim(second)
     assert (first.slot, second.slot) == (0, 1)
-    assert counts.claim(third) is None  # all taken: the third worker accepts as gunicorn does
-    counts.publish(0, 5)
-    assert counts.fewest_elsewhere(1) == 5
-    counts.leave(0)  # the first worker starts stopping: the others no longer leave connections to it
-    assert counts.fewest_elsewhere(1) is None
-    assert counts.claim(third) is None  # but its slot is not handed out before it is reaped
-    counts.release(first)
-    assert counts.counts[0] == FREE
-    assert counts.claim(third) == 0
+    turns.accepted[0], turns.accepted[1] = 40, 25
+    third.slot = turns.claim(third)
+    assert turns.accepted[third.slot] == 25  # level with the worker that accepted least, not at 0
+    assert turns.claim(fourth) is None  # all taken: the fourth worker accepts as gunicorn does
+    turns.leave(first.slot)  # the first worker starts stopping: the others no longer leave connections to it
+    assert turns.fewest(second.slot) == 25 and FREE not in (turns.fewest(0), turns.fewest(2))
+    assert turns.claim(fourth) is None  # its slot is not handed out before it is reaped
+    turns.release(first)
+    assert turns.claim(fourth) == 0
