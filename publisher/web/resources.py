@@ -66,12 +66,10 @@ def document_response(st: State, key: str, fixed: Format | None) -> Response:
     lang = page_language() if fmt is HTML else ""
     body, content_type = st.rendered(("doc", key, fmt.key, lang), lambda: render_document(st, key, fmt, lang))
     vary = ([] if fixed else ["Accept"]) + (["Accept-Language"] if fmt is HTML else [])
-    response = st.respond(body, content_type, ("doc", key, fmt.key, lang), vary=", ".join(vary) or None)
-    response.headers["Content-Location"] = st.doc_url(key, fmt)
-    response.headers["Link"] = st.document_links(key)
+    extra = [("Content-Location", st.doc_url(key, fmt)), ("Link", st.document_links(key))]
     if fmt is HTML:
-        response.headers["Content-Language"] = lang
-    return response
+        extra.append(("Content-Language", lang))
+    return st.respond(body, content_type, ("doc", key, fmt.key, lang), vary=", ".join(vary) or None, extra=extra)
 
 
 def description_quads(st: State, key: str, desc: Description) -> list[ox.Quad]:

@@ -11,6 +11,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from urllib.parse import quote
 
@@ -208,7 +209,7 @@ class State:
     def base(self) -> str:
         return self.settings.base_iri
 
-    @property
+    @cached_property
     def last_modified(self) -> str:
         return http_date(self.build.modified)
 
@@ -254,17 +255,22 @@ class State:
         return self.known.get((self.build.version, key), lambda: self.store.has(self.thing_iri(key)))
 
     def respond(
-        self, body: bytes, content_type: str, etag_parts: tuple[str, ...], status: int = 200, vary: str | None = None
+        self,
+        body: bytes,
+        content_type: str,
+        etag_parts: tuple[str, ...],
+        status: int = 200,
+        vary: str | None = None,
+        extra: list[tuple[str, str]] | None = None,
     ) -> Response:
-        """A response with ETag and Last-Modified that answers revalidation with 304."""
-        response = Response(body, status=status, content_type=content_type)
-        if vary:
-            response.headers["Vary"] = vary
+        """A response with ETag and Last-Modified that answers revalidation with 304; ``extra`` are more
+        headers (given here rather than set one by one: setting a header searches all the others)."""
+        headers = [("Vary", vary)] if vary else []
         if status == 200:
-            response.headers["ETag"] = f'"{self.etag(*etag_parts)}"'
-            response.headers["Last-Modified"] = self.last_modified
-            if not CONDITIONAL.isdisjoint(request.headers.keys()):
-                response.make_conditional(request)
+            headers += [("ETag", f'"{self.etag(*etag_parts)}"'), ("Last-Modified", self.last_modified)]
+        response = Response(body, status=status, content_type=content_type, headers=headers + (extra or []))
+        if status == 200 and not CONDITIONAL.isdisjoint(request.headers.keys()):
+            response.make_conditional(request)
         return response
 
 
