@@ -260,6 +260,17 @@ def test_catalog_in_every_format(client, path: str, media: str) -> None:
     assert client.get("/catalog", headers={"Accept": media}).mimetype == media
 
 
+def test_the_html_catalog_says_it_varies_with_the_language(client) -> None:
+    """A shared cache must not hand the German catalog page to an English reader: Vary and ETag say so."""
+    german = client.get("/catalog", headers={"Accept": "text/html", "Accept-Language": "de"})
+    english = client.get("/catalog", headers={"Accept": "text/html", "Accept-Language": "en"})
+    assert german.status_code == english.status_code == 200 and german.data != english.data
+    assert {v.strip() for v in german.headers["Vary"].split(",")} == {"Accept", "Accept-Language"}
+    assert german.headers["ETag"] != english.headers["ETag"]
+    assert client.get("/catalog.html?lang=en").headers["Vary"] == "Accept-Language"
+    assert client.get("/catalog", headers={"Accept": "text/turtle"}).headers["Vary"] == "Accept"
+
+
 def test_void_describes_the_dataset(client, sparql) -> None:
     graph = rdflib.Graph().parse(
         data=client.get("/.well-known/void", headers={"Accept": "text/turtle"}).data, format="turtle"

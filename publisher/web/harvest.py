@@ -170,8 +170,9 @@ def catalog(ext: str | None = None) -> Response:
         return body.encode("utf-8"), fmt.content_type
 
     body, _ = st.rendered(("catalog", fmt.key, str(page), since or "", lang), render)  # built once per build
-    key = ("catalog", fmt.key, str(page), since or "")
-    response = st.respond(body, fmt.content_type, key, vary=None if fixed else "Accept")
+    key = ("catalog", fmt.key, str(page), since or "", lang)
+    vary = ([] if fixed else ["Accept"]) + (["Accept-Language"] if fmt is HTML else [])  # as a document's
+    response = st.respond(body, fmt.content_type, key, vary=", ".join(vary) or None)
     response.headers["Link"] = ", ".join(
         f'<{st.base}catalog.{s}>; rel="alternate"; type="{f.media_type}"' for s, f in SUFFIXES.items()
     )
