@@ -69,24 +69,29 @@ def test_keep_alive_clients_are_spread_evenly_and_a_stopped_worker_keeps_nobody_
         assert wait_for(lambda: len(workers_of(master)) == 2, 30)
         workers = workers_of(master)
         assert wait_for(lambda: sum(connections_per_worker(port, workers).values()) == 0, 10)  # the probe's is gone
-        clients = [open_client(port)[0] for _ in range(12)]
-        assert sorted(connections_per_worker(port, workers).values()) == [6, 6]
-        # One worker stops dead (as if stuck): new clients go to the other after a short wait, not never.
-        stuck, other = sorted(workers)
-        os.kill(stuck, signal.SIGSTOP)
+        clients: list[http.client.HTTPConnection] = []
         try:
-            waits = []
-            for _ in range(4):
-                conn, took = open_client(port)
-                clients.append(conn)
-                waits.append(took)
+            clients += [open_client(port)[0] for _ in range(24)]
             held = connections_per_worker(port, workers)
-            assert held == {stuck: 6, other: 10}
-            assert max(waits) < 5
+            # Turns keep the workers' accept counts within one of each other; the start-up probe's connection
+            # (accepted by one of them, closed since) may add one more to the difference.
+            assert sum(held.values()) == 24 and max(held.values()) - min(held.values()) <= 2, held
+            # One worker stops dead (as if stuck): new clients go to the other after a short wait, not never.
+            stuck, other = sorted(workers)
+            os.kill(stuck, signal.SIGSTOP)
+            try:
+                waits = []
+                for _ in range(4):
+                    conn, took = open_client(port)
+                    clients.append(conn)
+                    waits.append(took)
+                assert connections_per_worker(port, workers) == {stuck: held[stuck], other: held[other] + 4}
+                assert max(waits) < 5
+            finally:
+                os.kill(stuck, signal.SIGCONT)
         finally:
-            os.kill(stuck, signal.SIGCONT)
-        for conn in clients:
-            conn.close()
+            for conn in clients:
+                conn.close()
 
 
 class Worker:
