@@ -15,7 +15,7 @@ from publisher.catalog import DCAT, DCT, HYDRA, iris
 from publisher.negotiation import HTML, JSONLD, NTRIPLES, RDFXML, TURTLE, Format, negotiate
 from publisher.render.html import iri_to_uri
 from publisher.render.rdf import serialize
-from publisher.web.state import State, page_language, state
+from publisher.web.state import State, page_language, state, vary_for
 
 CATALOG_FORMATS: tuple[Format, ...] = (TURTLE, RDFXML, JSONLD, NTRIPLES, HTML)
 SUFFIXES = {"ttl": TURTLE, "rdf": RDFXML, "jsonld": JSONLD, "nt": NTRIPLES, "html": HTML}
@@ -169,14 +169,10 @@ def catalog(ext: str | None = None) -> Response:
         )
         return body.encode("utf-8"), fmt.content_type
 
-    body, _ = st.rendered(("catalog", fmt.key, str(page), since or "", lang), render)  # built once per build
     key = ("catalog", fmt.key, str(page), since or "", lang)
-    vary = ([] if fixed else ["Accept"]) + (["Accept-Language"] if fmt is HTML else [])  # as a document's
-    response = st.respond(body, fmt.content_type, key, vary=", ".join(vary) or None)
-    response.headers["Link"] = ", ".join(
-        f'<{st.base}catalog.{s}>; rel="alternate"; type="{f.media_type}"' for s, f in SUFFIXES.items()
-    )
-    return response
+    body, _ = st.rendered(key, render)  # built once per build
+    links = ", ".join(f'<{st.base}catalog.{s}>; rel="alternate"; type="{f.media_type}"' for s, f in SUFFIXES.items())
+    return st.respond(body, fmt.content_type, key, vary=vary_for(fixed, fmt), extra=[("Link", links)])
 
 
 def catalog_view(st: State, quads: list[ox.Quad]) -> list[dict]:

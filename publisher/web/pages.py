@@ -14,7 +14,7 @@ from publisher.namespaces import ONTOLOGY_IRI, RL, SHAPES_IRI
 from publisher.negotiation import BY_SUFFIX, DOCUMENT_FORMATS, HTML, Format, negotiate
 from publisher.render.html import Labeller, expand, iri_to_uri, safe_href
 from publisher.render.rdf import JSONLD_CONTEXT, serialize
-from publisher.web.state import State, page_language, state
+from publisher.web.state import State, page_language, state, vary_for
 
 ENTRY_POINTS = [
     "territory/03358",
@@ -147,8 +147,7 @@ def graph_document(name: str, graphs: list[str], ext: str | None, template: str)
         return render_template(template, lang=lang, base=st.base, **reference).encode("utf-8"), HTML.content_type
 
     body, ctype = st.rendered((name, fmt.key, lang), render)
-    vary = ([] if fixed else ["Accept"]) + (["Accept-Language"] if fmt is HTML else [])
-    response = st.respond(body, ctype, (name, fmt.key, lang), vary=", ".join(vary) or None)
+    response = st.respond(body, ctype, (name, fmt.key, lang), vary=vary_for(fixed, fmt))
     response.headers["Content-Location"] = f"{st.base}{name}.{fmt.suffix}"
     response.headers["Link"] = st.alternates(lambda f: f"{st.base}{name}.{f.suffix}")
     return response

@@ -12,7 +12,7 @@ from publisher.render.html import Labeller, group_description, iri_to_uri, schem
 from publisher.render.rdf import serialize
 from publisher.store import Description
 from publisher.suggest import kind_of
-from publisher.web.state import State, page_language, request_key, state
+from publisher.web.state import State, page_language, request_key, state, vary_for
 
 FOAF_PRIMARY_TOPIC = ox.NamedNode(PREFIXES["foaf"] + "primaryTopic")
 RDFS_SEE_ALSO = ox.NamedNode(PREFIXES["rdfs"] + "seeAlso")
@@ -65,11 +65,10 @@ def document_response(st: State, key: str, fixed: Format | None) -> Response:
         return not_acceptable(st, key)
     lang = page_language() if fmt is HTML else ""
     body, content_type = st.rendered(("doc", key, fmt.key, lang), lambda: render_document(st, key, fmt, lang))
-    vary = ([] if fixed else ["Accept"]) + (["Accept-Language"] if fmt is HTML else [])
     extra = [("Content-Location", st.doc_url(key, fmt)), ("Link", st.document_links(key))]
     if fmt is HTML:
         extra.append(("Content-Language", lang))
-    return st.respond(body, content_type, ("doc", key, fmt.key, lang), vary=", ".join(vary) or None, extra=extra)
+    return st.respond(body, content_type, ("doc", key, fmt.key, lang), vary=vary_for(fixed, fmt), extra=extra)
 
 
 def description_quads(st: State, key: str, desc: Description) -> list[ox.Quad]:

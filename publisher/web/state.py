@@ -24,7 +24,7 @@ from publisher.catalog import VoidStatistics
 from publisher.config import Settings
 from publisher.dataset import Build
 from publisher.dumps import Dumps
-from publisher.negotiation import DOCUMENT_FORMATS, Format
+from publisher.negotiation import DOCUMENT_FORMATS, HTML, Format
 from publisher.query import QueryPool, Runner
 from publisher.remote import RemoteRunner, RemoteStore
 from publisher.render.html import iri_to_uri
@@ -272,6 +272,12 @@ class State:
         if status == 200 and not CONDITIONAL.isdisjoint(request.headers.keys()):
             response.make_conditional(request)
         return response
+
+
+def vary_for(fixed: Format | None, fmt: Format) -> str | None:
+    """The Vary header of a negotiated representation: Accept unless a suffix fixed the format, and
+    Accept-Language for HTML, whose language is negotiated too."""
+    return ", ".join(([] if fixed else ["Accept"]) + (["Accept-Language"] if fmt is HTML else [])) or None
 
 
 def state() -> State:
