@@ -255,9 +255,11 @@ def catalog_graph(settings: Settings, build: Build, dumps: Dumps, stats: VoidSta
             g.iri(ds, DCAT + "theme", EU + f"data-theme/{theme}")
         for word in KEYWORDS:
             g.text(ds, DCAT + "keyword", word, "de")
+        # DCAT-AP.de 3.0 deprecates dcatde:politicalGeocodingURI ("Datensatz: Geopolitische Abdeckung
+        # (DEPRECATED)"; shape Deprecated_dcatde_politicalGeocodingURI): the geocoding IRI is stated with
+        # dct:spatial only, as Konvention 11 already asked; the level property is not deprecated.
         for spatial in (GEOCODING + "districtKey/03358", EU + "country/DEU"):
             g.iri(ds, DCT + "spatial", spatial)
-        g.iri(ds, DCATDE + "politicalGeocodingURI", GEOCODING + "districtKey/03358")
         g.iri(ds, DCATDE + "politicalGeocodingLevelURI", GEOCODING + "Level/administrativeDistrict")
         g.iri(ds, DCATDE + "contributorID", settings.contributor_id)
         g.iri(ds, DCT + "accrualPeriodicity", EU + "frequency/IRREG")
