@@ -33,6 +33,67 @@ def load_or_exit(settings: Settings, paths: list[Path] | None) -> Build:
         sys.exit(1)
 
 
+def explicit_base(ctx: click.Context) -> bool:
+    """Whether the base IRI was given (option or variable) rather than left to `regiolod serve` to choose."""
+    return bool(ctx.find_root().params.get("base_iri")) or "REGIOLOD_BASE_IRI" in os.environ
+
+
+def serving_settings(ctx: click.Context, settings: Settings) -> Settings:
+    """The settings a server runs with: without an explicit base IRI, the base is the listening address
+    (or, for a finished build, the base it was made for), so `serve` and `stats` describe the same build."""
+    from publisher.builds import BuildFolderError, open_build
+    from publisher.serve import listening_base
+
+    if explicit_base(ctx):
+        return settings
+    if not settings.store:
+        return replace(settings, base_iri=listening_base(settings.host, settings.port))
+    folder = settings.download_path if settings.remote_store else settings.store_path
+    try:
+        return replace(settings, base_iri=open_build(folder).base_iri)
+    except BuildFolderError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+
+
+def refuse_if_running(settings: Settings) -> None:
+    """Exit before anything is written when the pid file names a live server: a second server would
+    switch ``download/current`` to its own build under the running one."""
+    from publisher.serve import running_server
+
+    pid = running_server(settings.pid_path)
+    if pid is None:
+        return
+    click.echo(
+        f"error: a server already runs (process {pid}, named in {settings.pid_path}); nothing was written. "
+        "Stop it first, or give this server a download folder of its own (REGIOLOD_DOWNLOAD_DIR). If that "
+        "process is no regiolod server, the pid file is stale: remove it.",
+        err=True,
+    )
+    sys.exit(1)
+
+
+def compare_with_server(settings: Settings, version: str) -> None:
+    """Say on stderr whether the server the pid file names serves build ``version``."""
+    from publisher.serve import listening_base, running_server, served_version
+
+    pid = running_server(settings.pid_path)
+    if pid is None:
+        return
+    address = listening_base(settings.host, settings.port)
+    served = served_version(address)
+    if served == version:
+        click.echo(f"the server at {address} (process {pid}) serves this build", err=True)
+    elif served is None:
+        click.echo(f"note: a server runs (process {pid}) but did not say at {address} which build it serves", err=True)
+    else:
+        click.echo(
+            f"note: the server at {address} (process {pid}) serves build {served}, not this one: the data or the "
+            "base IRI changed since it started (`regiolod reload` makes it serve the data as it is now)",
+            err=True,
+        )
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--base-iri", help="Base IRI of the deployment (setting base_iri).")
 @click.option(
@@ -72,12 +133,18 @@ def validate(ctx: click.Context, paths: tuple[Path, ...]) -> None:
 @main.command()
 @click.pass_context
 def stats(ctx: click.Context) -> None:
-    """Print triples per graph, things per class and members per cooperation."""
-    build = load_or_exit(settings_from(ctx), None)
+    """Print triples per graph, things per class and members per cooperation.
+
+    Counts the build `regiolod serve` makes with the same settings (the same base IRI), and says
+    whether the server the pid file names serves that build.
+    """
+    settings = serving_settings(ctx, settings_from(ctx))
+    build = load_or_exit(settings, None)
     if not build.conforms:
         click.echo(build.report.format(), err=True)
         sys.exit(1)
     click.echo(dataset_stats(build).format())
+    compare_with_server(settings, build.version)
 
 
 @main.command()
@@ -169,22 +236,18 @@ def serve(
     preview stays on it.
     """
     from publisher import create_app
-    from publisher.builds import BuildFolderError, open_build
-    from publisher.serve import GunicornServer, RefusedBuild, listening_base
+    from publisher.builds import BuildFolderError
+    from publisher.serve import GunicornServer, RefusedBuild
 
     settings = settings_from(ctx)
     changes: dict[str, object] = {k: v for k, v in (("host", host), ("port", port), ("workers", workers)) if v}
     if store_dir is not None:
         changes.update(store=str(store_dir.resolve()), download_dir=str(store_dir.resolve()))
     settings = replace(settings, **changes)
-    explicit_base = ctx.parent is not None and ctx.parent.params.get("base_iri") or "REGIOLOD_BASE_IRI" in os.environ
-    if not explicit_base and not settings.store:
-        settings = replace(settings, base_iri=listening_base(settings.host, settings.port))
+    refuse_if_running(settings)  # before the build below writes dumps and switches download/current
+    settings = serving_settings(ctx, settings)
     if settings.store:
         try:
-            if not explicit_base:  # a finished build knows the base IRI it was made for
-                folder = settings.download_path if settings.remote_store else settings.store_path
-                settings = replace(settings, base_iri=open_build(folder).base_iri)
             app = create_app(settings)
         except BuildFolderError as exc:
             click.echo(f"error: {exc}", err=True)

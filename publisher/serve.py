@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import gc
+import json
+import os
 import shutil
 import sys
 import tempfile
+import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -26,6 +29,33 @@ def listening_base(host: str, port: int) -> str:
     if ":" in shown:
         shown = f"[{shown}]"
     return f"http://{shown}:{port}/"
+
+
+def running_server(pid_path: Path) -> int | None:
+    """The process id the pid file names when that process is alive (a server runs), else None."""
+    try:
+        pid = int(pid_path.read_text(encoding="ascii").strip())
+    except (OSError, ValueError):
+        return None
+    if pid <= 0:  # kill(0) or a negative id would signal a whole process group
+        return None
+    try:
+        os.kill(pid, 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return None
+    except PermissionError:
+        return pid  # it exists, as another user's process
+    return pid
+
+
+def served_version(address: str, timeout: float = 5.0) -> str | None:
+    """Ask the server at ``address`` which build it serves (its published /download/manifest.json), or None."""
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # a local server: never via a proxy
+    try:
+        with opener.open(f"{address}download/manifest.json", timeout=timeout) as response:
+            return str(json.load(response)["version"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def freeze_before_fork() -> None:

@@ -27,13 +27,14 @@ class DatasetStats:
     """What a build holds."""
 
     version: str
+    base_iri: str
     triples: int
     triples_per_graph: dict[str, int]
     things_per_class: list[tuple[str, int]]
     members_per_cooperation: list[tuple[str, str, int, int]]
 
     def format(self) -> str:
-        lines = [f"build {self.version}: {self.triples} triples", "", "triples per graph:"]
+        lines = [f"build {self.version} (base IRI {self.base_iri}): {self.triples} triples", "", "triples per graph:"]
         lines += [f"  {n:>7}  {g}" for g, n in self.triples_per_graph.items()]
         lines += ["", "things per class (curated data):"]
         lines += [f"  {n:>7}  {c}" for c, n in self.things_per_class]
@@ -53,6 +54,7 @@ def dataset_stats(build: Build) -> DatasetStats:
     ]
     return DatasetStats(
         version=build.version,
+        base_iri=build.base_iri,
         triples=sum(build.graph_sizes.values()),
         triples_per_graph=build.graph_sizes,
         things_per_class=classes,

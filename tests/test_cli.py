@@ -60,7 +60,7 @@ def test_serve_refuses_data_that_does_not_conform(runner, project_copy: Path) ->
 def test_stats(runner) -> None:
     result = run(runner, ROOT, "stats")
     assert result.exit_code == 0, result.output
-    assert re.search(r"build [0-9a-f]{16}: \d+ triples", result.output)
+    assert re.search(rf"build [0-9a-f]{{16}} \(base IRI {re.escape(BASE)}\): \d+ triples", result.output)
     assert re.search(r"\d+  rl:Territory", result.output)
     assert re.search(r"22 / 21 +Metropolregion Hamburg", result.output)
 
