@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from publisher.config import Settings
+from publisher.config import SETTINGS, Setting, Settings
 from publisher.dataset import Build
 from publisher.dumps import Dumps, dump_graphs, statement_groups, subject_runs
 from publisher.namespaces import PREFIXES
@@ -198,6 +198,21 @@ def iris(settings: Settings) -> dict[str, str]:
         "publisher": settings.publisher_uri or f"{base}id/organization/publisher",
         **{k: f"{base}id/dataset/{k}" for k in DATASETS},
     }
+
+
+#: Catalog settings whose defaults are placeholders, to be set before a portal harvests (README "For harvesters").
+PLACEHOLDERS = ("publisher_name", "publisher_uri", "contact_email", "contributor_id")
+
+
+def placeholders(settings: Settings) -> list[tuple[Setting, str]]:
+    """List the placeholder settings still at their defaults, each with the value the catalog states."""
+    named = {s.name: s for s in SETTINGS}
+    stated = {"publisher_uri": iris(settings)["publisher"]}  # empty: an IRI made up under the base
+    return [
+        (named[name], stated.get(name, getattr(settings, name)))
+        for name in PLACEHOLDERS
+        if getattr(settings, name) == named[name].default
+    ]
 
 
 def catalog_graph(settings: Settings, build: Build, dumps: Dumps, stats: VoidStatistics) -> list[ox.Quad]:

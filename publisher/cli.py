@@ -73,6 +73,18 @@ def refuse_if_running(settings: Settings) -> None:
     sys.exit(1)
 
 
+def warn_of_placeholders(settings: Settings) -> None:
+    """Say once, on stderr, which catalog settings are still placeholders (README "For harvesters")."""
+    from publisher.catalog import placeholders
+
+    left = placeholders(settings)
+    if not left:
+        return
+    click.echo("warning: the catalog still states placeholders; set these before a portal harvests it:", err=True)
+    for setting, stated in left:
+        click.echo(f"  {setting.env_var} (setting {setting.name}): {stated}", err=True)
+
+
 def compare_with_server(settings: Settings, version: str) -> None:
     """Say on stderr whether the server the pid file names serves build ``version``."""
     from publisher.serve import listening_base, running_server, served_version
@@ -187,6 +199,7 @@ def build(
     from publisher.builds import write_build
 
     settings = settings_from(ctx)
+    warn_of_placeholders(settings)
     result = load_or_exit(settings, None)
     if not result.conforms:
         click.echo(result.report.format(), err=True)
@@ -246,6 +259,7 @@ def serve(
     settings = replace(settings, **changes)
     refuse_if_running(settings)  # before the build below writes dumps and switches download/current
     settings = serving_settings(ctx, settings)
+    warn_of_placeholders(settings)
     if settings.store:
         try:
             app = create_app(settings)

@@ -65,6 +65,29 @@ def test_stats(runner) -> None:
     assert re.search(r"22 / 21 +Metropolregion Hamburg", result.output)
 
 
+def test_build_warns_once_of_each_placeholder_left(runner, tmp_path: Path) -> None:
+    """Each catalog setting still at its placeholder is named once with its variable; set ones are not."""
+    from tests.test_cli_serve import PLACEHOLDERS
+
+    chosen = {
+        "REGIOLOD_PUBLISHER_NAME": "Landkreis Heidekreis",
+        "REGIOLOD_CONTRIBUTOR_ID": "http://dcat-ap.de/def/contributors/heidekreis",
+    }
+    result = runner.invoke(
+        main, ["--base-iri", BASE, "--root", str(ROOT), "build", "--out", str(tmp_path / "some")], env=chosen
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stderr.count("placeholders") == 1
+    for variable in PLACEHOLDERS:
+        assert result.stderr.count(variable + " ") == (0 if variable in chosen else 1), variable
+    every = chosen | {"REGIOLOD_PUBLISHER_URI": "https://www.heidekreis.de/", "REGIOLOD_CONTACT_EMAIL": "a@b.example"}
+    result = runner.invoke(
+        main, ["--base-iri", BASE, "--root", str(ROOT), "build", "--out", str(tmp_path / "all")], env=every
+    )
+    assert result.exit_code == 0, result.output
+    assert "placeholder" not in result.stderr
+
+
 def test_settings_lists_every_setting(runner) -> None:
     result = runner.invoke(main, ["settings"])
     assert result.exit_code == 0

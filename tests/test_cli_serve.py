@@ -15,6 +15,7 @@ import rdflib
 import requests
 from rdflib.namespace import VOID
 
+from publisher.config import SETTINGS
 from tests.conftest import ROOT
 from tests.processes import BIN, clean_env, free_port, running
 
@@ -50,6 +51,15 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     log = root / "serve.log"
     with running([str(BIN / "regiolod"), "--root", str(root), "serve"], base, log, env=env):
         yield Served(base, root, download, env, int((download / "regiolod.pid").read_text()), log)
+
+
+#: The settings README "For harvesters" names as placeholders to set before a portal harvests the catalog.
+PLACEHOLDERS = {
+    "REGIOLOD_PUBLISHER_NAME",
+    "REGIOLOD_PUBLISHER_URI",
+    "REGIOLOD_CONTACT_EMAIL",
+    "REGIOLOD_CONTRIBUTOR_ID",
+}
 
 
 def published_build(download: Path) -> tuple[str, bytes, list[str]]:
@@ -105,3 +115,10 @@ def test_stats_says_when_the_server_serves_another_build(served: Served) -> None
     running = served_version(served)
     assert version != running
     assert f"the server at {served.base} (process {served.pid}) serves build {running}, not this one" in result.stderr
+
+
+def test_serve_warns_once_of_each_placeholder(served: Served) -> None:
+    log = served.log.read_text(errors="replace")
+    assert log.count("placeholders") == 1
+    for setting in SETTINGS:
+        assert log.count(setting.env_var + " ") == (1 if setting.env_var in PLACEHOLDERS else 0), setting.env_var
