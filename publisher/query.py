@@ -84,7 +84,19 @@ class QueryOptions:
     default_graphs: tuple[str, ...] = ()
     named_graphs: tuple[str, ...] = ()
     form: str = "SELECT"  # SELECT, ASK, CONSTRUCT or DESCRIBE
-    own_dataset: bool = False  # the query names its dataset with FROM / FROM NAMED
+    # The query's own dataset: the graphs its FROM and FROM NAMED clauses name (as the guard resolved them).
+    from_graphs: tuple[str, ...] = ()
+    from_named: tuple[str, ...] = ()
+
+    @property
+    def protocol_dataset(self) -> bool:
+        """Whether the request names its dataset (default-graph-uri, named-graph-uri)."""
+        return bool(self.default_graphs or self.named_graphs)
+
+    @property
+    def own_dataset(self) -> bool:
+        """Whether the query names its dataset with FROM / FROM NAMED."""
+        return bool(self.from_graphs or self.from_named)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -191,15 +203,26 @@ def take(items: Iterable, limit: int) -> tuple[list, bool]:
     return taken, False
 
 
+def dataset_arguments(options: QueryOptions) -> dict:
+    """The dataset pyoxigraph evaluates the query over (SPARQL 1.1 Query §13.2, Protocol §2.1.4).
+
+    The protocol's default-graph-uri / named-graph-uri win; else the query's own FROM / FROM NAMED,
+    which pyoxigraph applies only when it is given no dataset (any argument replaces them); else the
+    default graph is the union of every graph, as the Service Description says.
+    """
+    if options.protocol_dataset:
+        return {
+            "default_graph": [ox.NamedNode(g) for g in options.default_graphs],
+            "named_graphs": [ox.NamedNode(g) for g in options.named_graphs],
+        }
+    if options.own_dataset:
+        return {}
+    return {"use_default_graph_as_union": True}
+
+
 def evaluate(store: ox.Store, query: str, options: QueryOptions) -> tuple[dict, bytes]:
     """Run the query in this process and serialize its answer (called in the child)."""
-    kwargs: dict = {"base_iri": options.base_iri}
-    if options.default_graphs or options.named_graphs:
-        kwargs["default_graph"] = [ox.NamedNode(g) for g in options.default_graphs]
-        kwargs["named_graphs"] = [ox.NamedNode(g) for g in options.named_graphs]
-    else:
-        kwargs["use_default_graph_as_union"] = True
-    results = store.query(query, **kwargs)
+    results = store.query(query, base_iri=options.base_iri, **dataset_arguments(options))
     limit = options.row_limit
     if isinstance(results, ox.QueryBoolean):
         return {"kind": "boolean", "rows": 1, "truncated": False}, write_boolean(bool(results), options.result_format)
@@ -223,6 +246,7 @@ def syntax_message(text: str) -> str:
 
 
 def options_to_json(options: QueryOptions) -> bytes:
+    """Write every option for the query process or the query service (``options_from_json`` reads them back)."""
     return json.dumps(
         {
             "result": options.result_format.key,
@@ -232,6 +256,9 @@ def options_to_json(options: QueryOptions) -> bytes:
             "base_iri": options.base_iri,
             "default_graphs": list(options.default_graphs),
             "named_graphs": list(options.named_graphs),
+            "form": options.form,
+            "from_graphs": list(options.from_graphs),
+            "from_named": list(options.from_named),
         }
     ).encode("utf-8")
 
@@ -249,6 +276,9 @@ def options_from_json(data: dict) -> QueryOptions:
         data["base_iri"],
         tuple(data["default_graphs"]),
         tuple(data["named_graphs"]),
+        data["form"],
+        tuple(data["from_graphs"]),
+        tuple(data["from_named"]),
     )
 
 

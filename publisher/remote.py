@@ -339,10 +339,12 @@ class RemoteRunner:
             raise QueryOutcomeError(400, syntax_message(str(exc))) from None
         except Exception:  # noqa: BLE001 - evaluation problems on an empty store are the remote's to report
             pass
-        if options.default_graphs or options.named_graphs:
+        if options.protocol_dataset:
             defaults, named = list(options.default_graphs), list(options.named_graphs)
         elif options.own_dataset:
-            defaults, named = [], []
+            # Sent as the protocol dataset, which means the same (SPARQL 1.1 Protocol §2.1.4): a store whose
+            # default graph is the union of its graphs (Oxigraph's --union-default-graph) ignores FROM.
+            defaults, named = list(options.from_graphs), list(options.from_named)
         else:
             defaults, named = None, None  # every graph: the union default graph of the embedded endpoint
         graph_query = options.form in ("CONSTRUCT", "DESCRIBE")

@@ -10,6 +10,7 @@ import time
 
 import pytest
 import rdflib
+from rdflib.compare import isomorphic
 
 from publisher.config import Settings
 from publisher.examples import load_examples
@@ -152,12 +153,117 @@ def test_protocol_dataset_outside_our_graphs_is_refused(client) -> None:
     assert response.status_code == 400
 
 
+LEADER = f"{BASE}id/graph/leader"
+CHANGES = f"{BASE}id/graph/changes"
+COUNT = "SELECT (COUNT(*) AS ?n) {dataset} WHERE {{ {pattern} }}"
+
+
+def count(client, query: str, **protocol) -> int:
+    """The single ?n a COUNT query answers, read from SPARQL JSON."""
+    response = ask(client, query, **protocol)
+    assert response.status_code == 200, response.data
+    return int(json.loads(response.data)["results"]["bindings"][0]["n"]["value"])
+
+
+def test_from_scopes_the_default_graph_to_that_graph(client) -> None:
+    """SPARQL 1.1 Query §13.2.1: FROM <g> makes g the default graph, as GRAPH <g> and default-graph-uri do."""
+    scoped = count(client, COUNT.format(dataset=f"FROM <{LEADER}>", pattern="?s ?p ?o"))
+    in_graph = count(client, COUNT.format(dataset="", pattern=f"GRAPH <{LEADER}> {{ ?s ?p ?o }}"))
+    by_protocol = count(client, COUNT.format(dataset="", pattern="?s ?p ?o"), **{"default-graph-uri": LEADER})
+    union = count(client, COUNT.format(dataset="", pattern="?s ?p ?o"))
+    assert 0 < scoped == in_graph == by_protocol < union
+
+
+def test_from_of_two_graphs_merges_them(client) -> None:
+    """Two FROM clauses: the default graph is the RDF merge of both (SPARQL 1.1 Query §13.2.1)."""
+    both = count(client, COUNT.format(dataset=f"FROM <{LEADER}> FROM <{CHANGES}>", pattern="?s ?p ?o"))
+    by_protocol = count(
+        client, COUNT.format(dataset="", pattern="?s ?p ?o"), **{"default-graph-uri": [LEADER, CHANGES]}
+    )
+    assert both == by_protocol
+    assert both > count(client, COUNT.format(dataset=f"FROM <{LEADER}>", pattern="?s ?p ?o"))
+
+
+def test_from_named_alone_leaves_the_default_graph_empty(client) -> None:
+    """SPARQL 1.1 Query §13.2: a dataset of only FROM NAMED has an empty default graph, and only those named graphs."""
+    named = f"FROM NAMED <{LEADER}>"
+    assert count(client, COUNT.format(dataset=named, pattern="?s ?p ?o")) == 0
+    in_named = count(client, COUNT.format(dataset=named, pattern="GRAPH ?g { ?s ?p ?o }"))
+    assert in_named == count(client, COUNT.format(dataset="", pattern=f"GRAPH <{LEADER}> {{ ?s ?p ?o }}"))
+    graphs = json.loads(ask(client, f"SELECT DISTINCT ?g {named} WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}").data)
+    assert [b["g"]["value"] for b in graphs["results"]["bindings"]] == [LEADER]
+
+
+def test_from_and_from_named_together(client) -> None:
+    """FROM sets the default graph and FROM NAMED the named graphs, each apart from the other (§13.2)."""
+    dataset = f"FROM <{CHANGES}> FROM NAMED <{LEADER}>"
+    default = count(client, COUNT.format(dataset=dataset, pattern="?s ?p ?o"))
+    named = count(client, COUNT.format(dataset=dataset, pattern="GRAPH ?g { ?s ?p ?o }"))
+    assert default == count(client, COUNT.format(dataset="", pattern=f"GRAPH <{CHANGES}> {{ ?s ?p ?o }}"))
+    assert named == count(client, COUNT.format(dataset="", pattern=f"GRAPH <{LEADER}> {{ ?s ?p ?o }}"))
+    # FROM alone names no graph: GRAPH ?g finds nothing.
+    assert count(client, COUNT.format(dataset=f"FROM <{CHANGES}>", pattern="GRAPH ?g { ?s ?p ?o }")) == 0
+
+
+def test_ask_honours_from(client) -> None:
+    """ASK over FROM NAMED alone sees an empty default graph; over FROM, the graph's triples."""
+    assert json.loads(ask(client, f"ASK FROM NAMED <{LEADER}> {{ ?s ?p ?o }}").data)["boolean"] is False
+    assert json.loads(ask(client, f"ASK FROM <{LEADER}> {{ ?s ?p ?o }}").data)["boolean"] is True
+
+
+def graph_of(client, query: str) -> rdflib.Graph:
+    """The N-Triples answer of a CONSTRUCT or DESCRIBE, parsed."""
+    response = client.get("/sparql", query_string={"query": query}, headers={"Accept": "application/n-triples"})
+    assert response.status_code == 200, response.data
+    return rdflib.Graph().parse(data=response.data, format="nt")
+
+
+def test_construct_and_describe_honour_from(client) -> None:
+    """CONSTRUCT and DESCRIBE over FROM <g> see only g: the same triples as the GRAPH <g>-scoped CONSTRUCT."""
+    scoped = graph_of(client, f"CONSTRUCT {{ ?s ?p ?o }} FROM <{LEADER}> WHERE {{ ?s ?p ?o }}")
+    in_graph = graph_of(client, f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{LEADER}> {{ ?s ?p ?o }} }}")
+    assert len(scoped) > 0 and isomorphic(scoped, in_graph)  # blank nodes are relabelled in each answer
+    assert len(graph_of(client, f"CONSTRUCT {{ ?s ?p ?o }} FROM NAMED <{LEADER}> WHERE {{ ?s ?p ?o }}")) == 0
+    # A thing described in two graphs: DESCRIBE over FROM says only what that graph says about it.
+    thing = first_subject_in_two_graphs(client)
+    described = graph_of(client, f"DESCRIBE <{thing}> FROM <{LEADER}>")
+    own = graph_of(client, f"CONSTRUCT {{ <{thing}> ?p ?o }} WHERE {{ GRAPH <{LEADER}> {{ <{thing}> ?p ?o }} }}")
+    everywhere = graph_of(client, f"CONSTRUCT {{ <{thing}> ?p ?o }} WHERE {{ <{thing}> ?p ?o }}")
+    about = rdflib.Graph()
+    for triple in described.triples((rdflib.URIRef(thing), None, None)):
+        about.add(triple)
+    assert isomorphic(about, own)
+    assert len(everywhere) > len(own)
+
+
+def first_subject_in_two_graphs(client) -> str:
+    """A subject of the LEADER graph that some other graph says more about."""
+    query = (
+        f"SELECT ?s WHERE {{ GRAPH <{LEADER}> {{ ?s ?p ?o }} GRAPH ?g {{ ?s ?q ?x }} "
+        f"FILTER(?g != <{LEADER}> && isIRI(?s)) }} ORDER BY ?s LIMIT 1"
+    )
+    return json.loads(ask(client, query).data)["results"]["bindings"][0]["s"]["value"]
+
+
 def test_protocol_dataset_wins_over_from(client) -> None:
-    graph = f"{BASE}id/graph/changes"
-    query = f"SELECT (COUNT(*) AS ?n) FROM <{BASE}id/graph/heidekreis> WHERE {{ ?s ?p ?o }}"
-    with_from = json.loads(ask(client, query).data)["results"]["bindings"][0]["n"]["value"]
-    overridden = json.loads(ask(client, query, **{"default-graph-uri": graph}).data)
-    assert overridden["results"]["bindings"][0]["n"]["value"] != with_from
+    """SPARQL 1.1 Protocol §2.1.4: default-graph-uri and named-graph-uri replace the query's FROM and FROM NAMED."""
+    query = COUNT.format(dataset=f"FROM <{LEADER}>", pattern="?s ?p ?o")
+    overridden = count(client, query, **{"default-graph-uri": CHANGES})
+    assert overridden == count(client, COUNT.format(dataset="", pattern=f"GRAPH <{CHANGES}> {{ ?s ?p ?o }}"))
+    named_query = COUNT.format(dataset=f"FROM NAMED <{LEADER}>", pattern="GRAPH ?g { ?s ?p ?o }")
+    renamed = count(client, named_query, **{"named-graph-uri": CHANGES})
+    assert renamed == overridden
+
+
+def test_query_options_survive_the_trip_to_the_query_process() -> None:
+    """Queries run in another process (the query processes, the shared query service): every option crosses."""
+    from publisher.negotiation import NTRIPLES
+    from publisher.query import TSV, QueryOptions, options_from_json, options_to_json
+
+    options = QueryOptions(
+        TSV, NTRIPLES, 2.5, 7, BASE + "sparql", (CHANGES,), (LEADER,), "DESCRIBE", (LEADER, CHANGES), (CHANGES,)
+    )
+    assert options_from_json(json.loads(options_to_json(options))) == options
 
 
 def test_too_long_query_is_413(client) -> None:

@@ -211,7 +211,8 @@ def answer_query(st: State, text: str, default_graphs: list[str], named_graphs: 
         default_graphs=tuple(default_graphs),
         named_graphs=tuple(named_graphs),
         form=check.form,
-        own_dataset=bool(check.from_graphs or check.from_named),
+        from_graphs=tuple(check.from_graphs),
+        from_named=tuple(check.from_named),
     )
     try:
         result = st.runner(text, options)
