@@ -12,8 +12,8 @@ from rdflib.compare import isomorphic
 from tests.conftest import BASE, ROOT
 
 BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
-#: A query a person might mistype: characters the page must escape, and a triple pattern without its object.
-BROKEN = "PREFIX rl: <https://w3id.org/regiolod/def#>\nSELECT * WHERE {\n  ?s rl:name \"a < b & 'c'\" ;\n     ?p \n}"
+#: A query a person might mistype: a blank first line, characters the page must escape, a pattern without object.
+BROKEN = "\nPREFIX rl: <https://w3id.org/regiolod/def#>\nSELECT * WHERE {\n  ?s rl:name \"a < b & 'c'\" ;\n     ?p \n}"
 EXPLOSION = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 HEADINGS = {"de": "Die Abfrage wurde nicht ausgeführt.", "en": "The query was not run."}
 SD = rdflib.Namespace("http://www.w3.org/ns/sparql-service-description#")
@@ -81,7 +81,7 @@ def test_syntax_error_from_the_form_keeps_the_query_on_the_page(client, how: str
     assert response.status_code == 400
     page = read_page(response)
     assert shown_query(page) == BROKEN
-    assert "Syntax error at line 5, column" in page.alert
+    assert "Syntax error at line 6, column" in page.alert
     assert HEADINGS[lang] in page.alert and page.html_lang == lang
     assert response.headers["Content-Language"] == lang
     assert "Accept" in response.headers["Vary"]
