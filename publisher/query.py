@@ -24,7 +24,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
 
-from publisher.negotiation import Format
+from publisher.negotiation import JSONLD, Format
 from publisher.render.rdf import serialize
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
@@ -84,7 +84,19 @@ class QueryOptions:
     default_graphs: tuple[str, ...] = ()
     named_graphs: tuple[str, ...] = ()
     form: str = "SELECT"  # SELECT, ASK, CONSTRUCT or DESCRIBE
-    own_dataset: bool = False  # the query names its dataset with FROM / FROM NAMED
+    # The query's own dataset: the graphs its FROM and FROM NAMED clauses name (as the guard resolved them).
+    from_graphs: tuple[str, ...] = ()
+    from_named: tuple[str, ...] = ()
+
+    @property
+    def protocol_dataset(self) -> bool:
+        """Whether the request names its dataset (default-graph-uri, named-graph-uri)."""
+        return bool(self.default_graphs or self.named_graphs)
+
+    @property
+    def own_dataset(self) -> bool:
+        """Whether the query names its dataset with FROM / FROM NAMED."""
+        return bool(self.from_graphs or self.from_named)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -92,7 +104,8 @@ class QueryOptions:
 # ---------------------------------------------------------------------------------------------
 
 
-def term_json(term) -> dict[str, str]:
+def term_json(term) -> dict:
+    """A term as SPARQL 1.2 Query Results JSON encodes it; a triple term's value holds its three terms."""
     if isinstance(term, ox.NamedNode):
         return {"type": "uri", "value": term.value}
     if isinstance(term, ox.BlankNode):
@@ -104,14 +117,27 @@ def term_json(term) -> dict[str, str]:
         elif term.datatype and term.datatype.value != XSD_STRING:
             out["datatype"] = term.datatype.value
         return out
-    return {"type": "triple", "value": str(term)}
+    return {
+        "type": "triple",
+        "value": {
+            "subject": term_json(term.subject),
+            "predicate": term_json(term.predicate),
+            "object": term_json(term.object),
+        },
+    }
 
 
 def term_xml(term) -> str:
+    """A term as SPARQL 1.2 Query Results XML writes it; a triple term is ``<triple>`` with its three terms."""
     if isinstance(term, ox.NamedNode):
         return f"<uri>{escape(term.value)}</uri>"
     if isinstance(term, ox.BlankNode):
         return f"<bnode>{escape(term.value)}</bnode>"
+    if isinstance(term, ox.Triple):
+        return (
+            f"<triple><subject>{term_xml(term.subject)}</subject><predicate>{term_xml(term.predicate)}</predicate>"
+            f"<object>{term_xml(term.object)}</object></triple>"
+        )
     if term.language:
         return f"<literal xml:lang={quoteattr(term.language)}>{escape(term.value)}</literal>"
     if term.datatype and term.datatype.value != XSD_STRING:
@@ -119,19 +145,45 @@ def term_xml(term) -> str:
     return f"<literal>{escape(term.value)}</literal>"
 
 
+def csv_quote(text: str) -> str:
+    """Quote a CSV field that holds a quotation mark, comma or line break (RFC 4180 §2)."""
+    if any(c in text for c in ',"\n\r'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def csv_text(term) -> str:
+    """A term as SPARQL 1.2 Query Results CSV writes it ("Serializing RDF Terms"), before the field is quoted.
+
+    A triple term is ``<< s p o >>``, its terms written the same way and quoted as fields are; a
+    literal object is always in quotation marks.
+    """
+    if isinstance(term, ox.BlankNode):
+        return f"_:{term.value}"
+    if isinstance(term, ox.Triple):
+        obj = term.object
+        written = '"' + obj.value.replace('"', '""') + '"' if isinstance(obj, ox.Literal) else csv_field(obj)
+        return f"<< {csv_field(term.subject)} {csv_field(term.predicate)} {written} >>"
+    return term.value
+
+
 def csv_field(term) -> str:
-    if term is None:
-        return ""
-    value = f"_:{term.value}" if isinstance(term, ox.BlankNode) else term.value
-    if any(c in value for c in ',"\n\r'):
-        value = '"' + value.replace('"', '""') + '"'
-    return value
+    """One CSV field: empty when unbound."""
+    return "" if term is None else csv_quote(csv_text(term))
+
+
+def tsv_text(term) -> str:
+    """A term as SPARQL 1.2 Query Results TSV writes it (Turtle syntax); a triple term is ``<< s p o >>``."""
+    if isinstance(term, ox.Triple):
+        return f"<< {tsv_text(term.subject)} {tsv_text(term.predicate)} {tsv_text(term.object)} >>"
+    return str(term)
 
 
 def tsv_field(term) -> str:
+    """One TSV field: empty when unbound; tabs and line breaks escaped, as literals in TSV must be."""
     if term is None:
         return ""
-    return str(term).replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    return tsv_text(term).replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 
 
 def write_solutions(variables: list[str], rows: Iterable[list], fmt: ResultFormat) -> bytes:
@@ -191,15 +243,26 @@ def take(items: Iterable, limit: int) -> tuple[list, bool]:
     return taken, False
 
 
+def dataset_arguments(options: QueryOptions) -> dict:
+    """The dataset pyoxigraph evaluates the query over (SPARQL 1.1 Query §13.2, Protocol §2.1.4).
+
+    The protocol's default-graph-uri / named-graph-uri win; else the query's own FROM / FROM NAMED,
+    which pyoxigraph applies only when it is given no dataset (any argument replaces them); else the
+    default graph is the union of every graph, as the Service Description says.
+    """
+    if options.protocol_dataset:
+        return {
+            "default_graph": [ox.NamedNode(g) for g in options.default_graphs],
+            "named_graphs": [ox.NamedNode(g) for g in options.named_graphs],
+        }
+    if options.own_dataset:
+        return {}
+    return {"use_default_graph_as_union": True}
+
+
 def evaluate(store: ox.Store, query: str, options: QueryOptions) -> tuple[dict, bytes]:
     """Run the query in this process and serialize its answer (called in the child)."""
-    kwargs: dict = {"base_iri": options.base_iri}
-    if options.default_graphs or options.named_graphs:
-        kwargs["default_graph"] = [ox.NamedNode(g) for g in options.default_graphs]
-        kwargs["named_graphs"] = [ox.NamedNode(g) for g in options.named_graphs]
-    else:
-        kwargs["use_default_graph_as_union"] = True
-    results = store.query(query, **kwargs)
+    results = store.query(query, base_iri=options.base_iri, **dataset_arguments(options))
     limit = options.row_limit
     if isinstance(results, ox.QueryBoolean):
         return {"kind": "boolean", "rows": 1, "truncated": False}, write_boolean(bool(results), options.result_format)
@@ -210,8 +273,22 @@ def evaluate(store: ox.Store, query: str, options: QueryOptions) -> tuple[dict, 
         body = write_solutions(variables, rows, options.result_format)
         return {"kind": "solutions", "rows": len(rows), "truncated": truncated}, body
     found, truncated = take(results, limit)
-    triples = [ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in found]
-    return {"kind": "graph", "rows": len(triples), "truncated": truncated}, serialize(triples, options.graph_format)
+    return {"kind": "graph", "rows": len(found), "truncated": truncated}, write_graph(found, options.graph_format)
+
+
+def write_graph(triples: list[ox.Triple], fmt: Format) -> bytes:
+    """Serialize a CONSTRUCT or DESCRIBE answer; refuse (400) a triple term in a format that cannot say it.
+
+    Turtle, N-Triples and RDF/XML 1.2 write triple terms; JSON-LD 1.1 has no way to.
+    """
+    quoting = any(isinstance(t.subject, ox.Triple) or isinstance(t.object, ox.Triple) for t in triples)
+    if fmt.key == JSONLD.key and quoting:
+        raise QueryOutcomeError(
+            400,
+            "The answer holds triple terms (<<( … )>>), which JSON-LD cannot express; "
+            "ask for Turtle, N-Triples or RDF/XML instead.",
+        )
+    return serialize([ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in triples], fmt)
 
 
 def syntax_message(text: str) -> str:
@@ -223,6 +300,7 @@ def syntax_message(text: str) -> str:
 
 
 def options_to_json(options: QueryOptions) -> bytes:
+    """Write every option for the query process or the query service (``options_from_json`` reads them back)."""
     return json.dumps(
         {
             "result": options.result_format.key,
@@ -232,6 +310,9 @@ def options_to_json(options: QueryOptions) -> bytes:
             "base_iri": options.base_iri,
             "default_graphs": list(options.default_graphs),
             "named_graphs": list(options.named_graphs),
+            "form": options.form,
+            "from_graphs": list(options.from_graphs),
+            "from_named": list(options.from_named),
         }
     ).encode("utf-8")
 
@@ -249,6 +330,9 @@ def options_from_json(data: dict) -> QueryOptions:
         data["base_iri"],
         tuple(data["default_graphs"]),
         tuple(data["named_graphs"]),
+        data["form"],
+        tuple(data["from_graphs"]),
+        tuple(data["from_named"]),
     )
 
 
@@ -259,6 +343,8 @@ def answer(store: ox.Store, query: str, options: QueryOptions) -> bytes:
         meta["ok"] = True
     except SyntaxError as exc:
         meta, body = {"ok": False, "status": 400, "message": syntax_message(str(exc))}, b""
+    except QueryOutcomeError as exc:  # an answer that cannot be written in the format asked for
+        meta, body = {"ok": False, "status": exc.status, "message": exc.message}, b""
     except Exception as exc:  # noqa: BLE001 - the engine's own refusal (e.g. an unsupported function)
         meta, body = {"ok": False, "status": 400, "message": f"The query could not be evaluated: {exc}"}, b""
     return json.dumps(meta).encode("utf-8") + b"\n" + body

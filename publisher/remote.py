@@ -28,8 +28,15 @@ from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
 from publisher.builds import FinishedBuild
 from publisher.namespaces import sparql_prologue
-from publisher.query import QueryOptions, QueryOutcomeError, QueryResult, take, write_boolean, write_solutions
-from publisher.render.rdf import serialize
+from publisher.query import (
+    QueryOptions,
+    QueryOutcomeError,
+    QueryResult,
+    take,
+    write_boolean,
+    write_graph,
+    write_solutions,
+)
 from publisher.store import Description, Term, sort_key
 
 SCHEME = "sparql+"
@@ -57,9 +64,11 @@ def endpoint_of(setting: str) -> str:
     return setting[len(SCHEME) :] if setting.startswith(SCHEME) else setting
 
 
-def term(binding: dict) -> Term:
-    """A SPARQL JSON results term as a pyoxigraph term."""
+def term(binding: dict) -> Term | ox.Triple:
+    """A SPARQL JSON results term as a pyoxigraph term (SPARQL 1.2 Query Results JSON: triple terms too)."""
     kind, value = binding["type"], binding["value"]
+    if kind == "triple":
+        return ox.Triple(term(value["subject"]), term(value["predicate"]), term(value["object"]))
     if kind == "uri":
         return ox.NamedNode(value)
     if kind == "bnode":
@@ -339,10 +348,12 @@ class RemoteRunner:
             raise QueryOutcomeError(400, syntax_message(str(exc))) from None
         except Exception:  # noqa: BLE001 - evaluation problems on an empty store are the remote's to report
             pass
-        if options.default_graphs or options.named_graphs:
+        if options.protocol_dataset:
             defaults, named = list(options.default_graphs), list(options.named_graphs)
         elif options.own_dataset:
-            defaults, named = [], []
+            # Sent as the protocol dataset, which means the same (SPARQL 1.1 Protocol §2.1.4): a store whose
+            # default graph is the union of its graphs (Oxigraph's --union-default-graph) ignores FROM.
+            defaults, named = list(options.from_graphs), list(options.from_named)
         else:
             defaults, named = None, None  # every graph: the union default graph of the embedded endpoint
         graph_query = options.form in ("CONSTRUCT", "DESCRIBE")
@@ -363,8 +374,7 @@ class RemoteRunner:
         """Parse the store's answer, cut it at the row limit and write it in the format asked for."""
         if graph_query:
             triples, truncated = take(ox.parse(body, format=ox.RdfFormat.TURTLE), options.row_limit)
-            quads = [ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in triples]
-            return QueryResult("graph", serialize(quads, options.graph_format), len(quads), truncated)
+            return QueryResult("graph", write_graph(triples, options.graph_format), len(triples), truncated)
         doc = json.loads(body)
         if "boolean" in doc:
             return QueryResult("boolean", write_boolean(bool(doc["boolean"]), options.result_format), 1, False)

@@ -7,9 +7,12 @@ import io
 import json
 import threading
 import time
+import xml.etree.ElementTree as ET
 
+import pyoxigraph as ox
 import pytest
 import rdflib
+from rdflib.compare import isomorphic
 
 from publisher.config import Settings
 from publisher.examples import load_examples
@@ -152,12 +155,230 @@ def test_protocol_dataset_outside_our_graphs_is_refused(client) -> None:
     assert response.status_code == 400
 
 
+LEADER = f"{BASE}id/graph/leader"
+CHANGES = f"{BASE}id/graph/changes"
+COUNT = "SELECT (COUNT(*) AS ?n) {dataset} WHERE {{ {pattern} }}"
+
+
+def count(client, query: str, **protocol) -> int:
+    """The single ?n a COUNT query answers, read from SPARQL JSON."""
+    response = ask(client, query, **protocol)
+    assert response.status_code == 200, response.data
+    return int(json.loads(response.data)["results"]["bindings"][0]["n"]["value"])
+
+
+def test_from_scopes_the_default_graph_to_that_graph(client) -> None:
+    """SPARQL 1.1 Query §13.2.1: FROM <g> makes g the default graph, as GRAPH <g> and default-graph-uri do."""
+    scoped = count(client, COUNT.format(dataset=f"FROM <{LEADER}>", pattern="?s ?p ?o"))
+    in_graph = count(client, COUNT.format(dataset="", pattern=f"GRAPH <{LEADER}> {{ ?s ?p ?o }}"))
+    by_protocol = count(client, COUNT.format(dataset="", pattern="?s ?p ?o"), **{"default-graph-uri": LEADER})
+    union = count(client, COUNT.format(dataset="", pattern="?s ?p ?o"))
+    assert 0 < scoped == in_graph == by_protocol < union
+
+
+def test_from_of_two_graphs_merges_them(client) -> None:
+    """Two FROM clauses: the default graph is the RDF merge of both (SPARQL 1.1 Query §13.2.1)."""
+    both = count(client, COUNT.format(dataset=f"FROM <{LEADER}> FROM <{CHANGES}>", pattern="?s ?p ?o"))
+    by_protocol = count(
+        client, COUNT.format(dataset="", pattern="?s ?p ?o"), **{"default-graph-uri": [LEADER, CHANGES]}
+    )
+    assert both == by_protocol
+    assert both > count(client, COUNT.format(dataset=f"FROM <{LEADER}>", pattern="?s ?p ?o"))
+
+
+def test_from_named_alone_leaves_the_default_graph_empty(client) -> None:
+    """SPARQL 1.1 Query §13.2: a dataset of only FROM NAMED has an empty default graph, and only those named graphs."""
+    named = f"FROM NAMED <{LEADER}>"
+    assert count(client, COUNT.format(dataset=named, pattern="?s ?p ?o")) == 0
+    in_named = count(client, COUNT.format(dataset=named, pattern="GRAPH ?g { ?s ?p ?o }"))
+    assert in_named == count(client, COUNT.format(dataset="", pattern=f"GRAPH <{LEADER}> {{ ?s ?p ?o }}"))
+    graphs = json.loads(ask(client, f"SELECT DISTINCT ?g {named} WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}").data)
+    assert [b["g"]["value"] for b in graphs["results"]["bindings"]] == [LEADER]
+
+
+def test_from_and_from_named_together(client) -> None:
+    """FROM sets the default graph and FROM NAMED the named graphs, each apart from the other (§13.2)."""
+    dataset = f"FROM <{CHANGES}> FROM NAMED <{LEADER}>"
+    default = count(client, COUNT.format(dataset=dataset, pattern="?s ?p ?o"))
+    named = count(client, COUNT.format(dataset=dataset, pattern="GRAPH ?g { ?s ?p ?o }"))
+    assert default == count(client, COUNT.format(dataset="", pattern=f"GRAPH <{CHANGES}> {{ ?s ?p ?o }}"))
+    assert named == count(client, COUNT.format(dataset="", pattern=f"GRAPH <{LEADER}> {{ ?s ?p ?o }}"))
+    # FROM alone names no graph: GRAPH ?g finds nothing.
+    assert count(client, COUNT.format(dataset=f"FROM <{CHANGES}>", pattern="GRAPH ?g { ?s ?p ?o }")) == 0
+
+
+def test_ask_honours_from(client) -> None:
+    """ASK over FROM NAMED alone sees an empty default graph; over FROM, the graph's triples."""
+    assert json.loads(ask(client, f"ASK FROM NAMED <{LEADER}> {{ ?s ?p ?o }}").data)["boolean"] is False
+    assert json.loads(ask(client, f"ASK FROM <{LEADER}> {{ ?s ?p ?o }}").data)["boolean"] is True
+
+
+def graph_of(client, query: str) -> rdflib.Graph:
+    """The N-Triples answer of a CONSTRUCT or DESCRIBE, parsed."""
+    response = client.get("/sparql", query_string={"query": query}, headers={"Accept": "application/n-triples"})
+    assert response.status_code == 200, response.data
+    return rdflib.Graph().parse(data=response.data, format="nt")
+
+
+def test_construct_and_describe_honour_from(client) -> None:
+    """CONSTRUCT and DESCRIBE over FROM <g> see only g: the same triples as the GRAPH <g>-scoped CONSTRUCT."""
+    scoped = graph_of(client, f"CONSTRUCT {{ ?s ?p ?o }} FROM <{LEADER}> WHERE {{ ?s ?p ?o }}")
+    in_graph = graph_of(client, f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{LEADER}> {{ ?s ?p ?o }} }}")
+    assert len(scoped) > 0 and isomorphic(scoped, in_graph)  # blank nodes are relabelled in each answer
+    assert len(graph_of(client, f"CONSTRUCT {{ ?s ?p ?o }} FROM NAMED <{LEADER}> WHERE {{ ?s ?p ?o }}")) == 0
+    # A thing described in two graphs: DESCRIBE over FROM says only what that graph says about it.
+    thing = first_subject_in_two_graphs(client)
+    described = graph_of(client, f"DESCRIBE <{thing}> FROM <{LEADER}>")
+    own = graph_of(client, f"CONSTRUCT {{ <{thing}> ?p ?o }} WHERE {{ GRAPH <{LEADER}> {{ <{thing}> ?p ?o }} }}")
+    everywhere = graph_of(client, f"CONSTRUCT {{ <{thing}> ?p ?o }} WHERE {{ <{thing}> ?p ?o }}")
+    about = rdflib.Graph()
+    for triple in described.triples((rdflib.URIRef(thing), None, None)):
+        about.add(triple)
+    assert isomorphic(about, own)
+    assert len(everywhere) > len(own)
+
+
+def first_subject_in_two_graphs(client) -> str:
+    """A subject of the LEADER graph that some other graph says more about."""
+    query = (
+        f"SELECT ?s WHERE {{ GRAPH <{LEADER}> {{ ?s ?p ?o }} GRAPH ?g {{ ?s ?q ?x }} "
+        f"FILTER(?g != <{LEADER}> && isIRI(?s)) }} ORDER BY ?s LIMIT 1"
+    )
+    return json.loads(ask(client, query).data)["results"]["bindings"][0]["s"]["value"]
+
+
 def test_protocol_dataset_wins_over_from(client) -> None:
-    graph = f"{BASE}id/graph/changes"
-    query = f"SELECT (COUNT(*) AS ?n) FROM <{BASE}id/graph/heidekreis> WHERE {{ ?s ?p ?o }}"
-    with_from = json.loads(ask(client, query).data)["results"]["bindings"][0]["n"]["value"]
-    overridden = json.loads(ask(client, query, **{"default-graph-uri": graph}).data)
-    assert overridden["results"]["bindings"][0]["n"]["value"] != with_from
+    """SPARQL 1.1 Protocol §2.1.4: default-graph-uri and named-graph-uri replace the query's FROM and FROM NAMED."""
+    query = COUNT.format(dataset=f"FROM <{LEADER}>", pattern="?s ?p ?o")
+    overridden = count(client, query, **{"default-graph-uri": CHANGES})
+    assert overridden == count(client, COUNT.format(dataset="", pattern=f"GRAPH <{CHANGES}> {{ ?s ?p ?o }}"))
+    named_query = COUNT.format(dataset=f"FROM NAMED <{LEADER}>", pattern="GRAPH ?g { ?s ?p ?o }")
+    renamed = count(client, named_query, **{"named-graph-uri": CHANGES})
+    assert renamed == overridden
+
+
+#: Triples of one graph, and the same triples bound as triple terms (SPARQL 1.2 `<<( s p o )>>`).
+PLAIN = (
+    f"SELECT ?s ?p ?o WHERE {{ GRAPH <{LEADER}> {{ ?s ?p ?o }} FILTER(isIRI(?s) && !isBlank(?o)) }} "
+    "ORDER BY ?s ?p ?o LIMIT 8"
+)
+QUOTING = PLAIN.replace("SELECT ?s ?p ?o WHERE", "SELECT ?s ?p ?o ?t WHERE").replace(
+    "!isBlank(?o)) }", "!isBlank(?o)) BIND(<<( ?s ?p ?o )>> AS ?t) }"
+)
+TRICKY = (
+    'SELECT ?t WHERE { BIND(<<( <http://example.org/a> <http://example.org/p> "say \\"hi\\", then\\tgo"@en )>> AS ?t) }'
+)
+
+
+def xml_term(element: ET.Element) -> dict:
+    """A term of SPARQL Results XML as the JSON format writes it, so that both compare alike."""
+    kind = element.tag.split("}", 1)[1]
+    if kind == "triple":
+        return {"type": "triple", "value": {part.tag.split("}", 1)[1]: xml_term(part[0]) for part in element}}
+    term = {"type": kind, "value": element.text or ""}
+    if "{http://www.w3.org/XML/1998/namespace}lang" in element.attrib:
+        term["xml:lang"] = element.attrib["{http://www.w3.org/XML/1998/namespace}lang"]
+    if "datatype" in element.attrib:
+        term["datatype"] = element.attrib["datatype"]
+    return term
+
+
+def result_rows(response) -> list[dict[str, dict]]:
+    """The bindings of a SPARQL JSON or XML answer, as JSON terms."""
+    assert response.status_code == 200, response.data
+    if response.mimetype == "application/sparql-results+json":
+        return json.loads(response.data)["results"]["bindings"]
+    ns = "{http://www.w3.org/2005/sparql-results#}"
+    root = ET.fromstring(response.data)
+    return [
+        {b.attrib["name"]: xml_term(b[0]) for b in result.iter(f"{ns}binding")} for result in root.iter(f"{ns}result")
+    ]
+
+
+@pytest.mark.parametrize("accept", ["application/sparql-results+json", "application/sparql-results+xml"])
+def test_triple_terms_are_written_as_sparql_12_results(client, accept: str) -> None:
+    """SPARQL 1.2 Query Results JSON and XML: a triple term carries its subject, predicate and object as terms."""
+    rows = result_rows(client.get("/sparql", query_string={"query": QUOTING}, headers={"Accept": accept}))
+    plain = result_rows(ask(client, PLAIN))
+    assert len(rows) == len(plain) > 0
+    for row in rows:
+        assert row["t"]["type"] == "triple"
+        assert row["t"]["value"] == {"subject": row["s"], "predicate": row["p"], "object": row["o"]}
+    parts = [(r["t"]["value"]["subject"], r["t"]["value"]["predicate"], r["t"]["value"]["object"]) for r in rows]
+    assert parts == [(r["s"], r["p"], r["o"]) for r in plain]
+
+
+def test_triple_terms_in_csv_and_tsv(client) -> None:
+    """SPARQL 1.2 Query Results CSV and TSV write a triple term as << s p o >>, its terms as the format writes terms."""
+    plain = result_rows(ask(client, PLAIN))
+    table = list(csv.reader(io.StringIO(ask_as(client, QUOTING, "text/csv"))))
+    assert table[0] == ["s", "p", "o", "t"] and len(table) - 1 == len(plain) > 0
+    for (s, p, o, t), expected in zip(table[1:], plain, strict=True):
+        assert [s, p, o] == [expected["s"]["value"], expected["p"]["value"], expected["o"]["value"]]
+        written = f'"{o.replace(chr(34), chr(34) * 2)}"' if expected["o"]["type"] == "literal" else o
+        assert t == f"<< {s} {p} {written} >>"  # a literal object in quotation marks
+    lines = ask_as(client, QUOTING, "text/tab-separated-values").rstrip("\n").split("\n")
+    assert lines[0] == "?s\t?p\t?o\t?t" and len(lines) - 1 == len(plain)
+    for line in lines[1:]:
+        s, p, o, t = line.split("\t")
+        assert t == f"<< {s} {p} {o} >>"  # the row's own terms, in the same Turtle syntax
+
+
+def test_triple_terms_quote_and_escape_as_the_formats_need(client) -> None:
+    """A literal with quotation marks, a comma and a tab: CSV quotes recursively, TSV escapes (SPARQL 1.2 CSV/TSV)."""
+    field = list(csv.reader(io.StringIO(ask_as(client, TRICKY, "text/csv"))))[1][0]
+    assert field == '<< http://example.org/a http://example.org/p "say ""hi"", then\tgo" >>'
+    line = ask_as(client, TRICKY, "text/tab-separated-values").split("\n")[1]
+    assert line == '<< <http://example.org/a> <http://example.org/p> "say \\"hi\\", then\\tgo"@en >>'
+    (row,) = result_rows(ask(client, TRICKY))
+    assert row["t"]["value"]["object"] == {"type": "literal", "value": 'say "hi", then\tgo', "xml:lang": "en"}
+
+
+def ask_as(client, query: str, accept: str) -> str:
+    response = client.get("/sparql", query_string={"query": query}, headers={"Accept": accept})
+    assert response.status_code == 200, response.data
+    assert response.mimetype == accept
+    return response.data.decode("utf-8")
+
+
+def test_triple_terms_on_the_results_page(client) -> None:
+    """The HTML table shows a triple term as << subject predicate object >>, its IRIs as links."""
+    plain = result_rows(ask(client, PLAIN))
+    page = client.get("/sparql", query_string={"query": QUOTING, "format": "html"}).data.decode()
+    first = plain[0]
+    assert f'&lt;&lt; <a href="{first["s"]["value"]}">{first["s"]["value"]}</a> ' in page
+    assert "{&#39;subject&#39;" not in page and "{'subject'" not in page  # not a Python dict
+
+
+@pytest.mark.parametrize("accept", ["text/turtle", "application/n-triples", "application/rdf+xml"])
+def test_construct_with_triple_terms(client, accept: str) -> None:
+    """CONSTRUCT answers holding triple terms in RDF 1.2 syntaxes; JSON-LD, which cannot say them, is a clear 400."""
+    construct = PLAIN.replace("SELECT ?s ?p ?o WHERE", "CONSTRUCT { ?s <urn:x:says> <<( ?s ?p ?o )>> } WHERE")
+    construct = construct.replace(" ORDER BY ?s ?p ?o", "")
+    response = client.get("/sparql", query_string={"query": construct}, headers={"Accept": accept})
+    assert response.status_code == 200, response.data
+    formats = {"text/turtle": ox.RdfFormat.TURTLE, "application/n-triples": ox.RdfFormat.N_TRIPLES}
+    parsed = list(ox.parse(response.data, format=formats.get(accept, ox.RdfFormat.RDF_XML)))
+    quoted = {(t.object.subject.value, t.object.predicate.value, str(t.object.object)) for t in parsed}
+    plain = client.get(
+        "/sparql", query_string={"query": PLAIN.replace("LIMIT 8", "")}, headers={"Accept": "text/tab-separated-values"}
+    )
+    rows = {tuple(line.split("\t")) for line in plain.data.decode().rstrip("\n").split("\n")[1:]}
+    assert quoted and {(f"<{s}>", f"<{p}>", o) for s, p, o in quoted} <= rows
+    refused = client.get("/sparql", query_string={"query": construct}, headers={"Accept": "application/ld+json"})
+    assert refused.status_code == 400
+    assert "JSON-LD cannot express" in refused.data.decode() and "Turtle" in refused.data.decode()
+
+
+def test_query_options_survive_the_trip_to_the_query_process() -> None:
+    """Queries run in another process (the query processes, the shared query service): every option crosses."""
+    from publisher.negotiation import NTRIPLES
+    from publisher.query import TSV, QueryOptions, options_from_json, options_to_json
+
+    options = QueryOptions(
+        TSV, NTRIPLES, 2.5, 7, BASE + "sparql", (CHANGES,), (LEADER,), "DESCRIBE", (LEADER, CHANGES), (CHANGES,)
+    )
+    assert options_from_json(json.loads(options_to_json(options))) == options
 
 
 def test_too_long_query_is_413(client) -> None:

@@ -241,7 +241,8 @@ def test_the_store_dataset_setting_decides_which_graphs_are_named(
         assert sorted(plain["default-graph-uri"]) == sorted(plain["named-graph-uri"]) == graphs
     else:  # the store's default graph is the union already
         assert "default-graph-uri" not in plain and "named-graph-uri" not in plain
-    assert "default-graph-uri" not in own and "named-graph-uri" not in own  # FROM decides
+    # The query's own FROM, sent as the protocol dataset: a union default graph would override FROM itself.
+    assert own["default-graph-uri"] == [ONTOLOGY] and "named-graph-uri" not in own
     assert protocol["named-graph-uri"] == [ONTOLOGY] and "default-graph-uri" not in protocol
 
 

@@ -7,11 +7,14 @@ A GET without a query returns the Service Description (SPARQL 1.1 SD §2), or th
 
 from __future__ import annotations
 
+import hashlib
 import json
+from collections.abc import Iterable
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
 from flask import Response, render_template, request
+from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 
 from publisher.examples import load_examples
@@ -20,7 +23,7 @@ from publisher.negotiation import HTML, JSONLD, NTRIPLES, RDFXML, TURTLE, Format
 from publisher.query import CSV, JSON, RESULT_FORMATS, TSV, XML, QueryOptions, QueryOutcomeError, ResultFormat
 from publisher.render.rdf import serialize
 from publisher.servicedescription import service_description
-from publisher.web.state import State, page_language, state
+from publisher.web.state import State, page_language, state, vary_for
 
 GRAPH_FORMATS: tuple[Format, ...] = (TURTLE, JSONLD, RDFXML, NTRIPLES)
 #: ``format=`` values, per kind of result. Clients such as SPARQLWrapper send ``format=xml`` or
@@ -42,6 +45,12 @@ GRAPH_PARAM = {
     "n-triples": NTRIPLES,
     "html": HTML,
 }
+#: The Service Description's formats; ``format=`` with one of their words, and no query, picks one.
+SD_FORMATS: tuple[Format, ...] = (TURTLE, JSONLD, RDFXML, NTRIPLES)
+#: The ``format=`` word of each format, in the links this endpoint writes.
+FORMAT_WORD = {TURTLE: "ttl", JSONLD: "jsonld", RDFXML: "rdf", NTRIPLES: "nt", HTML: "html"} | {
+    f: f.key for f in RESULT_FORMATS
+}
 ALLOW = "GET, POST, HEAD, OPTIONS"
 
 #: The query editor, from a CDN, pinned and checked with Subresource Integrity; the page works without it.
@@ -58,9 +67,54 @@ QUERY_PAGE_CSP = (
 )
 
 
-def query_page(body: str) -> Response:
-    response = Response(body, content_type=HTML.content_type)
+def query_page(body: str, status: int = 200) -> Response:
+    response = Response(body, status=status, content_type=HTML.content_type)
     response.headers["Content-Security-Policy"] = QUERY_PAGE_CSP
+    return response
+
+
+def render_page(st: State, lang: str, query: str, examples: list | None = None, **shown: object) -> str:
+    """The query page: the form holding ``query``, the example queries, and a result or an error when given."""
+    shown.setdefault("result", None)
+    shown.setdefault("downloads", [])
+    return render_template(
+        "sparql.html",
+        lang=lang,
+        base=st.base,
+        query=query,
+        examples=load_examples(st.settings) if examples is None else examples,
+        yasgui=YASGUI,
+        service_description=sd_url(st, TURTLE),
+        **shown,
+    )
+
+
+def wants_page(params: MultiDict | None = None) -> bool:
+    """Whether the client asked for the HTML page (``format=html``, or a browser's Accept) rather than data;
+    ``params`` are the request's parameters (by default the URL's and the form's)."""
+    fixed = (request.values if params is None else params).get("format", "").lower()
+    if fixed == "html":
+        return True
+    if fixed in RESULT_PARAM or fixed in GRAPH_PARAM:
+        return False
+    return negotiate(request.headers.get("Accept"), (*RESULT_FORMATS, *GRAPH_FORMATS, HTML)) is HTML
+
+
+def refuse(
+    st: State, query: str, status: int, message: str, retry_after: int | None = None, params: MultiDict | None = None
+) -> Response:
+    """Say why a query was not answered: on the query page, the query kept in the form, when a person asked
+    from it; in plain words for every other client (SPARQL 1.1 Protocol, failure responses: the body is ours
+    to choose, best negotiated)."""
+    if not wants_page(params):
+        return plain(status, message, retry_after)
+    error = {"status": status, "message": message.rstrip(), "retry_after": retry_after}
+    response = query_page(render_page(st, page_language(), query, error=error), status)
+    if retry_after is not None:
+        response.headers["Retry-After"] = str(retry_after)
+        response.headers["Cache-Control"] = "no-store"  # a passing state: no cache may keep it
+    response.headers["Vary"] = "Accept, Accept-Language"
+    response.headers["Content-Language"] = page_language()
     return response
 
 
@@ -83,7 +137,8 @@ def sparql() -> Response:
     try:
         text, default_graphs, named_graphs = read_request()
     except QueryRefused as refused:
-        return plain(refused.status, refused.message)
+        # Only the URL's parameters: a body that could not be read must not be parsed again for its form.
+        return refuse(st, request.args.get("query", ""), refused.status, refused.message, params=request.args)
     if text is None:
         return describe_service(st)
     return answer_query(st, text, default_graphs, named_graphs)
@@ -177,7 +232,9 @@ def answer_query(st: State, text: str, default_graphs: list[str], named_graphs: 
     allowed = st.graph_names
     for graph in default_graphs + named_graphs:
         if graph not in allowed:
-            return plain(
+            return refuse(
+                st,
+                text,
                 400,
                 f"<{graph}> is not a graph of this endpoint; it serves only its own graphs "
                 "and never loads data from elsewhere.",
@@ -185,7 +242,7 @@ def answer_query(st: State, text: str, default_graphs: list[str], named_graphs: 
     try:
         check = check_query(text, allowed, st.endpoint)
     except QueryRefused as refused:
-        return plain(refused.status, refused.message)
+        return refuse(st, text, refused.status, refused.message)
     fmt = chosen_format(check.form)
     if fmt is None:
         kinds = (
@@ -201,7 +258,7 @@ def answer_query(st: State, text: str, default_graphs: list[str], named_graphs: 
         try:
             timeout = min(timeout, max(0.05, float(asked)))
         except ValueError:
-            return plain(400, "timeout must be a number of seconds.")
+            return refuse(st, text, 400, "timeout must be a number of seconds.")
     options = QueryOptions(
         result_format=fmt if isinstance(fmt, ResultFormat) else JSON,
         graph_format=fmt if isinstance(fmt, Format) and fmt is not HTML else TURTLE,
@@ -211,12 +268,13 @@ def answer_query(st: State, text: str, default_graphs: list[str], named_graphs: 
         default_graphs=tuple(default_graphs),
         named_graphs=tuple(named_graphs),
         form=check.form,
-        own_dataset=bool(check.from_graphs or check.from_named),
+        from_graphs=tuple(check.from_graphs),
+        from_named=tuple(check.from_named),
     )
     try:
         result = st.runner(text, options)
     except QueryOutcomeError as failed:
-        return plain(failed.status, failed.message, failed.retry_after)
+        return refuse(st, text, failed.status, failed.message, failed.retry_after)
     if fmt is HTML:
         response = results_page(st, text, result, check.form)
     else:
@@ -232,17 +290,7 @@ def answer_query(st: State, text: str, default_graphs: list[str], named_graphs: 
 
 def download_links(text: str, form: str) -> list[tuple[str, str]]:
     formats = GRAPH_FORMATS if form in ("CONSTRUCT", "DESCRIBE") else RESULT_FORMATS
-    keys = {
-        TURTLE: "ttl",
-        JSONLD: "jsonld",
-        RDFXML: "rdf",
-        NTRIPLES: "nt",
-        JSON: "json",
-        XML: "xml",
-        CSV: "csv",
-        TSV: "tsv",
-    }
-    return [(f.label, "?" + urlencode({"query": text, "format": keys[f]})) for f in formats]
+    return [(f.label, "?" + urlencode({"query": text, "format": FORMAT_WORD[f]})) for f in formats]
 
 
 def results_page(st: State, text: str, result, form: str) -> Response:
@@ -259,49 +307,68 @@ def results_page(st: State, text: str, result, form: str) -> Response:
         table = {"boolean": json.loads(result.body)["boolean"]}
     else:
         table = {"graph": result.body.decode("utf-8")}
-    body = render_template(
-        "sparql.html",
-        lang=lang,
-        base=st.base,
-        query=text,
+    body = render_page(
+        st,
+        lang,
+        text,
         result=table,
         rows=result.rows,
         truncated=result.truncated,
         row_limit=st.settings.sparql_row_limit,
         downloads=download_links(text, form),
-        examples=load_examples(st.settings),
-        yasgui=YASGUI,
     )
     return query_page(body)
 
 
 def describe_service(st: State) -> Response:
-    """GET without a query: the Service Description as RDF, or the query page for browsers."""
-    fmt = negotiate(request.headers.get("Accept"), (TURTLE, JSONLD, RDFXML, NTRIPLES, HTML))
+    """GET without a query: the Service Description (SPARQL 1.1 SD §2) as RDF, or the query page for browsers.
+
+    ``format=`` (ttl, jsonld, rdf, nt, html) fixes the format, as the page's links do; else Accept decides.
+    Both carry ETag and Last-Modified of the build and answer revalidation with 304, as documents do.
+    """
+    fixed = GRAPH_PARAM.get(request.values.get("format", "").lower())
+    fmt = fixed or negotiate(request.headers.get("Accept"), (*SD_FORMATS, HTML))
+    alternates = st.alternates(lambda f: sd_url(st, f), formats=(*SD_FORMATS, HTML))
     if fmt is None:
-        return plain(
+        response = plain(
             406, "Available: text/turtle, application/ld+json, application/rdf+xml, application/n-triples, text/html."
         )
+        response.headers["Link"] = alternates
+        return response
+    extra = [("Content-Location", sd_url(st, fmt)), ("Link", alternates)]
     if fmt is HTML:
-        body = render_template(
-            "sparql.html",
-            lang=page_language(),
-            base=st.base,
-            query=default_query(),
-            result=None,
-            downloads=[],
-            examples=load_examples(st.settings),
-            yasgui=YASGUI,
-        )
-        response = query_page(body)
+        lang = page_language()
+        examples = load_examples(st.settings)
+        # The examples are read from queries/ as the page is served: an edited example is a new page.
+        key = ("sparql", fmt.key, lang, fingerprint(e.query for e in examples))
+
+        def render() -> tuple[bytes, str]:
+            body = render_page(st, lang, default_query(), examples)
+            return body.encode("utf-8"), HTML.content_type
+
+        extra += [("Content-Security-Policy", QUERY_PAGE_CSP), ("Content-Language", lang)]
     else:
-        quads = service_description(st.endpoint, st.graph_sizes, st.functions())
-        response = Response(
-            serialize([ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph()) for q in quads], fmt),
-            content_type=fmt.content_type,
-        )
-    response.headers["Vary"] = "Accept"
-    return response
+        functions = st.functions()
+        # The functions are asked of the engine (a remote store again, when it was down): part of the key.
+        key = ("sparql", fmt.key, fingerprint(functions))
+
+        def render() -> tuple[bytes, str]:
+            quads = service_description(st.endpoint, st.graph_sizes, functions)
+            body = serialize([ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph()) for q in quads], fmt)
+            return body, fmt.content_type
+
+    body, content_type = st.rendered(key, render)
+    return st.respond(body, content_type, key, vary=vary_for(fixed, fmt), extra=extra)
+
+
+def sd_url(st: State, fmt: Format) -> str:
+    """The address of the Service Description (or the query page) in one format."""
+    return f"{st.endpoint}?format={FORMAT_WORD[fmt]}"
+
+
+def fingerprint(texts: Iterable[str]) -> str:
+    """A short digest of ``texts``, for keys of what is rendered from them."""
+    return hashlib.sha256("\0".join(texts).encode("utf-8")).hexdigest()[:16]
 
 
 def default_query() -> str:
