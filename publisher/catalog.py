@@ -332,7 +332,38 @@ def catalog_graph(settings: Settings, build: Build, dumps: Dumps, stats: VoidSta
     g.text(svc, DCAT + "keyword", "SPARQL", "de")
     g.iri(svc, DCATDE + "contributorID", settings.contributor_id)
     describe_void(g, build, ids["regiolod"], stats)
+    describe_catalog_graph(g, settings, build, modified)
     return g.quads
+
+
+def describe_catalog_graph(g: GraphBuilder, settings: Settings, build: Build, modified: str) -> None:
+    """Describe the catalog graph as every data file describes its own (sd:Graph with provenance), so that
+    its name, which the Service Description and the N-Quads give, dereferences like the others."""
+    graph = g.graph.value
+    g.iri(graph, RDF_TYPE, PREFIXES["sd"] + "Graph")
+    g.iri(graph, RDF_TYPE, PREFIXES["prov"] + "Entity")
+    g.text(graph, PREFIXES["skos"] + "prefLabel", "Katalog und VoID-Beschreibung", "de")
+    g.text(graph, PREFIXES["skos"] + "prefLabel", "Catalog and VoID description", "en")
+    g.text(
+        graph,
+        DCT + "description",
+        "Der DCAT-AP.de-Katalog, die VoID-Beschreibung mit Statistiken und die Downloads mit Größen und "
+        "Prüfsummen. Der Publisher schreibt diesen Graphen bei jedem Build; er gehört nicht zu den Dumps, "
+        "deren Größen und Prüfsummen er nennt.",
+        "de",
+    )
+    g.text(
+        graph,
+        DCT + "description",
+        "The DCAT-AP.de catalog, the VoID description with statistics and the downloads with sizes and "
+        "checksums. The publisher writes this graph with every build; it is not part of the dumps, whose "
+        "sizes and checksums it gives.",
+        "en",
+    )
+    g.iri(graph, DCT + "license", settings.licence)
+    g.text(graph, DCT + "modified", modified, datatype=XSD + "date")
+    for source in dump_graphs(build):
+        g.iri(graph, PREFIXES["prov"] + "wasDerivedFrom", source)
 
 
 def describe_publisher(g: GraphBuilder, settings: Settings, publisher: str) -> None:

@@ -27,7 +27,12 @@ SETTINGS: tuple[Setting, ...] = (
         "http://127.0.0.1:8000/",
         "Base IRI of the deployment; relative IRIs in data/ resolve against it. Must end with '/'.",
     ),
-    Setting("root", ".", "Project folder that holds ontology/, shapes/ and data/."),
+    Setting(
+        "root",
+        ".",
+        "Project folder that holds ontology/, shapes/ and data/; every other relative folder or file setting is "
+        "relative to it, and it to the working directory.",
+    ),
     Setting("data_dir", "data", "Folder of the dataset's Turtle files, relative to root."),
     Setting("ontology_dir", "ontology", "Folder of the ontology's Turtle files, relative to root."),
     Setting(
@@ -132,8 +137,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "access_log",
         "-",
-        "Where `regiolod serve` writes one line per request: `-` standard output, a file path, or empty for no "
-        "access log (behind a proxy that logs already; saves about a fifth of the time per cached page).",
+        "Where `regiolod serve` writes one line per request: `-` standard output, a file path (relative to root), "
+        "or empty for no access log (behind a proxy that logs already; saves about a fifth of the time per cached "
+        "page).",
     ),
     Setting(
         "pid_file",
@@ -226,6 +232,9 @@ class Settings:
     render_cache_mb: int = 512
 
     def __post_init__(self) -> None:
+        # Resolved once, where the settings are read: a relative folder handed on would be resolved by each
+        # library against a folder of its own (Flask's send_file against the package: every download a 500).
+        object.__setattr__(self, "root", Path(self.root).absolute())
         if not self.base_iri.endswith("/"):
             raise ValueError(f"base_iri must end with '/': {self.base_iri!r}")
         if not self.base_iri.startswith(("http://", "https://")):
@@ -281,6 +290,13 @@ class Settings:
     @property
     def render_cache_path(self) -> Path | None:
         return Path(self.root) / self.render_cache if self.render_cache else None
+
+    @property
+    def access_log_target(self) -> str | None:
+        """Where gunicorn writes the access log: ``-`` (standard output), a file under root, or nowhere."""
+        if self.access_log in ("", "-"):
+            return self.access_log or None
+        return str(Path(self.root) / self.access_log)
 
     @classmethod
     def from_env(

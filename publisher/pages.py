@@ -169,6 +169,24 @@ KINDS = [
 ]
 
 
+def dataset_triples_query(base: str) -> str:
+    """The query that counts the dataset's triples as the dumps and VoID do: distinct triples of the data
+    graphs and the derived graph (every graph under ``{base}id/graph/`` but the catalog)."""
+    return (
+        "SELECT (COUNT(*) AS ?triples) WHERE {\n"
+        "  SELECT DISTINCT ?s ?p ?o WHERE {\n"
+        "    GRAPH ?g { ?s ?p ?o }\n"
+        f'    FILTER (STRSTARTS(STR(?g), "{base}id/graph/") && ?g != <{base}id/graph/catalog>)\n'
+        "  }\n"
+        "}\n"
+    )
+
+
+#: The query that counts every statement the endpoint holds: each named graph's (data, derived, ontology,
+#: shapes, catalog), as the Service Description's graph sizes add up.
+ALL_STATEMENTS_QUERY = "SELECT (COUNT(*) AS ?statements) WHERE { GRAPH ?g { ?s ?p ?o } }\n"
+
+
 def counts(store: EmbeddedStore) -> dict[str, int]:
     """Things per kind shown on the home page."""
     union = " UNION ".join(f"{{ ?s a {k} BIND ({k} AS ?kind) }}" for k, _, _ in KINDS)

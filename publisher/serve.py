@@ -170,7 +170,7 @@ class GunicornServer(BaseApplication):
             "timeout": self.settings.timeout,
             "graceful_timeout": min(self.settings.timeout, 30),
             "preload_app": True,
-            "accesslog": self.settings.access_log or None,
+            "accesslog": self.settings.access_log_target,
             "errorlog": "-",
             "proc_name": "regiolod",
             "pidfile": str(self.settings.pid_path),

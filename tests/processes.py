@@ -34,10 +34,14 @@ def clean_env() -> dict[str, str]:
 
 
 @contextmanager
-def running(command: list[str], ready_url: str, log_path: Path, env: dict[str, str] | None = None) -> Iterator[None]:
-    """Run ``command`` in its own process group until the block ends; wait until ``ready_url`` answers."""
+def running(
+    command: list[str], ready_url: str, log_path: Path, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> Iterator[None]:
+    """Run ``command`` (in ``cwd``) in its own process group until the block ends; wait until ``ready_url`` answers."""
     with log_path.open("wb") as log:
-        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        process = subprocess.Popen(
+            command, env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
         try:
             deadline = time.monotonic() + 60
             while True:

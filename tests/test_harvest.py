@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import json
 import re
 import xml.etree.ElementTree as ET
 
@@ -78,6 +79,21 @@ def test_checksums_and_sizes_match_the_files(client) -> None:
         checksum = graph.value(dist, SPDX.checksum)
         assert str(graph.value(checksum, SPDX.checksumValue)) == hashlib.sha256(data).hexdigest()
         assert graph.value(checksum, SPDX.algorithm) == SPDX.checksumAlgorithm_sha256
+
+
+def test_downloads_are_served_from_the_default_relative_folder(build, tmp_path, monkeypatch) -> None:
+    """`make serve` runs with download_dir "download", relative to the project folder, not to the package."""
+    from publisher import create_app
+    from publisher.config import Settings
+
+    monkeypatch.chdir(tmp_path)
+    client = create_app(Settings(base_iri=BASE, rate_limit=0), build).test_client()
+    sums = fetch(client, "/download/SHA256SUMS").decode()
+    listed = dict(reversed(line.split()) for line in sums.splitlines())
+    assert set(listed) == {f.name for f in read_dumps(tmp_path / "download").files}
+    for name, digest in listed.items():
+        assert hashlib.sha256(fetch(client, f"/download/{name}")).hexdigest() == digest
+    assert json.loads(fetch(client, "/download/manifest.json"))
 
 
 def test_downloads_are_cacheable_and_support_ranges(client) -> None:

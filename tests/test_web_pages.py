@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 from html.parser import HTMLParser
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import rdflib
+from rdflib.namespace import VOID
 
 from tests.conftest import BASE, make_client
 
@@ -174,6 +177,61 @@ def test_home_counts_what_the_dataset_holds(client, sparql) -> None:
     territories = sparql("SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a rl:Territory }")[0]["n"]
     assert re.search(rf"Gebiete {territories}\b", p.plain)
     assert "Metropolregion Hamburg" in p.plain and "Zweckverband Aller-Leine-Tal" in p.plain
+
+
+SD = rdflib.Namespace("http://www.w3.org/ns/sparql-service-description#")
+
+
+def service_description(client) -> rdflib.Graph:
+    response = client.get("/sparql", headers={"Accept": "text/turtle"})
+    assert response.status_code == 200
+    return rdflib.Graph().parse(data=response.data, format="turtle")
+
+
+def count(client, query: str) -> int:
+    """The single number a SELECT (COUNT ...) answers at /sparql."""
+    response = client.get(
+        "/sparql", query_string={"query": query}, headers={"Accept": "application/sparql-results+json"}
+    )
+    assert response.status_code == 200, response.data[:300]
+    [row] = response.json["results"]["bindings"]
+    return int(next(iter(row.values()))["value"])
+
+
+def test_home_totals_say_what_they_count_and_link_the_query_that_gives_them(client) -> None:
+    p = page(client, "/")
+    dataset = int(re.search(r"Tripel im Datensatz: [^(]*\( Abfrage \) (\d+)", p.plain).group(1))
+    statements = int(re.search(r"Aussagen am SPARQL-Endpunkt: [^(]*\( Abfrage \) (\d+)", p.plain).group(1))
+    dataset_query, statements_query = [parse_qs(urlsplit(h).query)["query"][0] for h, t in p.links if t == "Abfrage"]
+    assert count(client, dataset_query) == dataset
+    assert count(client, statements_query) == statements
+    # The dataset's number is VoID's and the N-Triples dump's ...
+    void = rdflib.Graph().parse(data=client.get("/.well-known/void", headers={"Accept": "text/turtle"}).data)
+    assert int(void.value(rdflib.URIRef(f"{BASE}id/dataset/regiolod"), VOID.triples)) == dataset
+    with client.get("/download/regiolod.nt.gz") as dump:
+        assert len(gzip.decompress(dump.data).splitlines()) == dataset
+    # ... the endpoint's is the Service Description's, graph by graph, and what a plain COUNT(*) gives.
+    sd = service_description(client)
+    [default] = list(sd.objects(None, SD.defaultGraph))
+    assert int(sd.value(default, VOID.triples)) == statements
+    named = [int(sd.value(g, VOID.triples)) for g in sd.objects(None, SD.graph)]
+    assert sum(named) == statements
+    assert count(client, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }") == statements
+
+
+def test_every_graph_the_server_names_dereferences(client) -> None:
+    """The Service Description, the N-Quads and the pages name graphs under {base}id/graph/; each is a thing."""
+    names = {str(n) for n in service_description(client).objects(None, SD.name) if str(n).startswith(BASE)}
+    assert {f"{BASE}id/graph/catalog", f"{BASE}id/graph/derived", f"{BASE}id/graph/heidekreis"} <= names
+    for name in sorted(names):
+        assert name.startswith(f"{BASE}id/graph/")
+        response = client.get(name[len(BASE) - 1 :], headers={"Accept": "text/turtle"})
+        assert response.status_code == 303, name
+        document = client.get(response.headers["Location"][len(BASE) - 1 :], headers={"Accept": "text/turtle"})
+        assert document.status_code == 200, name
+        graph = rdflib.Graph().parse(data=document.data, format="turtle")
+        assert (rdflib.URIRef(name), rdflib.RDF.type, SD.Graph) in graph
+        assert graph.value(rdflib.URIRef(name), rdflib.SKOS.prefLabel) is not None
 
 
 @pytest.fixture(scope="module")

@@ -21,13 +21,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
-from flask import Flask, Response, request
+from flask import Flask, Response, abort, request
 
 from publisher.remote import StoreUnavailable
 from publisher.render.html import safe_href, show_bidi_controls
 from publisher.web import harvest, pages, resources, sparql
 from publisher.web.limits import RateLimiter
-from publisher.web.state import State
+from publisher.web.state import State, malformed_escape
 
 if TYPE_CHECKING:
     from publisher.builds import FinishedBuild
@@ -91,6 +91,7 @@ def register(
     app.jinja_env.finalize = show_bidi_controls
     if settings.rate_limit:
         app.before_request(RateLimiter(settings.rate_limit, settings.rate_burst, settings.client_header).check)
+    app.before_request(refuse_malformed_escapes)
     app.after_request(add_common_headers)
     app.register_error_handler(404, pages.not_found)
     app.register_error_handler(405, pages.method_not_allowed)
@@ -98,6 +99,17 @@ def register(
     app.register_error_handler(400, pages.bad_request)
     app.register_error_handler(413, pages.too_large)
     app.register_error_handler(StoreUnavailable, store_unavailable)
+
+
+def refuse_malformed_escapes() -> None:
+    """400 for a path with a "%" that begins no escape (RFC 3986 §2.1), on every route and before routing:
+    such a path names no resource, and no IRI can be made of it."""
+    if malformed_escape():
+        abort(
+            400,
+            "The address holds a '%' that is not followed by two hexadecimal digits (RFC 3986 §2.1); "
+            "a percent sign itself is written %25.",
+        )
 
 
 def store_unavailable(exc: StoreUnavailable) -> Response:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from math import ceil
+from urllib.parse import urlencode
 
 import pyoxigraph as ox
 from flask import Response, abort, current_app, render_template, request
@@ -50,7 +51,10 @@ def home() -> Response:
             cooperations=sorted(((safe_href(c), lab.label(c)) for c in cooperations), key=lambda x: x[1].casefold()),
             links=links,
             version=st.build.version,
-            triples=sum(st.build.graph_sizes.values()),
+            dataset_triples=st.stats.triples if st.stats else 0,
+            dataset_query=f"{st.endpoint}?{urlencode({'query': page_data.dataset_triples_query(st.base)})}",
+            statements=sum(st.graph_sizes.values()),
+            statements_query=f"{st.endpoint}?{urlencode({'query': page_data.ALL_STATEMENTS_QUERY})}",
         )
         return body.encode("utf-8"), HTML.content_type
 

@@ -6,6 +6,7 @@ import gzip
 import hashlib
 import itertools
 import re
+import string
 import threading
 import time
 from collections import OrderedDict
@@ -38,9 +39,13 @@ LISTINGS = 4
 CACHE_SIZE = 4096
 #: Request headers that can turn an answer into 304/412; without any of them, no need to ask.
 CONDITIONAL = frozenset({"If-None-Match", "If-Modified-Since", "If-Match", "If-Unmodified-Since", "If-Range", "Range"})
-#: Printable ASCII is kept as sent in a request path; anything else is escaped.
-_KEEP_IN_PATH = "".join(chr(c) for c in range(33, 127))
+#: What a request target may hold as sent (RFC 3986 §3.3-3.5: pchar, "/", "?", "#", and "%" of escapes);
+#: every other byte is escaped (``<``, ``[``, a space, non-ASCII), as a browser sends it, so that a path
+#: always gives a valid IRI.
+_KEEP_IN_PATH = string.ascii_letters + string.digits + "-._~!$&'()*+,;=:@/?#%"
 _PERCENT = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
+#: A "%" that does not begin an escape ("%" HEXDIG HEXDIG, RFC 3986 §2.1).
+_MALFORMED_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 
 
 class Recent:
@@ -68,9 +73,22 @@ class Recent:
         return value
 
 
+def iri_character(ch: str) -> bool:
+    """Whether a non-ASCII character may stand unescaped in an IRI's path (RFC 3987 §2.2, ``ucschar``)."""
+    c = ord(ch)
+    return (
+        0xA0 <= c <= 0xD7FF
+        or 0xF900 <= c <= 0xFDCF
+        or 0xFDF0 <= c <= 0xFFEF
+        or (0x10000 <= c <= 0xDFFFD and c & 0xFFFF <= 0xFFFD)
+        or 0xE1000 <= c <= 0xEFFFD
+    )
+
+
 def normalize_path(raw: str) -> str:
     """Turn a request path into IRI form (RFC 3987 §3.2): decode UTF-8 escapes of non-ASCII
-    characters and of unreserved ASCII, keep every other escape (``%2F``, ``%20``, ``%2B``) as it is."""
+    characters an IRI may hold and of unreserved ASCII, keep every other escape (``%2F``, ``%20``,
+    ``%2B``, private-use and non-characters, bytes that are not UTF-8) as it is."""
 
     def fix(match: re.Match[str]) -> str:
         octets = bytes.fromhex(match.group(0).replace("%", ""))
@@ -83,7 +101,7 @@ def normalize_path(raw: str) -> str:
                 ch = chunk.decode("utf-8") if size else None
             except UnicodeDecodeError:
                 ch = None
-            if ch is not None and (size > 1 or ch.isalnum() or ch in "-._~"):
+            if ch is not None and (iri_character(ch) if size > 1 else ch.isalnum() or ch in "-._~"):
                 out.append(ch)
                 i += size
             else:
@@ -284,8 +302,8 @@ def state() -> State:
     return current_app.extensions["regiolod"]
 
 
-def request_key(prefix: str) -> str:
-    """The part of the raw request path after ``/{prefix}/``, exactly as the client sent it."""
+def raw_path() -> str:
+    """The request path as the client sent it, without query and fragment, in URI characters."""
     raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI") or quote(request.path)
     # WSGI hands the request line over as latin-1 decoded bytes; escape any non-ASCII byte.
     raw = quote(raw.encode("latin-1", "replace"), safe=_KEEP_IN_PATH)
@@ -295,6 +313,17 @@ def request_key(prefix: str) -> str:
     script = request.script_root or ""
     if script and path.startswith(script):
         path = path[len(script) :]
+    return path
+
+
+def malformed_escape() -> bool:
+    """Whether the request path has a "%" that begins no escape (``/doc/%ZZ``, a lone ``%``)."""
+    return _MALFORMED_ESCAPE.search(raw_path()) is not None
+
+
+def request_key(prefix: str) -> str:
+    """The part of the raw request path after ``/{prefix}/``, exactly as the client sent it."""
+    path = raw_path()
     if not prefix:
         return normalize_path(path.lstrip("/"))
     marker = f"/{prefix}/"

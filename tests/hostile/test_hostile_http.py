@@ -6,6 +6,7 @@ dumps, the answer comes quickly, and the app answers its home page afterwards.
 
 from __future__ import annotations
 
+import pyoxigraph as ox
 import pytest
 
 from tests.hostile.support import assert_safe_answer, assert_still_up, timed
@@ -193,3 +194,67 @@ def test_host_and_forwarded_headers_never_make_links(client, case: str, path: st
     assert_safe_answer(response, elapsed, status)
     assert "evil" not in response.headers.get("Location", "")
     assert "evil" not in response.get_data(as_text=True)
+
+
+#: Paths with a "%" that begins no escape (RFC 3986 §2.1), on every kind of route: no resource has such a name.
+MALFORMED_ESCAPES = [
+    "/doc/%ZZ",
+    "/doc/%",
+    "/%",
+    "/doc/territory/03358%ZZ",
+    "/doc/territory/03358.ttl%",
+    "/id/%ZZ",
+    "/id/territory/%",
+    "/incoming/%ZZ",
+    "/incoming/territory/03358%?page=2",
+    "/catalog%ZZ",
+    "/catalog.%",
+    "/download/%ZZ",
+    "/download/%",
+    "/def.%ZZ",
+]
+#: Escapes that decode to no character an IRI may hold: not UTF-8, a lone surrogate, private use, a
+#: non-character. They name nothing here.
+NOT_IRI_ESCAPES = [
+    "/doc/%C3%28",
+    "/id/%C3%28",
+    "/incoming/%C3%28",
+    "/doc/territory/%FF%FE",
+    "/doc/%ED%A0%80",
+    "/doc/%EE%80%80",
+    "/id/organization/%EF%BF%BE",
+    "/doc/%EF%B7%90.ttl",
+    "/download/%C3%28",
+    "/catalog.%C3%28",
+]
+#: Accept headers of a browser, of linked-data clients and of a client that takes anything, with the
+#: kind of answer each gets for an error page (a description of nothing for /id/, /doc/ and /incoming/).
+ERROR_ACCEPTS = [
+    ("text/html,application/xhtml+xml,*/*;q=0.8", "text/html", "text/html"),
+    ("text/turtle", "text/plain", "text/turtle"),
+    ("application/ld+json", "text/plain", "application/ld+json"),
+    ("application/n-triples", "text/plain", "application/n-triples"),
+    ("*/*", "text/html", "text/html"),
+]
+
+
+@pytest.mark.parametrize("path", MALFORMED_ESCAPES)
+@pytest.mark.parametrize(("accept", "media", "_"), ERROR_ACCEPTS, ids=[a[0].split(",")[0] for a in ERROR_ACCEPTS])
+def test_a_malformed_escape_is_a_400_in_the_negotiated_format(client, path: str, accept: str, media: str, _) -> None:
+    response, elapsed = timed(lambda: client.get(path, headers={"Accept": accept}))
+    assert_safe_answer(response, elapsed, 400)
+    assert response.mimetype == media
+    assert "%25" in response.get_data(as_text=True)  # it says how to write a percent sign
+    assert_still_up(client)
+
+
+@pytest.mark.parametrize("path", NOT_IRI_ESCAPES)
+@pytest.mark.parametrize(("accept", "media", "rdf"), ERROR_ACCEPTS, ids=[a[0].split(",")[0] for a in ERROR_ACCEPTS])
+def test_an_escape_of_no_iri_character_names_nothing(client, path: str, accept: str, media: str, rdf: str) -> None:
+    response, elapsed = timed(lambda: client.get(path, headers={"Accept": accept}))
+    assert_safe_answer(response, elapsed, 404)
+    described = path.split("/")[1] in ("doc", "id", "incoming")
+    assert response.mimetype == (rdf if described else media)
+    if described and rdf != "text/html":  # the 404 of a thing is a description of nothing, and parses
+        assert list(ox.parse(response.get_data(), format=ox.RdfFormat.from_media_type(rdf)))
+    assert_still_up(client)

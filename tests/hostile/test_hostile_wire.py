@@ -195,3 +195,49 @@ def test_service_over_the_wire_fetches_nothing(server: int, canary) -> None:
     assert answer.status == 400 and b"SERVICE" in answer.body
     canary.assert_silent()
     assert server_is_up(server)
+
+
+#: Request targets as a client may put them on the wire (curl sends them as typed), and the status each
+#: gets: a "%" that begins no escape is a 400; escapes of no IRI character and characters no IRI may hold
+#: (sent raw, so the app sees them before anything decodes them) name nothing, a 404.
+WIRE_PATHS = [
+    (b"/doc/%ZZ", 400),
+    (b"/doc/%", 400),
+    (b"/%", 400),
+    (b"/id/territory/03358%ZZ", 400),
+    (b"/incoming/%?page=2", 400),
+    (b"/catalog%ZZ", 400),
+    (b"/download/%", 400),
+    (b"/doc/%C3%28", 404),
+    (b"/id/%C3%28", 404),
+    (b"/doc/%EE%80%80", 404),
+    (b"/download/%C3%28", 404),
+    (b"/doc/a<b>", 404),
+    (b'/doc/a"b', 404),
+    (b"/id/a{b}", 404),
+    (b"/doc/a|b", 404),
+    (b"/doc/a\\b", 404),
+    (b"/doc/a^b", 404),
+    (b"/doc/a`b", 404),
+    (b"/incoming/a[b]", 404),
+]
+#: A browser gets an HTML page; linked-data clients get plain text, or a description of nothing where the
+#: path names a thing (/id/, /doc/, /incoming/) and the answer is a 404.
+WIRE_ACCEPTS = [
+    (b"text/html,application/xhtml+xml,*/*;q=0.8", "text/html", "text/html"),
+    (b"text/turtle", "text/plain", "text/turtle"),
+    (b"application/n-triples", "text/plain", "application/n-triples"),
+]
+
+
+@pytest.mark.parametrize(("accept", "media", "described"), WIRE_ACCEPTS, ids=[a[0][:11].decode() for a in WIRE_ACCEPTS])
+@pytest.mark.parametrize(("path", "status"), WIRE_PATHS, ids=[p[0].decode() for p in WIRE_PATHS])
+def test_odd_paths_get_a_clean_answer_in_the_negotiated_format(
+    server: int, path: bytes, status: int, accept: bytes, media: str, described: str
+) -> None:
+    answer = exchange(server, b"GET " + path + b" HTTP/1.1\r\n" + HOST + b"Accept: " + accept + b"\r\n\r\n")
+    assert answer.status == status, answer.body[:300]
+    thing = status == 404 and path.split(b"/")[1] in (b"doc", b"id", b"incoming")
+    assert answer.headers["content-type"].split(";")[0] == (described if thing else media)
+    assert_no_leak(answer.body)
+    assert server_is_up(server)
