@@ -56,10 +56,11 @@ stats: $(STAMP)
 	$(BIN)/regiolod stats
 
 # Regenerate requirements.lock from pyproject.toml (after changing a dependency); commit both.
+# The lock names no index or local folder: every machine installs it from its own configured index.
 lock: $(STAMP)
 	$(BIN)/python -m pip install --quiet pip-tools
 	$(BIN)/pip-compile --quiet --extra test --generate-hashes --strip-extras --allow-unsafe \
-		-o requirements.lock pyproject.toml
+		--no-emit-index-url --no-emit-find-links -o requirements.lock pyproject.toml
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info node_modules $(YASGUI_DIR)
