@@ -26,7 +26,7 @@ CHROMEDRIVER = shutil.which("chromedriver")
 MISSING = [name for name, path in (("chromium", CHROMIUM), ("chromium-driver", CHROMEDRIVER)) if path is None]
 pytestmark = pytest.mark.skipif(
     bool(MISSING),
-    reason=f"Debian package {' and '.join(MISSING)} not installed: apt-get install chromium chromium-driver",
+    reason=f"Debian package(s) {' and '.join(MISSING)} not installed: apt-get install chromium chromium-driver",
 )
 needs_editor = pytest.mark.skipif(
     not YASGUI, reason="the query editor is not in publisher/static/vendor/: run `make vendor` (needs npm)"
