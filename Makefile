@@ -1,12 +1,17 @@
 # The whole set-up is here: `make serve`, `make test` and `make validate` create .venv when it is
-# missing, install the project into it, and run. Only Python 3.11+ is needed on the machine.
+# missing, install the project into it, and run. Python 3.11+ is needed on the machine; npm (Node.js)
+# brings the query page's editor, and the tests also use Debian's nginx, chromium and chromium-driver.
 
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+# The SPARQL query editor (YASGUI), pinned in package-lock.json and served from our own origin.
+YASGUI_BUILD := node_modules/@zazuko/yasgui/build
+YASGUI_DIR   := publisher/static/vendor/yasgui
+YASGUI_FILES := $(YASGUI_DIR)/yasgui.min.js $(YASGUI_DIR)/yasgui.min.css
 
-.PHONY: install serve test lint validate stats lock clean
+.PHONY: install serve test lint validate stats lock vendor clean
 
 # Exact versions come from requirements.lock (with hashes), so every machine runs what CI tested;
 # the project itself is installed on top without resolving anything again.
@@ -17,15 +22,30 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) vendor
+
+# npm ci installs exactly the lock (no install scripts run); the two built files are all the editor loads
+# at run time (no fonts, images or workers), and the page computes their integrity hashes from these copies.
+# Without npm the query page keeps its plain form, so this only warns.
+vendor: $(YASGUI_FILES)
+
+$(YASGUI_FILES) &: package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --ignore-scripts --no-audit --no-fund --loglevel=error && \
+		rm -rf $(YASGUI_DIR) && mkdir -p $(YASGUI_DIR) && \
+		cp $(YASGUI_BUILD)/yasgui.min.js $(YASGUI_BUILD)/yasgui.min.css $(YASGUI_DIR)/ && \
+		echo "vendor: copied @zazuko/yasgui $$(node -p 'require("./node_modules/@zazuko/yasgui/package.json").version') into $(YASGUI_DIR)/"; \
+	else \
+		echo "vendor: npm not found, the query page runs without its editor (install Node.js and npm, then make vendor)"; \
+	fi
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-test: lint
+test: lint vendor
 	$(BIN)/pytest
 
-serve: $(STAMP)
+serve: $(STAMP) vendor
 	@echo "regiolod: serving the shipped dataset at http://$${REGIOLOD_HOST:-127.0.0.1}:$${REGIOLOD_PORT:-8000}/"
 	$(BIN)/regiolod serve
 
@@ -36,10 +56,11 @@ stats: $(STAMP)
 	$(BIN)/regiolod stats
 
 # Regenerate requirements.lock from pyproject.toml (after changing a dependency); commit both.
+# The lock names no index or local folder: every machine installs it from its own configured index.
 lock: $(STAMP)
 	$(BIN)/python -m pip install --quiet pip-tools
 	$(BIN)/pip-compile --quiet --extra test --generate-hashes --strip-extras --allow-unsafe \
-		-o requirements.lock pyproject.toml
+		--no-emit-index-url --no-emit-find-links -o requirements.lock pyproject.toml
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info
+	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info node_modules $(YASGUI_DIR)

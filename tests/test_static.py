@@ -37,7 +37,8 @@ from tests.processes import free_port, running
 from tests.test_web_negotiation import DOC, FIREFOX, MATRIX, ROUND_TRIP, SUFFIXES, expected_graph
 
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
-needs_nginx = pytest.mark.skipif(NGINX is None, reason="nginx is not installed (looked on PATH and at /usr/sbin/nginx)")
+NO_NGINX = "Debian package nginx not installed (looked on PATH and at /usr/sbin/nginx): apt-get install nginx"
+needs_nginx = pytest.mark.skipif(NGINX is None, reason=NO_NGINX)
 SAMPLE = ["territory/03358", "organization/metropolregion-hamburg", "change/2020-01-01-walsrode-bomlitz"]
 # Headers compared between the app and nginx, response by response.
 COMPARED = (
@@ -111,7 +112,7 @@ def shipped(app, tmp_path_factory: pytest.TempPathFactory):
 @pytest.fixture(scope="module")
 def served(shipped) -> Iterator[str]:
     if NGINX is None:
-        pytest.skip("nginx is not installed")
+        pytest.skip(NO_NGINX)
     folder, port, _ = shipped
     with nginx(folder, port) as url:
         yield url
@@ -438,7 +439,7 @@ def test_nginx_hands_what_is_not_a_file_to_the_app(served, client, path: str) ->
 @pytest.fixture(scope="module")
 def iris_with_app(iris_app, tmp_path_factory) -> Iterator[str]:
     if NGINX is None:
-        pytest.skip("nginx is not installed")
+        pytest.skip(NO_NGINX)
     with iris_nginx(iris_app, tmp_path_factory.mktemp("iris-app"), with_app=True) as url:
         yield url
 

@@ -17,6 +17,7 @@ from flask import Response, render_template, request
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 
+from publisher import assets
 from publisher.examples import load_examples
 from publisher.guard import QueryRefused, check_query
 from publisher.negotiation import HTML, JSONLD, NTRIPLES, RDFXML, TURTLE, Format, negotiate
@@ -53,17 +54,12 @@ FORMAT_WORD = {TURTLE: "ttl", JSONLD: "jsonld", RDFXML: "rdf", NTRIPLES: "nt", H
 }
 ALLOW = "GET, POST, HEAD, OPTIONS"
 
-#: The query editor, from a CDN, pinned and checked with Subresource Integrity; the page works without it.
-YASGUI = {
-    "js": "https://cdn.jsdelivr.net/npm/@zazuko/yasgui@4.6.2/build/yasgui.min.js",
-    "js_integrity": "sha384-PHnh6NwOkxapuqrOSGWoU3gL5yzpM3UyH8b61pBZa2CGVBIx3zaMRua0OjVzxTE5",
-    "css": "https://cdn.jsdelivr.net/npm/@zazuko/yasgui@4.6.2/build/yasgui.min.css",
-    "css_integrity": "sha384-XrXS+j7Q5QPO5/8oDm3teEl9OpxieOPoG+28Qw1GpFjZcEGvZw++uYGBsSy/E3df",
-}
+#: The query editor, served from our own origin with Subresource Integrity (publisher/assets.py); the page works
+#: without it. It sends queries to this endpoint only (connect-src), and nothing loads from another origin.
+YASGUI = assets.YASGUI
 QUERY_PAGE_CSP = (
-    "default-src 'none'; script-src 'self' https://cdn.jsdelivr.net; style-src 'self' 'unsafe-inline' "
-    "https://cdn.jsdelivr.net; img-src 'self' data:; font-src https://cdn.jsdelivr.net data:; connect-src 'self'; "
-    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "font-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
 
 
