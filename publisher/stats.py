@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from publisher.dataset import Build
 from publisher.namespaces import shorten
+from publisher.pages import dataset_triples_query
 
 THINGS_PER_CLASS = """
 SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE {
@@ -28,13 +29,21 @@ class DatasetStats:
 
     version: str
     base_iri: str
-    triples: int
+    triples: int  # every statement in the build's graphs (data, derived, ontology, shapes)
+    dataset_triples: int  # distinct triples of the data and derived graphs, as VoID and the dumps count
     triples_per_graph: dict[str, int]
     things_per_class: list[tuple[str, int]]
     members_per_cooperation: list[tuple[str, str, int, int]]
 
     def format(self) -> str:
-        lines = [f"build {self.version} (base IRI {self.base_iri}): {self.triples} triples", "", "triples per graph:"]
+        lines = [
+            f"build {self.version} (base IRI {self.base_iri}): {self.dataset_triples} triples in the dataset",
+            "  (distinct triples of the data and derived graphs, as VoID, the dumps and the home page count them)",
+            f"{self.triples} statements in the build's graphs (data, derived, ontology, shapes; the server adds the",
+            "  catalog graph, which the home page and the Service Description count too)",
+            "",
+            "triples per graph:",
+        ]
         lines += [f"  {n:>7}  {g}" for g, n in self.triples_per_graph.items()]
         lines += ["", "things per class (curated data):"]
         lines += [f"  {n:>7}  {c}" for c, n in self.things_per_class]
@@ -56,6 +65,7 @@ def dataset_stats(build: Build) -> DatasetStats:
         version=build.version,
         base_iri=build.base_iri,
         triples=sum(build.graph_sizes.values()),
+        dataset_triples=int(next(iter(build.query(dataset_triples_query(build.base_iri))))["triples"].value),
         triples_per_graph=build.graph_sizes,
         things_per_class=classes,
         members_per_cooperation=members,
