@@ -13,7 +13,7 @@ import pyoxigraph as ox
 from timing import median_ms, shipped_build
 
 from publisher import create_app
-from publisher.store import EmbeddedStore
+from publisher.store.embedded import EmbeddedStore
 
 
 def main() -> None:

@@ -14,7 +14,7 @@ import pyoxigraph as ox
 from timing import median_ms, shipped_build
 
 from publisher import create_app
-from publisher.examples import load_examples
+from publisher.sparql.examples import load_examples
 
 
 def main() -> None:

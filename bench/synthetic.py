@@ -13,7 +13,7 @@ import random
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from publisher.namespaces import PREFIXES as NS
+from publisher.vocab import PREFIXES as NS
 
 # The project's one prefix table, in the order these files declare them.
 PREFIXES = {k: NS[k] for k in "rl rdf xsd skos dct org geo time prov m8g foaf sd".split()}

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from publisher.config import Settings
-from publisher.dataset import Build, load_build
+from publisher.dataset.build import Build, load_build
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -21,8 +21,8 @@ from pathlib import Path
 from timing import ROOT
 
 from publisher.config import Settings
-from publisher.dataset import SourceFile, discover_files, load_files
-from publisher.validation import validate_store
+from publisher.dataset.build import SourceFile, discover_files, load_files
+from publisher.dataset.validate import validate_store
 
 
 def replicate(copies: int, out: Path) -> Path:

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from flask import Flask
 
     from publisher.config import Settings
-    from publisher.dataset import Build
+    from publisher.dataset.build import Build
 
 
 def create_app(settings: Settings | None = None, build: Build | None = None) -> Flask:
@@ -38,10 +38,10 @@ def create_app(settings: Settings | None = None, build: Build | None = None) -> 
         register(app, settings, *finished_store(settings))
         return app
 
-    from publisher.catalog import catalog_graph, void_statistics
-    from publisher.dataset import load_build
-    from publisher.dumps import ensure_dumps
-    from publisher.store import EmbeddedStore
+    from publisher.dataset.build import load_build
+    from publisher.publish.catalog import catalog_graph, void_statistics
+    from publisher.publish.dumps import ensure_dumps
+    from publisher.store.embedded import EmbeddedStore
 
     build = build or load_build(settings)
     if not build.conforms:
@@ -56,9 +56,9 @@ def create_app(settings: Settings | None = None, build: Build | None = None) -> 
 
 def finished_store(settings: Settings) -> tuple:
     """The store, build, dumps, statistics and catalog of a finished build (on disk or remote)."""
-    from publisher.builds import BuildFolderError, open_build
-    from publisher.remote import RemoteEndpoint, RemoteStore, endpoint_of
-    from publisher.store import OnDiskStore
+    from publisher.publish.builds import BuildFolderError, open_build
+    from publisher.store.embedded import OnDiskStore
+    from publisher.store.remote import RemoteEndpoint, RemoteStore, endpoint_of
 
     if settings.remote_store:
         finished = open_build(settings.download_path)

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 import click
 
 from publisher.config import SETTINGS, Settings
-from publisher.dataset import Build, DataError, load_build
-from publisher.stats import dataset_stats
+from publisher.dataset.build import Build, DataError, load_build
+from publisher.dataset.stats import dataset_stats
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -41,8 +41,8 @@ def explicit_base(ctx: click.Context) -> bool:
 def serving_settings(ctx: click.Context, settings: Settings) -> Settings:
     """The settings a server runs with: without an explicit base IRI, the base is the listening address
     (or, for a finished build, the base it was made for), so `serve` and `stats` describe the same build."""
-    from publisher.builds import BuildFolderError, open_build
-    from publisher.serve import listening_base
+    from publisher.publish.builds import BuildFolderError, open_build
+    from publisher.server.serve import listening_base
 
     if explicit_base(ctx):
         return settings
@@ -59,7 +59,7 @@ def serving_settings(ctx: click.Context, settings: Settings) -> Settings:
 def refuse_if_running(settings: Settings) -> None:
     """Exit before anything is written when the pid file names a live server: a second server would
     switch ``download/current`` to its own build under the running one."""
-    from publisher.serve import running_server
+    from publisher.server.serve import running_server
 
     pid = running_server(settings.pid_path)
     if pid is None:
@@ -75,7 +75,7 @@ def refuse_if_running(settings: Settings) -> None:
 
 def warn_of_placeholders(settings: Settings) -> None:
     """Say once, on stderr, which catalog settings are still placeholders (README "For harvesters")."""
-    from publisher.catalog import placeholders
+    from publisher.publish.catalog import placeholders
 
     left = placeholders(settings)
     if not left:
@@ -87,7 +87,7 @@ def warn_of_placeholders(settings: Settings) -> None:
 
 def compare_with_server(settings: Settings, version: str) -> None:
     """Say on stderr whether the server the pid file names serves build ``version``."""
-    from publisher.serve import listening_base, running_server, served_version
+    from publisher.server.serve import listening_base, running_server, served_version
 
     pid = running_server(settings.pid_path)
     if pid is None:
@@ -196,7 +196,7 @@ def build(
     The files of a build go to a folder of their own; `current` is switched to it in one atomic
     rename, so the previous build stays intact until the new one is complete.
     """
-    from publisher.builds import write_build
+    from publisher.publish.builds import write_build
 
     settings = settings_from(ctx)
     warn_of_placeholders(settings)
@@ -216,7 +216,7 @@ def build(
         click.echo(f"  {f.name:<28} {f.triples:>8} triples {f.bytes:>10} bytes  sha256 {f.sha256}")
     if static_dir is not None:
         from publisher import create_app
-        from publisher.static import StaticExportError, write_static
+        from publisher.publish.export import StaticExportError, write_static
 
         # The export asks the app for every page through one client: no rate limit for it.
         app = create_app(replace(settings, rate_limit=0, download_dir=str(folder)), result)
@@ -249,8 +249,8 @@ def serve(
     preview stays on it.
     """
     from publisher import create_app
-    from publisher.builds import BuildFolderError
-    from publisher.serve import GunicornServer, RefusedBuild
+    from publisher.publish.builds import BuildFolderError
+    from publisher.server.serve import GunicornServer, RefusedBuild
 
     settings = settings_from(ctx)
     changes: dict[str, object] = {k: v for k, v in (("host", host), ("port", port), ("workers", workers)) if v}

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from publisher.config import Settings
-from publisher.dataset import Build, load_build
+from publisher.dataset.build import Build, load_build
 from tests.processes import oxigraph_server
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,7 +56,7 @@ def store_mode(request: pytest.FixtureRequest) -> str:
 @pytest.fixture(scope="session")
 def finished(settings: Settings, build: Build, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The shipped dataset as a finished build with an on-disk store (written once)."""
-    from publisher.builds import write_build
+    from publisher.publish.builds import write_build
 
     folder = tmp_path_factory.mktemp("finished")
     write_build(settings, build, folder, with_store=True)

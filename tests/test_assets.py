@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 import pytest
 
 import publisher.web.sparql as sparql_view
-from publisher.assets import STATIC, YASGUI, Bundle
+from publisher.render.assets import STATIC, YASGUI, Bundle
 from tests.conftest import BASE, ROOT
 
 needs_editor = pytest.mark.skipif(

@@ -10,7 +10,7 @@ import pyoxigraph as ox
 import pytest
 
 from publisher.config import Settings
-from publisher.dataset import Build, load_build
+from publisher.dataset.build import Build, load_build
 
 ROOT = Path(__file__).resolve().parent.parent
 GENERATE = ROOT / "bench" / "generate.py"

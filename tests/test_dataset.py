@@ -8,7 +8,7 @@ import pyoxigraph as ox
 import pytest
 
 from publisher.config import Settings
-from publisher.dataset import DataError, load_build
+from publisher.dataset.build import DataError, load_build
 from tests.conftest import BASE, ROOT
 
 

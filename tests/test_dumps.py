@@ -10,10 +10,10 @@ import pytest
 import rdflib
 from rdflib.compare import isomorphic
 
-from publisher.dumps import blank_names, dump_graphs, statement_groups, write_dumps
+from publisher.dataset.terms import to_rdflib
+from publisher.publish.dumps import blank_names, dump_graphs, statement_groups, write_dumps
 from publisher.render.rdf import serialize_jsonld
-from publisher.store import closure
-from publisher.terms import to_rdflib
+from publisher.store.embedded import closure
 
 # rdflib's JSON-LD and Turtle parsers still go through its deprecated ConjunctiveGraph.
 pytestmark = pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning")

@@ -7,8 +7,8 @@ import datetime as dt
 import pyoxigraph as ox
 import pytest
 
-from publisher.enrich import derived_quads
-from publisher.namespaces import sparql_prologue
+from publisher.dataset.enrich import derived_quads
+from publisher.vocab import sparql_prologue
 
 TODAY = dt.date(2026, 11, 24)
 EX = "http://example.org/"

@@ -8,7 +8,7 @@ import signal
 import time
 from pathlib import Path
 
-from publisher.fairaccept import FREE, Turns
+from publisher.server.fairaccept import FREE, Turns
 from tests.processes import BIN, clean_env, free_port, running
 from tests.test_reliability import wait_for, workers_of
 

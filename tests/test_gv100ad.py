@@ -14,7 +14,7 @@ from rdflib import RDF, SKOS, Literal, Namespace, URIRef
 
 from publisher.cli import main
 from publisher.config import Settings
-from publisher.dataset import load_build
+from publisher.dataset.build import load_build
 from publisher.gv100ad import RegisterError, import_register
 from tests.conftest import BASE, ROOT
 

@@ -15,8 +15,8 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import DCAT, DCTERMS, RDF, SH, VOID
 
 from publisher.config import Settings
-from publisher.dumps import dump_quads, read_dumps, write_dumps
-from publisher.terms import to_rdflib
+from publisher.dataset.terms import to_rdflib
+from publisher.publish.dumps import dump_quads, read_dumps, write_dumps
 from tests.conftest import BASE, DOWNLOADS, ROOT, make_client
 
 CONFORMANCE = ROOT.parent / "shared" / "conformance"
@@ -136,7 +136,7 @@ def test_a_failed_build_leaves_the_previous_dumps_intact(build, tmp_path, monkey
     first = write_dumps(build, tmp_path)
     before = {f.name: (first.folder / f.name).read_bytes() for f in first.files}
     calls = {"n": 0}
-    import publisher.dumps as dumps_module
+    import publisher.publish.dumps as dumps_module
 
     real = dumps_module.GzipOutput.write
 
@@ -387,7 +387,7 @@ def test_a_finished_build_lists_its_things_so_the_sitemap_never_scans_the_store(
 
     import publisher.web.harvest
     from publisher import create_app
-    from publisher.store import EmbeddedStore, OnDiskStore
+    from publisher.store.embedded import EmbeddedStore, OnDiskStore
 
     ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
 
@@ -439,7 +439,7 @@ def test_build_command_writes_dumps(runner, tmp_path) -> None:
 
 def test_dumps_are_byte_identical_across_loads(settings, tmp_path) -> None:
     """Blank nodes are named by content, arrays sorted: the same build gives the same files and checksums."""
-    from publisher.dataset import load_build
+    from publisher.dataset.build import load_build
 
     first = write_dumps(load_build(settings), tmp_path / "one")
     second = write_dumps(load_build(settings), tmp_path / "two")

@@ -20,9 +20,9 @@ from pathlib import Path
 import pytest
 import requests
 
-from publisher.builds import open_build, write_build
 from publisher.config import Settings
-from publisher.web.limits import RateLimiter
+from publisher.publish.builds import open_build, write_build
+from publisher.server.limits import RateLimiter
 from tests.conftest import BASE, ROOT, make_client
 from tests.processes import BIN, clean_env, free_port, running
 
@@ -312,7 +312,7 @@ def test_a_build_killed_halfway_leaves_the_previous_build_intact(tmp_path: Path,
 def test_a_full_disk_while_writing_the_store_keeps_the_previous_build(
     settings: Settings, build, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import publisher.builds
+    import publisher.publish.builds
 
     write_build(settings, build, tmp_path, with_store=True)
     before = open_build(tmp_path)
@@ -322,7 +322,7 @@ def test_a_full_disk_while_writing_the_store_keeps_the_previous_build(
         (path / "000001.sst").write_bytes(b"\0" * 1024)
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr(publisher.builds, "write_store", full)
+    monkeypatch.setattr(publisher.publish.builds, "write_store", full)
     from dataclasses import replace
 
     with pytest.raises(OSError, match="No space left"):
@@ -335,13 +335,13 @@ def test_a_full_disk_while_writing_the_store_keeps_the_previous_build(
 def test_the_cli_says_the_disk_is_full_and_that_the_previous_build_is_intact(
     runner, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    import publisher.builds
+    import publisher.publish.builds
     from publisher.cli import main
 
     def full(path: Path, quads) -> None:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr(publisher.builds, "write_store", full)
+    monkeypatch.setattr(publisher.publish.builds, "write_store", full)
     result = runner.invoke(main, ["--root", str(ROOT), "--base-iri", BASE, "build", "--store", str(tmp_path)])
     assert result.exit_code == 1
     assert re.search(r"No space left on device.*previous build is intact", result.output)
@@ -352,7 +352,7 @@ def test_a_query_process_ends_with_its_parent_even_when_it_has_siblings() -> Non
     closes its end of the first one), that one ends, although a sibling was forked after it."""
     import pyoxigraph as ox
 
-    from publisher.query import QueryProcess
+    from publisher.sparql.processes import QueryProcess
 
     store = ox.Store()
     first = QueryProcess(lambda: store)

@@ -8,7 +8,7 @@ from pathlib import Path
 import rdflib
 import requests
 
-from publisher.rendercache import FILE, SharedRenders
+from publisher.server.rendercache import FILE, SharedRenders
 from tests.conftest import BASE
 from tests.processes import BIN, clean_env, free_port, oxigraph_server, running
 from tests.test_stores import THING

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from publisher.config import Settings
-from publisher.dataset import load_build
+from publisher.dataset.build import load_build
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "shapes" / "examples"

@@ -15,7 +15,7 @@ import rdflib
 from rdflib.compare import isomorphic
 
 from publisher.config import Settings
-from publisher.examples import load_examples
+from publisher.sparql.examples import load_examples
 from tests.conftest import BASE, ROOT, make_client
 
 SELECT = (
@@ -373,7 +373,9 @@ def test_construct_with_triple_terms(client, accept: str) -> None:
 def test_query_options_survive_the_trip_to_the_query_process() -> None:
     """Queries run in another process (the query processes, the shared query service): every option crosses."""
     from publisher.negotiation import NTRIPLES
-    from publisher.query import TSV, QueryOptions, options_from_json, options_to_json
+    from publisher.sparql.processes import options_from_json, options_to_json
+    from publisher.sparql.results import TSV
+    from publisher.sparql.runner import QueryOptions
 
     options = QueryOptions(
         TSV, NTRIPLES, 2.5, 7, BASE + "sparql", (CHANGES,), (LEADER,), "DESCRIBE", (LEADER, CHANGES), (CHANGES,)

@@ -12,7 +12,7 @@ from rdflib.namespace import RDF
 
 from publisher import create_app
 from publisher.config import Settings
-from publisher.dataset import load_build
+from publisher.dataset.build import load_build
 from tests.conftest import BASE, DOWNLOADS, ROOT
 
 CONFORMANCE = ROOT.parent / "shared" / "conformance" / "w3c-sparql11-protocol"

@@ -20,7 +20,8 @@ from werkzeug.http import parse_accept_header
 from werkzeug.serving import make_server
 
 from publisher.negotiation import DOCUMENT_FORMATS, negotiate, parse_accept
-from publisher.nginx import (
+from publisher.publish.export import StaticExportError, variant_group, write_static
+from publisher.publish.nginx import (
     COMMON_ACCEPT_HEADERS,
     VOID_FORMATS,
     ServerOptions,
@@ -30,7 +31,6 @@ from publisher.nginx import (
     render_config,
 )
 from publisher.render.html import iri_to_uri
-from publisher.static import StaticExportError, variant_group, write_static
 from publisher.web.harvest import CATALOG_FORMATS
 from tests.conftest import BASE, make_client
 from tests.processes import free_port, running
@@ -260,7 +260,7 @@ def random_accept(rng: random.Random) -> str:
 
 
 def names_a_format_twice(header: str, formats) -> bool:
-    """Outside what regex negotiation promises (see publisher/nginx.py)."""
+    """Outside what regex negotiation promises (see publisher/publish/nginx.py)."""
     ranges = parse_accept(header)
     return any(
         sum(f"{r.type}/{r.subtype}" in (f.media_type, *f.aliases) for r in ranges) > 1 for f in formats

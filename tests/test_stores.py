@@ -24,8 +24,8 @@ import rdflib
 import requests
 
 from publisher import create_app
-from publisher.builds import BuildFolderError, open_build
 from publisher.config import Settings
+from publisher.publish.builds import BuildFolderError, open_build
 from tests.conftest import BASE, ROOT
 from tests.processes import BIN, clean_env, free_port, running
 
@@ -83,7 +83,7 @@ def test_serve_store_starts_gunicorn_workers_on_the_finished_build(finished: Pat
 
 
 def test_build_store_writes_a_new_build_next_to_the_running_one(settings: Settings, build, tmp_path: Path) -> None:
-    from publisher.builds import write_build
+    from publisher.publish.builds import write_build
 
     write_build(settings, build, tmp_path, with_store=True)
     first = (tmp_path / "current").resolve()
@@ -162,9 +162,9 @@ def assert_unavailable(response, status: int) -> None:
 def test_a_store_that_is_down_gives_503_and_the_front_end_recovers(
     finished: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import publisher.remote
+    import publisher.store.remote
 
-    monkeypatch.setattr(publisher.remote, "RETRY_AFTER", 1)
+    monkeypatch.setattr(publisher.store.remote, "RETRY_AFTER", 1)
     port = free_port()
     client = remote_client(finished, f"http://127.0.0.1:{port}/query")
     start = time.monotonic()
@@ -297,7 +297,7 @@ def test_remote_descriptions_page_incoming_links_as_the_embedded_store(
 ) -> None:
     """The same page of incoming links and the same total as the on-disk store, also at the limit's edges
     (the remote store counts only when the page is full), so /incoming/ pages alike on every store."""
-    from publisher.store import OnDiskStore
+    from publisher.store.embedded import OnDiskStore
 
     iri = BASE + "id/" + THING
     remote = remote_client(finished, remote_endpoint).application.extensions["regiolod"].store

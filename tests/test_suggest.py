@@ -7,7 +7,7 @@ from pathlib import Path
 
 import rdflib
 
-from publisher.suggest import LabelIndex, LazyLabelIndex
+from publisher.render.suggest import LabelIndex, LazyLabelIndex
 from tests.conftest import BASE
 from tests.processes import free_port
 from tests.test_stores import remote_client

@@ -14,11 +14,11 @@ import pyoxigraph as ox
 import pytest
 
 from publisher.config import Settings
-from publisher.dataset import SourceFile, discover_files, load_files
-from publisher.namespaces import sparql_prologue
-from publisher.shacl import Result
-from publisher.shacl_shapes import UnsupportedShapeError
-from publisher.validation import check_store, validate_store
+from publisher.dataset.build import SourceFile, discover_files, load_files
+from publisher.dataset.validate import check_store, validate_store
+from publisher.shacl.evaluator import Result
+from publisher.shacl.shapes import UnsupportedShapeError
+from publisher.vocab import sparql_prologue
 from tests.conftest import BASE, ROOT
 
 SH = "http://www.w3.org/ns/shacl#"
@@ -278,7 +278,7 @@ def test_a_shape_referred_to_but_not_defined_fails_at_load() -> None:
 
 def test_store_engine_is_the_default_and_unknown_engines_are_refused(settings: Settings, monkeypatch) -> None:
     store, files = load(settings, [ROOT / "shapes" / "examples" / "invalid" / "ended-before-begun.ttl"])
-    monkeypatch.setattr("publisher.validation.pyshacl_results", lambda *args: pytest.fail("pySHACL was used"))
+    monkeypatch.setattr("publisher.dataset.validate.pyshacl_results", lambda *args: pytest.fail("pySHACL was used"))
     [issue] = validate_store(store, files).issues
     assert issue.focus == f"<{BASE}id/territory/999990001001>"
     with pytest.raises(ValueError, match="unknown validation engine"):

@@ -103,8 +103,8 @@ def expected_graph(build, finished: Path) -> rdflib.Graph:
 
     import pyoxigraph as ox
 
-    from publisher.store import EmbeddedStore
-    from publisher.terms import to_rdflib
+    from publisher.dataset.terms import to_rdflib
+    from publisher.store.embedded import EmbeddedStore
 
     store = ox.Store()
     store.extend(build.store)

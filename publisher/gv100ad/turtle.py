@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from publisher.gv100ad.output import MARKER
-from publisher.namespaces import PREFIXES as NS
+from publisher.vocab import PREFIXES as NS
 
 # The project's one prefix table, in the order these files declare them.
 PREFIXES = {k: NS[k] for k in "rl rdf xsd skos dct org geo prov m8g foaf sd dcatde".split()}

@@ -14,7 +14,7 @@ from urllib.parse import quote
 import pyoxigraph as ox
 from markupsafe import Markup
 
-from publisher.namespaces import PREFIXES, RL, shorten
+from publisher.vocab import PREFIXES, RL, shorten
 
 NS = {p: iri for p, iri in PREFIXES.items()}
 RDF_TYPE = NS["rdf"] + "type"

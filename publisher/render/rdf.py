@@ -9,8 +9,8 @@ from collections.abc import Iterable
 
 import pyoxigraph as ox
 
-from publisher.namespaces import PREFIXES
 from publisher.negotiation import JSONLD, NQUADS, NTRIPLES, RDFXML, TURTLE, Format
+from publisher.vocab import PREFIXES
 
 OX_FORMATS = {
     TURTLE.key: ox.RdfFormat.TURTLE,

@@ -23,20 +23,20 @@ from typing import TYPE_CHECKING
 import pyoxigraph as ox
 from flask import Flask, Response, abort, request
 
-from publisher.remote import StoreUnavailable
 from publisher.render.html import safe_href, show_bidi_controls
+from publisher.server.limits import RateLimiter
+from publisher.store.remote import StoreUnavailable
 from publisher.web import harvest, pages, resources, sparql
-from publisher.web.limits import RateLimiter
 from publisher.web.state import State, malformed_escape
 
 if TYPE_CHECKING:
-    from publisher.builds import FinishedBuild
-    from publisher.catalog import VoidStatistics
     from publisher.config import Settings
-    from publisher.dataset import Build
-    from publisher.dumps import Dumps
-    from publisher.remote import RemoteStore
-    from publisher.store import EmbeddedStore
+    from publisher.dataset.build import Build
+    from publisher.publish.builds import FinishedBuild
+    from publisher.publish.catalog import VoidStatistics
+    from publisher.publish.dumps import Dumps
+    from publisher.store.embedded import EmbeddedStore
+    from publisher.store.remote import RemoteStore
 
 READ_METHODS = ["GET", "HEAD"]
 PAGE_CSP = (

@@ -11,8 +11,8 @@ from xml.sax.saxutils import escape
 import pyoxigraph as ox
 from flask import Response, abort, render_template, request, send_file
 
-from publisher.catalog import DCAT, DCT, HYDRA, iris
 from publisher.negotiation import HTML, JSONLD, NTRIPLES, RDFXML, TURTLE, Format, negotiate
+from publisher.publish.catalog import DCAT, DCT, HYDRA, iris
 from publisher.render.html import iri_to_uri
 from publisher.render.rdf import serialize
 from publisher.web.state import State, page_language, state, vary_for

@@ -10,11 +10,11 @@ import pyoxigraph as ox
 from flask import Response, abort, current_app, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from publisher import pages as page_data
-from publisher.namespaces import ONTOLOGY_IRI, RL, SHAPES_IRI
 from publisher.negotiation import BY_SUFFIX, DOCUMENT_FORMATS, HTML, Format, negotiate
+from publisher.render import page_data
 from publisher.render.html import Labeller, expand, iri_to_uri, safe_href
 from publisher.render.rdf import JSONLD_CONTEXT, serialize
+from publisher.vocab import ONTOLOGY_IRI, RL, SHAPES_IRI
 from publisher.web.state import State, page_language, state, vary_for
 
 ENTRY_POINTS = [

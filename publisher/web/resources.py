@@ -5,13 +5,13 @@ from __future__ import annotations
 import pyoxigraph as ox
 from flask import Response, abort, redirect, render_template, request
 
-from publisher import pages as page_data
-from publisher.namespaces import PREFIXES
 from publisher.negotiation import BY_SUFFIX, DOCUMENT_FORMATS, HTML, NQUADS, Format, negotiate
+from publisher.render import page_data
 from publisher.render.html import Labeller, group_description, iri_to_uri, schema_org_island
 from publisher.render.rdf import serialize
-from publisher.store import Description
-from publisher.suggest import kind_of
+from publisher.render.suggest import kind_of
+from publisher.store.embedded import Description
+from publisher.vocab import PREFIXES
 from publisher.web.state import State, page_language, request_key, state, vary_for
 
 FOAF_PRIMARY_TOPIC = ox.NamedNode(PREFIXES["foaf"] + "primaryTopic")

@@ -17,13 +17,14 @@ from flask import Response, render_template, request
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 
-from publisher import assets
-from publisher.examples import load_examples
-from publisher.guard import QueryRefused, check_query
 from publisher.negotiation import HTML, JSONLD, NTRIPLES, RDFXML, TURTLE, Format, negotiate
-from publisher.query import CSV, JSON, RESULT_FORMATS, TSV, XML, QueryOptions, QueryOutcomeError, ResultFormat
+from publisher.render import assets
 from publisher.render.rdf import serialize
-from publisher.servicedescription import service_description
+from publisher.sparql.description import service_description
+from publisher.sparql.examples import load_examples
+from publisher.sparql.guard import QueryRefused, check_query
+from publisher.sparql.results import CSV, JSON, RESULT_FORMATS, TSV, XML, ResultFormat
+from publisher.sparql.runner import QueryOptions, QueryOutcomeError
 from publisher.web.state import State, page_language, state, vary_for
 
 GRAPH_FORMATS: tuple[Format, ...] = (TURTLE, JSONLD, RDFXML, NTRIPLES)
@@ -54,7 +55,7 @@ FORMAT_WORD = {TURTLE: "ttl", JSONLD: "jsonld", RDFXML: "rdf", NTRIPLES: "nt", H
 }
 ALLOW = "GET, POST, HEAD, OPTIONS"
 
-#: The query editor, served from our own origin with Subresource Integrity (publisher/assets.py); the page works
+#: The query editor, served from our own origin with Subresource Integrity (publisher/render/assets.py); the page works
 #: without it. It sends queries to this endpoint only (connect-src), and nothing loads from another origin.
 YASGUI = assets.YASGUI
 QUERY_PAGE_CSP = (

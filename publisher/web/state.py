@@ -20,19 +20,20 @@ import pyoxigraph as ox
 from flask import Response, current_app, request
 from werkzeug.http import http_date
 
-from publisher.builds import FinishedBuild
-from publisher.catalog import VoidStatistics
 from publisher.config import Settings
-from publisher.dataset import Build
-from publisher.dumps import Dumps
+from publisher.dataset.build import Build
 from publisher.negotiation import DOCUMENT_FORMATS, HTML, Format
-from publisher.query import QueryPool, Runner
-from publisher.remote import RemoteRunner, RemoteStore
+from publisher.publish.builds import FinishedBuild
+from publisher.publish.catalog import VoidStatistics
+from publisher.publish.dumps import Dumps
 from publisher.render.html import iri_to_uri
-from publisher.rendercache import SharedRenders
-from publisher.servicedescription import supported_functions
-from publisher.store import EmbeddedStore
-from publisher.suggest import LazyLabelIndex
+from publisher.render.suggest import LazyLabelIndex
+from publisher.server.rendercache import SharedRenders
+from publisher.sparql.description import supported_functions
+from publisher.sparql.processes import QueryPool
+from publisher.sparql.runner import Runner
+from publisher.store.embedded import EmbeddedStore
+from publisher.store.remote import RemoteRunner, RemoteStore
 
 #: Whole listings kept (76,000 entries are ~20 MB): one per kind, for the current build and the one before.
 LISTINGS = 4

@@ -25,11 +25,8 @@ import tempfile
 import threading
 import time
 
-from publisher.query import (
-    QueryOptions,
-    QueryOutcomeError,
+from publisher.sparql.processes import (
     QueryPool,
-    QueryResult,
     busy,
     frame,
     name_process,
@@ -38,6 +35,7 @@ from publisher.query import (
     read_exactly,
     result_of,
 )
+from publisher.sparql.runner import QueryOptions, QueryOutcomeError, QueryResult
 
 SERVICE_NAME = "regiolod-sparql"  # the process name in ps and top; its query processes are "regiolod-query"
 GRACE_S = 10  # beyond the query's own limit and the wait for a process, before a worker gives up on the service

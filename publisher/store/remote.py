@@ -26,18 +26,11 @@ import pyoxigraph as ox
 from SPARQLWrapper import JSON, POST, TURTLE, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
-from publisher.builds import FinishedBuild
-from publisher.namespaces import sparql_prologue
-from publisher.query import (
-    QueryOptions,
-    QueryOutcomeError,
-    QueryResult,
-    take,
-    write_boolean,
-    write_graph,
-    write_solutions,
-)
-from publisher.store import Description, Term, sort_key
+from publisher.publish.builds import FinishedBuild
+from publisher.sparql.results import write_boolean, write_graph, write_solutions
+from publisher.sparql.runner import QueryOptions, QueryOutcomeError, QueryResult, take
+from publisher.store.embedded import Description, Term, sort_key
+from publisher.vocab import sparql_prologue
 
 SCHEME = "sparql+"
 RETRY_AFTER = 5
@@ -343,7 +336,7 @@ class RemoteRunner:
         try:
             self.parser.query(query, base_iri=options.base_iri)
         except SyntaxError as exc:
-            from publisher.query import syntax_message
+            from publisher.sparql.runner import syntax_message
 
             raise QueryOutcomeError(400, syntax_message(str(exc))) from None
         except Exception:  # noqa: BLE001 - evaluation problems on an empty store are the remote's to report

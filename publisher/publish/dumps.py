@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from publisher.dataset import Build
+from publisher.dataset.build import Build
 from publisher.negotiation import JSONLD, NQUADS, NTRIPLES, TURTLE, Format
 from publisher.render.rdf import (
     JSONLD_HEAD,

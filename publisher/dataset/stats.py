@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from publisher.dataset import Build
-from publisher.namespaces import shorten
-from publisher.pages import dataset_triples_query
+from publisher.dataset.build import Build
+from publisher.render.page_data import dataset_triples_query
+from publisher.vocab import shorten
 
 THINGS_PER_CLASS = """
 SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE {

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from publisher.config import SETTINGS, Setting, Settings
-from publisher.dataset import Build
-from publisher.dumps import Dumps, dump_graphs, statement_groups, subject_runs
-from publisher.namespaces import PREFIXES
+from publisher.dataset.build import Build
+from publisher.publish.dumps import Dumps, dump_graphs, statement_groups, subject_runs
+from publisher.vocab import PREFIXES
 
 DCAT = "http://www.w3.org/ns/dcat#"
 DCT = PREFIXES["dct"]

@@ -28,13 +28,13 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from publisher.catalog import VoidStatistics, catalog_graph, void_statistics
 from publisher.config import Settings
-from publisher.dataset import Build, SourceFile
-from publisher.dumps import SUBJECTS, Dumps, GzipOutput, dump_graphs, read_dumps, write_dumps, write_nquads
+from publisher.dataset.build import Build, SourceFile
+from publisher.dataset.validate import ValidationReport
 from publisher.negotiation import NQUADS
+from publisher.publish.catalog import VoidStatistics, catalog_graph, void_statistics
+from publisher.publish.dumps import SUBJECTS, Dumps, GzipOutput, dump_graphs, read_dumps, write_dumps, write_nquads
 from publisher.render.rdf import serialize
-from publisher.validation import ValidationReport
 
 METADATA = "build.json"
 STORE_DUMP = "store.nq.gz"

@@ -11,7 +11,7 @@ import datetime as dt
 
 import pyoxigraph as ox
 
-from publisher.namespaces import PREFIXES, sparql_prologue
+from publisher.vocab import PREFIXES, sparql_prologue
 
 DERIVED_GRAPH_PATH = "id/graph/derived"
 

@@ -16,9 +16,9 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from publisher.config import Settings
-from publisher.enrich import DERIVED_GRAPH_PATH, enrich
-from publisher.namespaces import ONTOLOGY_IRI, SHAPES_IRI, sparql_prologue
-from publisher.validation import ValidationReport, validate_store
+from publisher.dataset.enrich import DERIVED_GRAPH_PATH, enrich
+from publisher.dataset.validate import ValidationReport, validate_store
+from publisher.vocab import ONTOLOGY_IRI, SHAPES_IRI, sparql_prologue
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 

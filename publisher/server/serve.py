@@ -17,10 +17,10 @@ from flask import Flask
 from gunicorn.app.base import BaseApplication
 
 from publisher.config import Settings
-from publisher.fairaccept import Turns
-from publisher.query import QueryPool
-from publisher.queryservice import QueryService, SharedQueries
-from publisher.rendercache import SharedRenders
+from publisher.server.fairaccept import Turns
+from publisher.server.rendercache import SharedRenders
+from publisher.sparql.processes import QueryPool
+from publisher.sparql.service import QueryService, SharedQueries
 
 
 def listening_base(host: str, port: int) -> str:
@@ -165,7 +165,7 @@ class GunicornServer(BaseApplication):
         options: dict[str, Any] = {
             "bind": f"{self.settings.host}:{self.settings.port}",
             "workers": self.settings.workers,
-            "worker_class": "publisher.fairaccept.FairThreadWorker",  # gthread, connections spread evenly
+            "worker_class": "publisher.server.fairaccept.FairThreadWorker",  # gthread, connections spread evenly
             "threads": self.settings.threads,
             "timeout": self.settings.timeout,
             "graceful_timeout": min(self.settings.timeout, 30),

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pyoxigraph as ox
 
-from publisher.namespaces import PREFIXES
+from publisher.vocab import PREFIXES
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
 FORMATS = "http://www.w3.org/ns/formats/"

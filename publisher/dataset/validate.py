@@ -4,7 +4,7 @@ SHACL (W3C Recommendation 2017) §3.6 defines the validation report; every resul
 focus node, path, value and message, plus what a person needs to find it: the file it is
 written in and the label of the thing.
 
-Two engines give the same results: ``store`` (the default, :mod:`publisher.shacl`) validates the
+Two engines give the same results: ``store`` (the default, :mod:`publisher.shacl.evaluator`) validates the
 pyoxigraph store directly and scales to hundreds of thousands of triples; ``pyshacl`` copies the
 graphs into rdflib and runs pySHACL, the reference the tests compare the default engine against.
 """
@@ -20,13 +20,13 @@ import rdflib
 import rdflib.plugins.sparql
 from rdflib.namespace import RDF, SH, XSD
 
-from publisher import shacl
-from publisher.shacl import Result
-from publisher.shacl_shapes import Term, describe
-from publisher.terms import to_rdflib
+from publisher.dataset.terms import to_rdflib
+from publisher.shacl import evaluator as shacl
+from publisher.shacl.evaluator import Result
+from publisher.shacl.shapes import Term, describe
 
 if TYPE_CHECKING:
-    from publisher.dataset import SourceFile
+    from publisher.dataset.build import SourceFile
 
 SEVERITY_ORDER = {"Violation": 0, "Warning": 1, "Info": 2}
 ENGINES = ("store", "pyshacl")
@@ -98,7 +98,7 @@ def validate_store(store: ox.Store, files: list[SourceFile], engine: str = "stor
 
 
 def check_store(store: ox.Store, files: list[SourceFile], engine: str = "store") -> list[Result]:
-    """Return the validation results of one engine as :class:`publisher.shacl.Result` trees."""
+    """Return the validation results of one engine as :class:`publisher.shacl.evaluator.Result` trees."""
     data = [f.graph for f in files if f.kind in ("data", "ontology")]
     shapes = [f.graph for f in files if f.kind == "shapes"]
     if engine == "store":

@@ -9,9 +9,9 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
 
-from publisher.enrich import CURRENT_MEMBERSHIP, today_bindings
+from publisher.dataset.enrich import CURRENT_MEMBERSHIP, today_bindings
 from publisher.render.html import Labeller, expand
-from publisher.store import EmbeddedStore
+from publisher.store.embedded import EmbeddedStore
 
 
 @dataclass

@@ -19,8 +19,8 @@ from collections.abc import Iterable, Iterator
 
 import pyoxigraph as ox
 
-from publisher.shacl_checks import CHECKS, Pairs, Result, ValueNodes
-from publisher.shacl_shapes import RDF, RDFS, Shape, SparqlConstraint, Term, load_shapes
+from publisher.shacl.checks import CHECKS, Pairs, Result, ValueNodes
+from publisher.shacl.shapes import RDF, RDFS, Shape, SparqlConstraint, Term, load_shapes
 
 __all__ = ["DataGraph", "Evaluator", "Result", "validate"]
 
@@ -174,7 +174,7 @@ class Evaluator:
 def validate(store: ox.Store, data_graphs: Iterable[str], shapes_graphs: Iterable[str]) -> list[Result]:
     """Validate the union of ``data_graphs`` against the shapes in ``shapes_graphs`` (SHACL §3.4).
 
-    Raises :class:`publisher.shacl_shapes.UnsupportedShapeError` when a shape uses a feature this
+    Raises :class:`publisher.shacl.shapes.UnsupportedShapeError` when a shape uses a feature this
     validator does not implement.
     """
     shapes = load_shapes(store, shapes_graphs)

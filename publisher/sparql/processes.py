@@ -4,7 +4,6 @@ pyoxigraph cannot stop a running query, so queries run in processes forked from 
 process that holds the store (copy-on-write, no reload). A query process writes its answer,
 already serialized and cut at the row limit, to a pipe; the server reads it until the deadline
 and otherwise kills the process, which frees every byte the query used, and forks a new one.
-Serializers for the SPARQL 1.1 result formats are here because a cut result is written row by row.
 """
 
 from __future__ import annotations
@@ -12,252 +11,24 @@ from __future__ import annotations
 import json
 import os
 import queue
-import re
 import select
 import signal
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from typing import Protocol
-from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
 
-from publisher.negotiation import JSONLD, Format
-from publisher.render.rdf import serialize
-
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-
-
-@dataclass(frozen=True)
-class ResultFormat:
-    """A SPARQL result serialization (SPARQL 1.1 Query Results JSON, XML, CSV and TSV)."""
-
-    key: str
-    media_type: str
-    suffix: str
-    label: str
-    aliases: tuple[str, ...] = ()
-
-    @property
-    def content_type(self) -> str:
-        return f"{self.media_type}; charset=utf-8" if self.media_type.startswith("text/") else self.media_type
-
-
-JSON = ResultFormat("json", "application/sparql-results+json", "srj", "JSON", ("application/json",))
-XML = ResultFormat("xml", "application/sparql-results+xml", "srx", "XML", ("application/xml", "text/xml"))
-CSV = ResultFormat("csv", "text/csv", "csv", "CSV")
-TSV = ResultFormat("tsv", "text/tab-separated-values", "tsv", "TSV")
-RESULT_FORMATS: tuple[ResultFormat, ...] = (JSON, XML, CSV, TSV)
-
-
-class QueryOutcomeError(Exception):
-    """The query ran into a limit or failed; ``status`` is the HTTP answer."""
-
-    def __init__(self, status: int, message: str, retry_after: int | None = None):
-        super().__init__(message)
-        self.status, self.message, self.retry_after = status, message, retry_after
-
-
-@dataclass
-class QueryResult:
-    kind: str  # "solutions", "boolean" or "graph"
-    body: bytes
-    rows: int
-    truncated: bool
-
-
-class Runner(Protocol):
-    def __call__(self, query: str, options: QueryOptions) -> QueryResult: ...
-
-
-@dataclass(frozen=True)
-class QueryOptions:
-    """How to run one query."""
-
-    result_format: ResultFormat
-    graph_format: Format
-    timeout: float
-    row_limit: int
-    base_iri: str
-    default_graphs: tuple[str, ...] = ()
-    named_graphs: tuple[str, ...] = ()
-    form: str = "SELECT"  # SELECT, ASK, CONSTRUCT or DESCRIBE
-    # The query's own dataset: the graphs its FROM and FROM NAMED clauses name (as the guard resolved them).
-    from_graphs: tuple[str, ...] = ()
-    from_named: tuple[str, ...] = ()
-
-    @property
-    def protocol_dataset(self) -> bool:
-        """Whether the request names its dataset (default-graph-uri, named-graph-uri)."""
-        return bool(self.default_graphs or self.named_graphs)
-
-    @property
-    def own_dataset(self) -> bool:
-        """Whether the query names its dataset with FROM / FROM NAMED."""
-        return bool(self.from_graphs or self.from_named)
-
-
-# ---------------------------------------------------------------------------------------------
-# Writers
-# ---------------------------------------------------------------------------------------------
-
-
-def term_json(term) -> dict:
-    """A term as SPARQL 1.2 Query Results JSON encodes it; a triple term's value holds its three terms."""
-    if isinstance(term, ox.NamedNode):
-        return {"type": "uri", "value": term.value}
-    if isinstance(term, ox.BlankNode):
-        return {"type": "bnode", "value": term.value}
-    if isinstance(term, ox.Literal):
-        out = {"type": "literal", "value": term.value}
-        if term.language:
-            out["xml:lang"] = term.language
-        elif term.datatype and term.datatype.value != XSD_STRING:
-            out["datatype"] = term.datatype.value
-        return out
-    return {
-        "type": "triple",
-        "value": {
-            "subject": term_json(term.subject),
-            "predicate": term_json(term.predicate),
-            "object": term_json(term.object),
-        },
-    }
-
-
-def term_xml(term) -> str:
-    """A term as SPARQL 1.2 Query Results XML writes it; a triple term is ``<triple>`` with its three terms."""
-    if isinstance(term, ox.NamedNode):
-        return f"<uri>{escape(term.value)}</uri>"
-    if isinstance(term, ox.BlankNode):
-        return f"<bnode>{escape(term.value)}</bnode>"
-    if isinstance(term, ox.Triple):
-        return (
-            f"<triple><subject>{term_xml(term.subject)}</subject><predicate>{term_xml(term.predicate)}</predicate>"
-            f"<object>{term_xml(term.object)}</object></triple>"
-        )
-    if term.language:
-        return f"<literal xml:lang={quoteattr(term.language)}>{escape(term.value)}</literal>"
-    if term.datatype and term.datatype.value != XSD_STRING:
-        return f"<literal datatype={quoteattr(term.datatype.value)}>{escape(term.value)}</literal>"
-    return f"<literal>{escape(term.value)}</literal>"
-
-
-def csv_quote(text: str) -> str:
-    """Quote a CSV field that holds a quotation mark, comma or line break (RFC 4180 §2)."""
-    if any(c in text for c in ',"\n\r'):
-        return '"' + text.replace('"', '""') + '"'
-    return text
-
-
-def csv_text(term) -> str:
-    """A term as SPARQL 1.2 Query Results CSV writes it ("Serializing RDF Terms"), before the field is quoted.
-
-    A triple term is ``<< s p o >>``, its terms written the same way and quoted as fields are; a
-    literal object is always in quotation marks.
-    """
-    if isinstance(term, ox.BlankNode):
-        return f"_:{term.value}"
-    if isinstance(term, ox.Triple):
-        obj = term.object
-        written = '"' + obj.value.replace('"', '""') + '"' if isinstance(obj, ox.Literal) else csv_field(obj)
-        return f"<< {csv_field(term.subject)} {csv_field(term.predicate)} {written} >>"
-    return term.value
-
-
-def csv_field(term) -> str:
-    """One CSV field: empty when unbound."""
-    return "" if term is None else csv_quote(csv_text(term))
-
-
-def tsv_text(term) -> str:
-    """A term as SPARQL 1.2 Query Results TSV writes it (Turtle syntax); a triple term is ``<< s p o >>``."""
-    if isinstance(term, ox.Triple):
-        return f"<< {tsv_text(term.subject)} {tsv_text(term.predicate)} {tsv_text(term.object)} >>"
-    return str(term)
-
-
-def tsv_field(term) -> str:
-    """One TSV field: empty when unbound; tabs and line breaks escaped, as literals in TSV must be."""
-    if term is None:
-        return ""
-    return tsv_text(term).replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
-
-
-def write_solutions(variables: list[str], rows: Iterable[list], fmt: ResultFormat) -> bytes:
-    rows = list(rows)
-    if fmt is JSON:
-        bindings = [{v: term_json(t) for v, t in zip(variables, row, strict=True) if t is not None} for row in rows]
-        doc = {"head": {"vars": variables}, "results": {"bindings": bindings}}
-        return json.dumps(doc, ensure_ascii=False).encode("utf-8")
-    if fmt is XML:
-        head = "".join(f"<variable name={quoteattr(v)}/>" for v in variables)
-        results = "".join(
-            "<result>"
-            + "".join(
-                f"<binding name={quoteattr(v)}>{term_xml(t)}</binding>"
-                for v, t in zip(variables, row, strict=True)
-                if t is not None
-            )
-            + "</result>"
-            for row in rows
-        )
-        return (
-            f'<?xml version="1.0" encoding="UTF-8"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">'
-            f"<head>{head}</head><results>{results}</results></sparql>\n"
-        ).encode()
-    if fmt is CSV:
-        lines = [",".join(variables)] + [",".join(csv_field(t) for t in row) for row in rows]
-        return ("\r\n".join(lines) + "\r\n").encode("utf-8")
-    lines = ["\t".join(f"?{v}" for v in variables)] + ["\t".join(tsv_field(t) for t in row) for row in rows]
-    return ("\n".join(lines) + "\n").encode("utf-8")
-
-
-def write_boolean(value: bool, fmt: ResultFormat) -> bytes:
-    if fmt is JSON:
-        return json.dumps({"head": {}, "boolean": value}).encode("utf-8")
-    if fmt is XML:
-        return (
-            f'<?xml version="1.0" encoding="UTF-8"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">'
-            f"<head/><boolean>{'true' if value else 'false'}</boolean></sparql>\n"
-        ).encode()
-    if fmt is CSV:
-        return f"_askResult\r\n{'true' if value else 'false'}\r\n".encode()
-    return f"?_askResult\n{'true' if value else 'false'}\n".encode()
-
-
-# ---------------------------------------------------------------------------------------------
-# Running in a child process
-# ---------------------------------------------------------------------------------------------
-
-
-def take(items: Iterable, limit: int) -> tuple[list, bool]:
-    """The first ``limit`` items, and whether there were more (the row limit)."""
-    taken = []
-    for item in items:
-        if len(taken) == limit:
-            return taken, True
-        taken.append(item)
-    return taken, False
-
-
-def dataset_arguments(options: QueryOptions) -> dict:
-    """The dataset pyoxigraph evaluates the query over (SPARQL 1.1 Query §13.2, Protocol §2.1.4).
-
-    The protocol's default-graph-uri / named-graph-uri win; else the query's own FROM / FROM NAMED,
-    which pyoxigraph applies only when it is given no dataset (any argument replaces them); else the
-    default graph is the union of every graph, as the Service Description says.
-    """
-    if options.protocol_dataset:
-        return {
-            "default_graph": [ox.NamedNode(g) for g in options.default_graphs],
-            "named_graphs": [ox.NamedNode(g) for g in options.named_graphs],
-        }
-    if options.own_dataset:
-        return {}
-    return {"use_default_graph_as_union": True}
+from publisher.negotiation import RDF_FORMATS
+from publisher.sparql.results import RESULT_FORMATS, write_boolean, write_graph, write_solutions
+from publisher.sparql.runner import (
+    QueryOptions,
+    QueryOutcomeError,
+    QueryResult,
+    dataset_arguments,
+    syntax_message,
+    take,
+)
 
 
 def evaluate(store: ox.Store, query: str, options: QueryOptions) -> tuple[dict, bytes]:
@@ -274,29 +45,6 @@ def evaluate(store: ox.Store, query: str, options: QueryOptions) -> tuple[dict, 
         return {"kind": "solutions", "rows": len(rows), "truncated": truncated}, body
     found, truncated = take(results, limit)
     return {"kind": "graph", "rows": len(found), "truncated": truncated}, write_graph(found, options.graph_format)
-
-
-def write_graph(triples: list[ox.Triple], fmt: Format) -> bytes:
-    """Serialize a CONSTRUCT or DESCRIBE answer; refuse (400) a triple term in a format that cannot say it.
-
-    Turtle, N-Triples and RDF/XML 1.2 write triple terms; JSON-LD 1.1 has no way to.
-    """
-    quoting = any(isinstance(t.subject, ox.Triple) or isinstance(t.object, ox.Triple) for t in triples)
-    if fmt.key == JSONLD.key and quoting:
-        raise QueryOutcomeError(
-            400,
-            "The answer holds triple terms (<<( … )>>), which JSON-LD cannot express; "
-            "ask for Turtle, N-Triples or RDF/XML instead.",
-        )
-    return serialize([ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in triples], fmt)
-
-
-def syntax_message(text: str) -> str:
-    """Turn the parser's "error at L:C: …" into words with line and column."""
-    match = re.match(r"error at (\d+):(\d+): (.*)", text, re.DOTALL)
-    if match:
-        return f"Syntax error at line {match.group(1)}, column {match.group(2)}: {match.group(3)}"
-    return f"Syntax error: {text}"
 
 
 def options_to_json(options: QueryOptions) -> bytes:
@@ -318,8 +66,6 @@ def options_to_json(options: QueryOptions) -> bytes:
 
 
 def options_from_json(data: dict) -> QueryOptions:
-    from publisher.negotiation import RDF_FORMATS
-
     results = {f.key: f for f in RESULT_FORMATS}
     graphs = {f.key: f for f in RDF_FORMATS}
     return QueryOptions(
@@ -348,6 +94,20 @@ def answer(store: ox.Store, query: str, options: QueryOptions) -> bytes:
     except Exception as exc:  # noqa: BLE001 - the engine's own refusal (e.g. an unsupported function)
         meta, body = {"ok": False, "status": 400, "message": f"The query could not be evaluated: {exc}"}, b""
     return json.dumps(meta).encode("utf-8") + b"\n" + body
+
+
+def busy(size: int) -> QueryOutcomeError:
+    """The answer when every one of ``size`` query processes is taken (and the wait for one is over)."""
+    return QueryOutcomeError(503, f"All {size} query processes are busy; try again shortly.", 2)
+
+
+def result_of(payload: bytes) -> QueryResult:
+    """The result a query process framed (``answer``), or its refusal as QueryOutcomeError."""
+    head, _, body = payload.partition(b"\n")
+    meta = json.loads(head)
+    if not meta.get("ok"):
+        raise QueryOutcomeError(int(meta["status"]), meta["message"], meta.get("retry_after"))
+    return QueryResult(meta["kind"], body, int(meta["rows"]), bool(meta["truncated"]))
 
 
 def read_exactly(read: Callable[[int], bytes], size: int) -> bytes:
@@ -477,20 +237,6 @@ class QueryProcess:
     @property
     def alive(self) -> bool:
         return self.pid != 0
-
-
-def busy(size: int) -> QueryOutcomeError:
-    """The answer when every one of ``size`` query processes is taken (and the wait for one is over)."""
-    return QueryOutcomeError(503, f"All {size} query processes are busy; try again shortly.", 2)
-
-
-def result_of(payload: bytes) -> QueryResult:
-    """The result a query process framed (``answer``), or its refusal as QueryOutcomeError."""
-    head, _, body = payload.partition(b"\n")
-    meta = json.loads(head)
-    if not meta.get("ok"):
-        raise QueryOutcomeError(int(meta["status"]), meta["message"], meta.get("retry_after"))
-    return QueryResult(meta["kind"], body, int(meta["rows"]), bool(meta["truncated"]))
 
 
 class QueryPool:

@@ -1,4 +1,4 @@
-"""Read the shapes graphs into shape records the validator in :mod:`publisher.shacl` evaluates.
+"""Read the shapes graphs into shape records the validator in :mod:`publisher.shacl.evaluator` evaluates.
 
 Only the SHACL Core subset regiolod's shapes use is supported (SHACL §2-4), plus SPARQL-based
 constraints with ``sh:select`` (§5). A shape that uses anything else makes loading fail with
@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from publisher.namespaces import shorten
+from publisher.vocab import shorten
 
 SH = "http://www.w3.org/ns/shacl#"
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"

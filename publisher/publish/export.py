@@ -4,7 +4,7 @@ The app renders everything already, so the export asks it, through Flask's test 
 representation of every thing under ``{base}id/`` and of the pages that do not depend on a query,
 and writes the bytes it answers: nginx then sends byte for byte what the app would. Layout of ``DIR``::
 
-    nginx.conf, regiolod.conf   the generated configuration (see publisher/nginx.py)
+    nginx.conf, regiolod.conf   the generated configuration (see publisher/publish/nginx.py)
     site -> sites/{digest}      the current export; switched in one atomic rename of a symlink
     sites/{digest}/             doc/{key}.{html,ttl,jsonld,rdf,nt,nq} and doc/{key}.html.en (English),
                                 def.*, shapes.*, catalog.*, .well-known/void.*, index.html(.en),
@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from publisher.negotiation import DOCUMENT_FORMATS, HTML
-from publisher.nginx import VOID_FORMATS, ExactFile, ServerOptions, render_config
+from publisher.publish.nginx import VOID_FORMATS, ExactFile, ServerOptions, render_config
 from publisher.render.html import iri_to_uri
 
 if TYPE_CHECKING:

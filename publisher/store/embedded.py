@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, Protocol
 
 import pyoxigraph as ox
 
-from publisher.dataset import Build
-from publisher.namespaces import sparql_prologue
+from publisher.dataset.build import Build
+from publisher.vocab import sparql_prologue
 
 if TYPE_CHECKING:
-    from publisher.builds import FinishedBuild
+    from publisher.publish.builds import FinishedBuild
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
 

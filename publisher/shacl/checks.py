@@ -2,7 +2,7 @@
 
 Every check takes the value nodes of all focus nodes (SHACL §1.5) and returns (focus, result) pairs.
 Nested shapes (sh:node, sh:property, the logical components, sh:qualifiedValueShape) are asked once
-for all distinct value nodes through :meth:`publisher.shacl.Evaluator.failures`.
+for all distinct value nodes through :meth:`publisher.shacl.evaluator.Evaluator.failures`.
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
-from publisher.shacl_shapes import RDF, RDFS, SH, XSD, Shape, Term, describe
+from publisher.shacl.shapes import RDF, RDFS, SH, XSD, Shape, Term, describe
 
 if TYPE_CHECKING:
-    from publisher.shacl import Evaluator
+    from publisher.shacl.evaluator import Evaluator
 
 
 @dataclass(slots=True)
