@@ -295,3 +295,75 @@ def test_two_figures_with_the_same_number_are_both_shown_preferred_first(client)
     company = p.plain.index("Angabe der Website der Gesellschaft")
     press = p.plain.index("Angabe der Presse (Rundblick)")
     assert company < press  # the preferred statement first
+
+
+# ---------------------------------------------------------------------------------------------
+# Links from blank nodes: a source names the things that cite it
+
+
+DCT = rdflib.Namespace("http://purl.org/dc/terms/")
+
+
+def sources_cited_from_blank_nodes(sparql) -> list[str]:
+    rows = sparql(f"""SELECT DISTINCT ?src WHERE {{ ?b ?link ?src
+        FILTER(isBlank(?b) && isIRI(?src) && STRSTARTS(STR(?src), "{BASE}id/")) }} ORDER BY ?src""")
+    return [r["src"] for r in rows]
+
+
+def citing_things(sparql, src: str) -> set[rdflib.URIRef]:
+    """The named things that reach a blank node linking to ``src`` (a figure, a geometry): asked with SPARQL
+    for one and two steps, after checking that no such blank node lies deeper."""
+    deeper = sparql(f"""SELECT ?b WHERE {{ ?b ?link <{src}> FILTER isBlank(?b)
+        FILTER NOT EXISTS {{ ?o ?p ?b FILTER isIRI(?o) }}
+        FILTER NOT EXISTS {{ ?o ?p ?mid . ?mid ?q ?b FILTER(isIRI(?o) && isBlank(?mid)) }} }}""")
+    assert deeper == []
+    rows = sparql(f"""SELECT DISTINCT ?o WHERE {{ ?b ?link <{src}> FILTER isBlank(?b)
+        {{ ?o ?p ?b }} UNION {{ ?o ?p ?mid . ?mid ?q ?b FILTER isBlank(?mid) }}
+        FILTER(isIRI(?o) && ?o != <{src}>) }}""")
+    return {rdflib.URIRef(r["o"]) for r in rows}
+
+
+def test_a_source_names_the_things_that_cite_it_and_carries_no_empty_blank_nodes(client, sparql) -> None:
+    """A figure's ``dct:source`` once put a blank node into the source's document for every figure (168),
+    each saying nothing but that; the document names the things that hold those figures instead."""
+    sources = sources_cited_from_blank_nodes(sparql)
+    assert f"{BASE}id/source/destatis-gv100ad-2023-11-30" in sources
+    for src in sources:
+        key = src[len(f"{BASE}id/") :]
+        graph = rdflib.Graph().parse(data=client.get(f"/doc/{key}.ttl").data, format="turtle")
+        blanks = {t for triple in graph for t in triple if isinstance(t, rdflib.BNode)}
+        # Every blank node hangs from a statement of the document (so from a named thing): none is there
+        # only as the subject of a link.
+        assert all(any(graph.subjects(None, b)) for b in blanks), key
+        citing = citing_things(sparql, src)
+        assert citing and set(graph.subjects(DCT.references, rdflib.URIRef(src))) == citing, key
+        html = page(client, f"/doc/{key}")
+        assert {str(c) for c in citing} <= {h for h, _ in html.links}, key
+
+
+@pytest.mark.parametrize("key", ["territory/03358", "source/destatis-gv100ad-2023-11-30"])
+def test_long_link_lists_page_every_link_once(key: str) -> None:
+    """Cut at 5, the links come page by page, each (subject, predicate, graph) once and all of them named."""
+    import pyoxigraph as ox
+
+    small = make_client(incoming_limit=5)
+    thing = ox.NamedNode(f"{BASE}id/{key}")
+    full = make_client().get(f"/doc/{key}.nq")
+    doc = ox.NamedNode(f"{BASE}doc/{key}")
+    everything = {(q.subject, q.predicate, q.graph_name) for q in ox.parse(full.data, format=ox.RdfFormat.N_QUADS)
+                  if q.object == thing and q.subject != doc}  # fmt: skip
+    seen: set = set()
+    page_no = 1
+    while True:
+        response = small.get(f"/incoming/{key}?page={page_no}", headers={"Accept": "application/n-quads"})
+        assert response.status_code == 200
+        quads = list(ox.parse(response.data, format=ox.RdfFormat.N_QUADS))
+        links = {(q.subject, q.predicate, q.graph_name) for q in quads if q.object == thing}
+        assert 0 < len(links) <= 5 and not (links & seen)
+        assert all(isinstance(s, ox.NamedNode) for s, _, _ in links)
+        seen |= links
+        if not any(q.predicate.value.endswith("hydra/core#next") for q in quads):
+            break
+        page_no += 1
+    assert seen == everything and len(everything) > 5
+
