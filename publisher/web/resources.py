@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pyoxigraph as ox
 from flask import Response, abort, redirect, render_template, request
 
@@ -12,7 +14,7 @@ from publisher.render.html import Labeller, group_description, iri_to_uri, schem
 from publisher.render.rdf import serialize
 from publisher.store import Description
 from publisher.suggest import kind_of
-from publisher.web.state import State, page_language, request_key, state, vary_for
+from publisher.web.state import State, page_language, request_key, request_query, state, vary_for
 
 FOAF_PRIMARY_TOPIC = ox.NamedNode(PREFIXES["foaf"] + "primaryTopic")
 RDFS_SEE_ALSO = ox.NamedNode(PREFIXES["rdfs"] + "seeAlso")
@@ -39,7 +41,7 @@ def thing(key: str = "") -> Response:
     st = state()
     key = request_key("id")
     if not key or not exists(st, key):
-        return not_found_thing(st, key)
+        return without_trailing_slash(st, "id", key, lambda stem: exists(st, stem)) or not_found_thing(st, key)
     if st.settings.redirect == "200":
         response = document_response(st, key, None)
         if response.status_code in (200, 304):
@@ -55,8 +57,23 @@ def document(key: str = "") -> Response:
     st = state()
     key, fmt = split_suffix(st, request_key("doc"))
     if not key or not exists(st, key):
-        return not_found_thing(st, key)
+        return without_trailing_slash(st, "doc", key, lambda stem: exists(st, split_suffix(st, stem)[0])) or (
+            not_found_thing(st, key)
+        )
     return document_response(st, key, fmt)
+
+
+def without_trailing_slash(st: State, route: str, key: str, known: Callable[[str], bool]) -> Response | None:
+    """301 from ``/{route}/{key}/`` to ``/{route}/{key}`` (query kept) when ``key`` without its slash
+    is a known thing; None when not. Called only for a key that is not itself a thing, so a thing whose
+    key ends in ``/`` keeps its own address (keys may hold ``/``: README, unusual IRIs)."""
+    stem = key[:-1]
+    if not key.endswith("/") or not stem or not known(stem):
+        return None
+    location = iri_to_uri(f"{st.base}{route}/{stem}") + request_query()
+    response = redirect(location, code=301)
+    response.autocorrect_location_header = False
+    return response
 
 
 def document_response(st: State, key: str, fixed: Format | None) -> Response:
@@ -138,7 +155,7 @@ def incoming(key: str = "") -> Response:
     st = state()
     key = request_key("incoming")
     if not key or not exists(st, key):
-        return not_found_thing(st, key)
+        return without_trailing_slash(st, "incoming", key, lambda stem: exists(st, stem)) or not_found_thing(st, key)
     try:
         page = max(1, int(request.args.get("page", "1")))
     except ValueError:

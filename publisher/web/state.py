@@ -308,3 +308,10 @@ def page_language() -> str:
         return asked
     best = request.accept_languages.best_match(["de", "en"])
     return best or "de"
+
+
+def request_query() -> str:
+    """The request's query string as the client sent it, with ``?`` (empty when there is none); bytes
+    outside printable ASCII are percent-encoded, so it can go into a Location header or an IRI."""
+    raw = request.query_string
+    return "?" + quote(raw, safe=_KEEP_IN_PATH) if raw else ""
