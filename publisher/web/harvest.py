@@ -230,16 +230,16 @@ def void() -> Response:
 
 
 def sitemap_urls(st: State, page: int) -> list[str]:
-    """The /doc/ pages on sitemap page ``page``: things under {base}id/ that the store describes."""
+    """The /doc/ pages on sitemap page ``page``: each document of a thing under {base}id/ once."""
     prefix = st.base + "id/"
-    things = st.subject_slice((page - 1) * SITEMAP_SIZE, page * SITEMAP_SIZE) if page >= 1 else []
+    things = st.document_slice((page - 1) * SITEMAP_SIZE, page * SITEMAP_SIZE) if page >= 1 else []
     return [iri_to_uri(st.base + "doc/" + t[len(prefix) :]) for t in things]
 
 
 def sitemap_index() -> Response:
     """GET /sitemap.xml: a sitemap index (sitemaps.org) over pages of at most 50 000 URLs."""
     st = state()
-    pages = max(1, ceil(st.subject_count() / SITEMAP_SIZE))
+    pages = max(1, ceil(st.document_count() / SITEMAP_SIZE))
     lastmod = st.build.modified.date().isoformat()
     entries = "".join(
         f"<sitemap><loc>{escape(st.base)}sitemap-{n}.xml</loc><lastmod>{lastmod}</lastmod></sitemap>"
