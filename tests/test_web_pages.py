@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from html.parser import HTMLParser
+from urllib.parse import quote
 
 import pytest
 import rdflib
@@ -277,11 +278,11 @@ def test_every_type_filter_and_language_of_a_listing_comes_from_one_list_per_kin
     st.store.select = lambda query: asked.append(query) or select(query)
     everything = page(client, "/organizations")
     districts = page(client, "/organizations?type=rl:orgtype-landkreis&lang=en")
-    unknown = page(client, "/organizations?type=https://example.org/no-such-type")
+    unknown = client.get("/organizations?type=https://example.org/no-such-type", headers={"Accept": "text/html"})
     english = page(client, "/organizations?lang=en")
     assert len([q for q in asked if "GROUP_CONCAT" in q]) == 1
     assert "Landkreis Heidekreis" in districts.plain and "Stadt Walsrode" not in districts.plain
-    assert unknown.plain == everything.plain  # an unknown type filters nothing
+    assert unknown.status_code == 400  # refused from the same list, see below
     assert re.search(r"\b\d+ entries\b", english.plain) and "Einträge" in everything.plain
 
 
@@ -367,3 +368,98 @@ def test_long_link_lists_page_every_link_once(key: str) -> None:
         page_no += 1
     assert seen == everything and len(everything) > 5
 
+
+# ---------------------------------------------------------------------------------------------
+# Listings: one rule for type filters, page numbers and pages after the last
+
+
+def accepted_types(sparql, kind: str) -> set[str]:
+    """The types a listing can be filtered by, asked of the data directly."""
+    if kind == "territories":
+        rows = sparql("""SELECT DISTINCT ?t WHERE { ?s a rl:Territory , ?t
+            FILTER(?t != rl:Territory && STRSTARTS(STR(?t), STR(rl:))) }""")
+    else:
+        rows = sparql("SELECT DISTINCT ?t WHERE { ?s org:classification ?t }")
+    return {r["t"] for r in rows}
+
+
+@pytest.mark.parametrize("kind", ["territories", "organizations"])
+@pytest.mark.parametrize(
+    "asked", ["rl:NoSuchType", "https://example.org/no-such-type", "nope:x", "Landkreis", "rl:DistrictTerritory"]
+)
+def test_an_unknown_type_is_refused_naming_every_accepted_type(client, sparql, kind: str, asked: str) -> None:
+    if kind == "territories" and asked == "rl:DistrictTerritory":
+        asked = "rl:orgtype-landkreis"  # a type of the other listing
+    response = client.get(f"/{kind}", query_string={"type": asked}, headers={"Accept": "text/html"})
+    assert response.status_code == 400
+    assert response.headers["Content-Type"] == "text/html; charset=utf-8"
+    shown = Page(response.data.decode("utf-8"))
+    assert asked in shown.plain
+    offered = [h for h, _ in shown.links if f"/{kind}?type=" in h]
+    expected = accepted_types(sparql, kind)
+    rl = "https://w3id.org/regiolod/def#"
+    assert {h.split("type=", 1)[1].replace("rl%3A", rl) for h in offered} == expected
+    for t in expected:
+        assert t.replace(rl, "rl:") in shown.plain
+    for href in offered:  # every value it names is accepted
+        assert client.get(href[len(BASE) - 1 :], headers={"Accept": "text/html"}).status_code == 200
+    text = client.get(f"/{kind}", query_string={"type": asked}, headers={"Accept": "text/plain"})
+    assert text.status_code == 400 and text.headers["Content-Type"] == "text/plain; charset=utf-8"
+    assert all(t.replace(rl, "rl:") in text.data.decode() for t in expected)
+
+
+PAGED = ["/territories?page={}", "/organizations?page={}", "/catalog?page={}", "/incoming/territory/03358?page={}"]
+ALL_PAGED = [*PAGED, "/sitemap-{}.xml"]
+
+
+@pytest.mark.parametrize("listing", PAGED)
+@pytest.mark.parametrize("value", ["abc", "-1", "0", "1.5", "+2", " 2", "1_0", ""])
+def test_a_page_that_is_not_a_whole_number_from_1_is_a_bad_request(client, listing: str, value: str) -> None:
+    response = client.get(listing.format(quote(value)), headers={"Accept": "text/html"})
+    assert response.status_code == 400
+    assert "page must be a whole number from 1" in Page(response.data.decode("utf-8")).plain
+
+
+@pytest.fixture(scope="module")
+def small_pages(app):
+    """A client of the same store with short pages, so that every listing but the sitemap has several."""
+    from dataclasses import replace
+
+    from publisher import create_app
+    from publisher.dataset import Build
+
+    st = app.extensions["regiolod"]
+    settings = replace(st.settings, page_size=20, catalog_page_size=1, incoming_limit=5)
+    return create_app(settings, st.build if isinstance(st.build, Build) else None).test_client()
+
+
+@pytest.mark.parametrize("listing", ALL_PAGED)
+@pytest.mark.parametrize("accept", ["text/html", "text/turtle"])
+def test_a_page_after_the_last_is_404_naming_the_last_page(small_pages, listing: str, accept: str) -> None:
+    """Every listing answers a page after its last alike: 404 in the negotiated format (RDF where the
+    listing is RDF, else HTML or plain text) that says which page is the last and links to it, also
+    in a Link header; that page answers, and the one after it is 404 too."""
+    client = small_pages
+    response = client.get(listing.format(999), headers={"Accept": accept})
+    assert response.status_code == 404
+    [last_url] = re.findall(r'<([^>]+)>; rel="last"', response.headers["Link"])
+    last = int(re.findall(r"(?:page=|sitemap-)(\d+)", last_url)[-1])
+    assert last_url == BASE + listing.format(last).lstrip("/")
+    assert client.get(last_url[len(BASE) - 1 :], headers={"Accept": accept}).status_code == 200
+    after = client.get(listing.format(last + 1), headers={"Accept": accept})
+    assert after.status_code == 404 and after.headers["Link"] == response.headers["Link"]
+    assert last > 1 or listing.startswith("/sitemap")
+    content_type = response.headers["Content-Type"]
+    said = f"the last page is {last}"
+    if accept == "text/html":
+        assert content_type == "text/html; charset=utf-8"
+        shown = Page(response.data.decode("utf-8"))
+        assert said in shown.plain and last_url in {h for h, _ in shown.links}
+    elif listing.startswith(("/catalog", "/incoming")):  # the listing is RDF: so is its 404
+        assert content_type == "text/turtle; charset=utf-8"
+        graph = rdflib.Graph().parse(data=response.data, format="turtle")
+        assert (None, rdflib.RDFS.seeAlso, rdflib.URIRef(last_url)) in graph
+        assert any(said in str(c) for c in graph.objects(None, rdflib.RDFS.comment))
+    else:
+        assert content_type == "text/plain; charset=utf-8"
+        assert said in response.data.decode() and last_url in response.data.decode()
