@@ -67,8 +67,8 @@ def document(key: str = "") -> Response:
 
 
 def without_trailing_slash(st: State, route: str, key: str, known: Callable[[str], bool]) -> Response | None:
-    """301 from ``/{route}/{key}/`` to ``/{route}/{key}`` (query kept) when ``key`` without its slash
-    is a known thing; None when not. Called only for a key that is not itself a thing, so a thing whose
+    """Redirect ``/{route}/{key}/`` to ``/{route}/{key}`` (301, query kept) when ``key`` without its slash
+    is a known thing, else return None; called only for a key that is not a thing itself, so a thing whose
     key ends in ``/`` keeps its own address (keys may hold ``/``: README, unusual IRIs)."""
     stem = key[:-1]
     if not key.endswith("/") or not stem or not known(stem):
