@@ -266,3 +266,48 @@ def test_unicode_redirect_location_is_a_valid_uri(iris_client) -> None:
     assert response.status_code == 303
     assert response.headers["Location"] == f"{BASE}doc/organization/zweckverband-stra%C3%9Fe-%C3%BCber"
     response.headers["Location"].encode("ascii")
+
+
+TRAILING_SLASH = [
+    ("/doc/territory/03358/", "doc/territory/03358"),
+    ("/doc/territory/03358/?lang=en&at=2020-01-01", "doc/territory/03358?lang=en&at=2020-01-01"),
+    ("/doc/territory/03358.ttl/", "doc/territory/03358.ttl"),
+    ("/id/territory/03358/", "id/territory/03358"),
+    ("/id/territory/03358/?x=%C3%A4", "id/territory/03358?x=%C3%A4"),
+    ("/incoming/territory/03358/?page=1", "incoming/territory/03358?page=1"),
+]
+
+
+@pytest.mark.parametrize(("requested", "location"), TRAILING_SLASH)
+def test_a_trailing_slash_after_a_thing_redirects_to_it(client, requested: str, location: str) -> None:
+    """``/doc/{key}/`` is the address a person types or a tool appends to; it names no thing of its own."""
+    response = client.get(requested, headers={"Accept": "text/turtle"})
+    assert response.status_code == 301
+    assert response.headers["Location"] == BASE + location
+    assert client.get(response.headers["Location"][len(BASE) - 1 :]).status_code in (200, 303)
+
+
+@pytest.mark.parametrize("requested", ["/doc/territory/99999/", "/id/territory/99999/", "/doc/territory/03358//"])
+def test_a_trailing_slash_after_an_unknown_thing_stays_404(client, requested: str) -> None:
+    assert client.get(requested, headers={"Accept": "text/turtle"}).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("requested", "status", "location"),
+    [
+        ("/doc/organization/g/", 200, None),  # a thing whose key ends in "/" is served, not redirected
+        ("/id/organization/g/", 303, "doc/organization/g/"),
+        ("/doc/organization/e%2Ff/", 301, "doc/organization/e%2Ff"),  # the escaped slash stays escaped
+        ("/doc/organization/e/f/", 301, "doc/organization/e/f"),
+    ],
+)
+def test_a_trailing_slash_redirects_only_where_the_key_with_it_is_no_thing(
+    iris_client, requested: str, status: int, location: str | None
+) -> None:
+    response = iris_client.get(requested, headers={"Accept": "text/turtle"})
+    assert response.status_code == status
+    if location is None:
+        graph = rdflib.Graph().parse(data=response.data, format="turtle")
+        assert [str(t) for t in graph.objects(None, rdflib.FOAF.primaryTopic)] == [f"{BASE}id/organization/g/"]
+    else:
+        assert response.headers["Location"] == BASE + location

@@ -6,7 +6,7 @@ import gzip
 import json
 import re
 from html.parser import HTMLParser
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 import rdflib
@@ -335,11 +335,11 @@ def test_every_type_filter_and_language_of_a_listing_comes_from_one_list_per_kin
     st.store.select = lambda query: asked.append(query) or select(query)
     everything = page(client, "/organizations")
     districts = page(client, "/organizations?type=rl:orgtype-landkreis&lang=en")
-    unknown = page(client, "/organizations?type=https://example.org/no-such-type")
+    unknown = client.get("/organizations?type=https://example.org/no-such-type", headers={"Accept": "text/html"})
     english = page(client, "/organizations?lang=en")
     assert len([q for q in asked if "GROUP_CONCAT" in q]) == 1
     assert "Landkreis Heidekreis" in districts.plain and "Stadt Walsrode" not in districts.plain
-    assert unknown.plain == everything.plain  # an unknown type filters nothing
+    assert unknown.status_code == 400  # refused from the same list, see below
     assert re.search(r"\b\d+ entries\b", english.plain) and "Einträge" in everything.plain
 
 
@@ -353,3 +353,170 @@ def test_two_figures_with_the_same_number_are_both_shown_preferred_first(client)
     company = p.plain.index("Angabe der Website der Gesellschaft")
     press = p.plain.index("Angabe der Presse (Rundblick)")
     assert company < press  # the preferred statement first
+
+
+# ---------------------------------------------------------------------------------------------
+# Links from blank nodes: a source names the things that cite it
+
+
+DCT = rdflib.Namespace("http://purl.org/dc/terms/")
+
+
+def sources_cited_from_blank_nodes(sparql) -> list[str]:
+    rows = sparql(f"""SELECT DISTINCT ?src WHERE {{ ?b ?link ?src
+        FILTER(isBlank(?b) && isIRI(?src) && STRSTARTS(STR(?src), "{BASE}id/")) }} ORDER BY ?src""")
+    return [r["src"] for r in rows]
+
+
+def citing_things(sparql, src: str) -> set[rdflib.URIRef]:
+    """The named things that reach a blank node linking to ``src`` (a figure, a geometry): asked with SPARQL
+    for one and two steps, after checking that no such blank node lies deeper."""
+    deeper = sparql(f"""SELECT ?b WHERE {{ ?b ?link <{src}> FILTER isBlank(?b)
+        FILTER NOT EXISTS {{ ?o ?p ?b FILTER isIRI(?o) }}
+        FILTER NOT EXISTS {{ ?o ?p ?mid . ?mid ?q ?b FILTER(isIRI(?o) && isBlank(?mid)) }} }}""")
+    assert deeper == []
+    rows = sparql(f"""SELECT DISTINCT ?o WHERE {{ ?b ?link <{src}> FILTER isBlank(?b)
+        {{ ?o ?p ?b }} UNION {{ ?o ?p ?mid . ?mid ?q ?b FILTER isBlank(?mid) }}
+        FILTER(isIRI(?o) && ?o != <{src}>) }}""")
+    return {rdflib.URIRef(r["o"]) for r in rows}
+
+
+def test_a_source_names_the_things_that_cite_it_and_carries_no_empty_blank_nodes(client, sparql) -> None:
+    """A figure's ``dct:source`` once put a blank node into the source's document for every figure (168),
+    each saying nothing but that; the document names the things that hold those figures instead."""
+    sources = sources_cited_from_blank_nodes(sparql)
+    assert f"{BASE}id/source/destatis-gv100ad-2023-11-30" in sources
+    for src in sources:
+        key = src[len(f"{BASE}id/") :]
+        graph = rdflib.Graph().parse(data=client.get(f"/doc/{key}.ttl").data, format="turtle")
+        blanks = {t for triple in graph for t in triple if isinstance(t, rdflib.BNode)}
+        # Every blank node hangs from a statement of the document (so from a named thing): none is there
+        # only as the subject of a link.
+        assert all(any(graph.subjects(None, b)) for b in blanks), key
+        citing = citing_things(sparql, src)
+        assert citing and set(graph.subjects(DCT.references, rdflib.URIRef(src))) == citing, key
+        html = page(client, f"/doc/{key}")
+        assert {str(c) for c in citing} <= {h for h, _ in html.links}, key
+
+
+@pytest.mark.parametrize("key", ["territory/03358", "source/destatis-gv100ad-2023-11-30"])
+def test_long_link_lists_page_every_link_once(key: str) -> None:
+    """Cut at 5, the links come page by page, each (subject, predicate, graph) once and all of them named."""
+    import pyoxigraph as ox
+
+    small = make_client(incoming_limit=5)
+    thing = ox.NamedNode(f"{BASE}id/{key}")
+    full = make_client().get(f"/doc/{key}.nq")
+    doc = ox.NamedNode(f"{BASE}doc/{key}")
+    everything = {(q.subject, q.predicate, q.graph_name) for q in ox.parse(full.data, format=ox.RdfFormat.N_QUADS)
+                  if q.object == thing and q.subject != doc}  # fmt: skip
+    seen: set = set()
+    page_no = 1
+    while True:
+        response = small.get(f"/incoming/{key}?page={page_no}", headers={"Accept": "application/n-quads"})
+        assert response.status_code == 200
+        quads = list(ox.parse(response.data, format=ox.RdfFormat.N_QUADS))
+        links = {(q.subject, q.predicate, q.graph_name) for q in quads if q.object == thing}
+        assert 0 < len(links) <= 5 and not (links & seen)
+        assert all(isinstance(s, ox.NamedNode) for s, _, _ in links)
+        seen |= links
+        if not any(q.predicate.value.endswith("hydra/core#next") for q in quads):
+            break
+        page_no += 1
+    assert seen == everything and len(everything) > 5
+
+
+# ---------------------------------------------------------------------------------------------
+# Listings: one rule for type filters, page numbers and pages after the last
+
+
+def accepted_types(sparql, kind: str) -> set[str]:
+    """The types a listing can be filtered by, asked of the data directly."""
+    if kind == "territories":
+        rows = sparql("""SELECT DISTINCT ?t WHERE { ?s a rl:Territory , ?t
+            FILTER(?t != rl:Territory && STRSTARTS(STR(?t), STR(rl:))) }""")
+    else:
+        rows = sparql("SELECT DISTINCT ?t WHERE { ?s org:classification ?t }")
+    return {r["t"] for r in rows}
+
+
+@pytest.mark.parametrize("kind", ["territories", "organizations"])
+@pytest.mark.parametrize(
+    "asked", ["rl:NoSuchType", "https://example.org/no-such-type", "nope:x", "Landkreis", "rl:DistrictTerritory"]
+)
+def test_an_unknown_type_is_refused_naming_every_accepted_type(client, sparql, kind: str, asked: str) -> None:
+    if kind == "territories" and asked == "rl:DistrictTerritory":
+        asked = "rl:orgtype-landkreis"  # a type of the other listing
+    response = client.get(f"/{kind}", query_string={"type": asked}, headers={"Accept": "text/html"})
+    assert response.status_code == 400
+    assert response.headers["Content-Type"] == "text/html; charset=utf-8"
+    shown = Page(response.data.decode("utf-8"))
+    assert asked in shown.plain
+    offered = [h for h, _ in shown.links if f"/{kind}?type=" in h]
+    expected = accepted_types(sparql, kind)
+    rl = "https://w3id.org/regiolod/def#"
+    assert {h.split("type=", 1)[1].replace("rl%3A", rl) for h in offered} == expected
+    for t in expected:
+        assert t.replace(rl, "rl:") in shown.plain
+    for href in offered:  # every value it names is accepted
+        assert client.get(href[len(BASE) - 1 :], headers={"Accept": "text/html"}).status_code == 200
+    text = client.get(f"/{kind}", query_string={"type": asked}, headers={"Accept": "text/plain"})
+    assert text.status_code == 400 and text.headers["Content-Type"] == "text/plain; charset=utf-8"
+    assert all(t.replace(rl, "rl:") in text.data.decode() for t in expected)
+
+
+PAGED = ["/territories?page={}", "/organizations?page={}", "/catalog?page={}", "/incoming/territory/03358?page={}"]
+ALL_PAGED = [*PAGED, "/sitemap-{}.xml"]
+
+
+@pytest.mark.parametrize("listing", PAGED)
+@pytest.mark.parametrize("value", ["abc", "-1", "0", "1.5", "+2", " 2", "1_0", ""])
+def test_a_page_that_is_not_a_whole_number_from_1_is_a_bad_request(client, listing: str, value: str) -> None:
+    response = client.get(listing.format(quote(value)), headers={"Accept": "text/html"})
+    assert response.status_code == 400
+    assert "page must be a whole number from 1" in Page(response.data.decode("utf-8")).plain
+
+
+@pytest.fixture(scope="module")
+def small_pages(app):
+    """A client of the same store with short pages, so that every listing but the sitemap has several."""
+    from dataclasses import replace
+
+    from publisher import create_app
+    from publisher.dataset.build import Build
+
+    st = app.extensions["regiolod"]
+    settings = replace(st.settings, page_size=20, catalog_page_size=1, incoming_limit=5)
+    return create_app(settings, st.build if isinstance(st.build, Build) else None).test_client()
+
+
+@pytest.mark.parametrize("listing", ALL_PAGED)
+@pytest.mark.parametrize("accept", ["text/html", "text/turtle"])
+def test_a_page_after_the_last_is_404_naming_the_last_page(small_pages, listing: str, accept: str) -> None:
+    """Every listing answers a page after its last alike: 404 in the negotiated format (RDF where the
+    listing is RDF, else HTML or plain text) that says which page is the last and links to it, also
+    in a Link header; that page answers, and the one after it is 404 too."""
+    client = small_pages
+    response = client.get(listing.format(999), headers={"Accept": accept})
+    assert response.status_code == 404
+    [last_url] = re.findall(r'<([^>]+)>; rel="last"', response.headers["Link"])
+    last = int(re.findall(r"(?:page=|sitemap-)(\d+)", last_url)[-1])
+    assert last_url == BASE + listing.format(last).lstrip("/")
+    assert client.get(last_url[len(BASE) - 1 :], headers={"Accept": accept}).status_code == 200
+    after = client.get(listing.format(last + 1), headers={"Accept": accept})
+    assert after.status_code == 404 and after.headers["Link"] == response.headers["Link"]
+    assert last > 1 or listing.startswith("/sitemap")
+    content_type = response.headers["Content-Type"]
+    said = f"the last page is {last}"
+    if accept == "text/html":
+        assert content_type == "text/html; charset=utf-8"
+        shown = Page(response.data.decode("utf-8"))
+        assert said in shown.plain and last_url in {h for h, _ in shown.links}
+    elif listing.startswith(("/catalog", "/incoming")):  # the listing is RDF: so is its 404
+        assert content_type == "text/turtle; charset=utf-8"
+        graph = rdflib.Graph().parse(data=response.data, format="turtle")
+        assert (None, rdflib.RDFS.seeAlso, rdflib.URIRef(last_url)) in graph
+        assert any(said in str(c) for c in graph.objects(None, rdflib.RDFS.comment))
+    else:
+        assert content_type == "text/plain; charset=utf-8"
+        assert said in response.data.decode() and last_url in response.data.decode()

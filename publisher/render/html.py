@@ -123,6 +123,7 @@ TERM_LABELS: dict[str, dict[str, str]] = {
     "dct:title": {"de": "Titel", "en": "title"},
     "dct:spatial": {"de": "Gebiet", "en": "territory"},
     "dct:source": {"de": "Quelle", "en": "source"},
+    "dct:references": {"de": "verweist auf", "en": "references"},
     "dct:type": {"de": "Art", "en": "type"},
     "dct:date": {"de": "Datum", "en": "date"},
     "dct:license": {"de": "Lizenz", "en": "licence"},

@@ -82,6 +82,59 @@ def closure(store: ox.Store, start: list[ox.NamedNode], graphs: set[str] | None 
     return found
 
 
+#: A link from a blank node is shown as a link from the named things that reach the blank node
+#: (DCMI Terms: dct:references, "a related resource that is referenced, cited, or otherwise pointed
+#: to by the described resource"): in the document of the thing linked to, the blank node could only
+#: be named, never said what it is (a figure's `dct:source` made sources carry 168 such nodes).
+REFERENCES = ox.NamedNode("http://purl.org/dc/terms/references")
+#: How many statements over blank nodes lead from such a named thing to the blank node, at most
+#: (the remote store asks a chain of each length, as it does for the closure).
+OWNER_DEPTH = 4
+
+
+def owners(store: ox.Store, blank: ox.BlankNode) -> set[str]:
+    """The named things that reach ``blank`` through at most :data:`OWNER_DEPTH` statements whose
+    other nodes are all blank."""
+    found: set[str] = set()
+    frontier, seen = [blank], {blank.value}
+    for _ in range(OWNER_DEPTH):
+        above = []
+        for b in frontier:
+            for q in store.quads_for_pattern(None, None, b):
+                if isinstance(q.subject, ox.NamedNode):
+                    found.add(q.subject.value)
+                elif isinstance(q.subject, ox.BlankNode) and q.subject.value not in seen:
+                    seen.add(q.subject.value)
+                    above.append(q.subject)
+        frontier = above
+    return found
+
+
+def link_key(q: ox.Quad) -> tuple[str, str, str]:
+    """Order links by subject, predicate and graph IRI as SPARQL's ORDER BY does, so that a remote
+    store pages them the same."""
+    return (q.subject.value, q.predicate.value, getattr(q.graph_name, "value", ""))
+
+
+def incoming_links(store: ox.Store, node: ox.NamedNode) -> list[ox.Quad]:
+    """Every link to ``node`` from another named thing, sorted: the statements ``?s ?p node``, and
+    ``?owner dct:references node`` (in the blank node's graph) for each blank node ``?b`` with
+    ``?b ?p node`` that ``?owner`` reaches (:func:`owners`). A blank node no named thing reaches
+    is left out, as is the thing itself."""
+    links: dict[tuple[str, str, str], ox.Quad] = {}
+    for q in store.quads_for_pattern(None, None, node):
+        if isinstance(q.subject, ox.NamedNode):
+            found = [q]
+        elif isinstance(q.subject, ox.BlankNode):
+            found = [ox.Quad(ox.NamedNode(o), REFERENCES, node, q.graph_name) for o in owners(store, q.subject)]
+        else:
+            found = []
+        for link in found:
+            if link.subject != node:
+                links.setdefault(link_key(link), link)
+    return [links[k] for k in sorted(links)]
+
+
 class EmbeddedStore:
     """A store over a loaded build held in memory by pyoxigraph."""
 
@@ -95,27 +148,9 @@ class EmbeddedStore:
         """Return the thing's statements, the closure over its blank nodes, and incoming links."""
         node = ox.NamedNode(iri)
         own = sorted(closure(self.store, [node]), key=sort_key)
-        incoming = sorted(
-            (
-                q
-                for q in self.store.quads_for_pattern(None, None, node)
-                if not (isinstance(q.subject, ox.NamedNode) and q.subject.value == iri)
-            ),
-            key=self.incoming_key,
-        )
+        incoming = incoming_links(self.store, node)
         page = incoming[incoming_offset : incoming_offset + incoming_limit]
         return Description(iri, own, page, len(incoming))
-
-    def incoming_key(self, q: ox.Quad) -> tuple[str, ...]:
-        """Sort links by subject, predicate and graph IRI as SPARQL's ORDER BY does (so a remote store
-        pages them the same); blank nodes after, by what they say (their labels differ per load)."""
-        if not isinstance(q.subject, ox.BlankNode):
-            return ("", q.subject.value, q.predicate.value, q.graph_name.value)
-        said = sorted(
-            f"{s.predicate} {'[]' if isinstance(s.object, ox.BlankNode) else s.object}"
-            for s in self.store.quads_for_pattern(q.subject, None, None)
-        )
-        return ("~", " ".join(said), str(q.predicate), str(q.graph_name))
 
     def has(self, iri: str) -> bool:
         """Whether the store says anything about ``iri``."""

@@ -29,7 +29,7 @@ from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 from publisher.publish.builds import FinishedBuild
 from publisher.sparql.results import write_boolean, write_graph, write_solutions
 from publisher.sparql.runner import QueryOptions, QueryOutcomeError, QueryResult, take
-from publisher.store.embedded import Description, Term, sort_key
+from publisher.store.embedded import OWNER_DEPTH, REFERENCES, Description, Term, sort_key
 from publisher.vocab import sparql_prologue
 
 SCHEME = "sparql+"
@@ -183,11 +183,19 @@ def listed_things(finished: FinishedBuild) -> frozenset[str] | None:
         return frozenset(line.rstrip("\n") for line in lines)
 
 
-def link_order(row: dict[str, Term | None]) -> tuple[int, str, str, str]:
-    """The order of ``ORDER BY isBlank(?s) ?s ?p ?g`` for a row of an incoming link."""
-    if isinstance(row["s"], ox.BlankNode):
-        return (1, "", "", "")  # blank nodes last; among them the store's own order (the sort is stable)
-    return (0, row["s"].value, row["p"].value, row["g"].value)
+def links_pattern(node: str) -> str:
+    """The links to ``node`` as the embedded store finds them (store.incoming_links): ``?s ?p node``
+    from another named thing, and ``?s dct:references node`` for every named ``?s`` that reaches a
+    blank node with a statement ``?b ?q node`` through a chain of blank nodes (at most OWNER_DEPTH
+    statements long)."""
+    branches = [f"{{ GRAPH ?g {{ ?s ?p {node} }} FILTER(isIRI(?s) && ?s != {node}) }}"]
+    for depth in range(1, OWNER_DEPTH + 1):
+        chain = [f"?b{level + 1} ?q{level + 1} ?b{level} . FILTER(isBlank(?b{level + 1}))" for level in range(1, depth)]
+        branches.append(
+            f"{{ GRAPH ?g {{ ?b1 ?q0 {node} }} FILTER(isBlank(?b1)) {' '.join(chain)} "
+            f"?s ?q ?b{depth} . FILTER(isIRI(?s) && ?s != {node}) BIND(<{REFERENCES.value}> AS ?p) }}"
+        )
+    return " UNION ".join(branches)
 
 
 class LabelMemory:
@@ -251,19 +259,18 @@ class RemoteStore:
             branches.append(f"{{ GRAPH ?g {{ {chain} ?b{depth} ?p ?o }} BIND(?b{depth} AS ?s) }}")
         if incoming_limit > 0:
             branches.append(
-                f"{{ SELECT ?g ?s ?p WHERE {{ GRAPH ?g {{ ?s ?p {node} }} FILTER(?s != {node}) }} "
-                f"ORDER BY isBlank(?s) ?s ?p ?g LIMIT {int(incoming_limit) + 1} OFFSET {int(incoming_offset)} }}"
+                f"{{ SELECT DISTINCT ?g ?s ?p WHERE {{ {links_pattern(node)} }} "
+                f"ORDER BY ?s ?p ?g LIMIT {int(incoming_limit) + 1} OFFSET {int(incoming_offset)} }}"
             )
         rows = self.endpoint.solutions("SELECT DISTINCT ?g ?s ?p ?o WHERE { " + " UNION ".join(branches) + " }")
         own = sorted({self.quad(r["s"], r["p"], r["o"], r["g"]) for r in rows if r["o"] is not None}, key=sort_key)
-        # The sub-select's order does not survive the UNION: sort as its ORDER BY did (IRIs compare as
-        # strings; blank nodes last, in the order the store gave them).
-        links = sorted((r for r in rows if r["o"] is None), key=link_order)
+        # The sub-select's order does not survive the UNION: sort as its ORDER BY did (IRIs compare as strings).
+        links = sorted((r for r in rows if r["o"] is None), key=lambda r: (r["s"].value, r["p"].value, r["g"].value))
         if incoming_limit > 0 and incoming_offset == 0 and len(links) <= incoming_limit:
             total = len(links)
         else:
             count = self.endpoint.solutions(
-                f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p {node} }} FILTER(?s != {node}) }}"
+                f"SELECT (COUNT(*) AS ?n) WHERE {{ {{ SELECT DISTINCT ?g ?s ?p WHERE {{ {links_pattern(node)} }} }} }}"
             )
             total = int(count[0]["n"].value) if count and count[0]["n"] is not None else 0
         page = links[: max(0, incoming_limit)]

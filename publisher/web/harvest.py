@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-from math import ceil
 from urllib.parse import urlencode, urlsplit
 from xml.sax.saxutils import escape
 
@@ -15,6 +14,7 @@ from publisher.negotiation import HTML, JSONLD, NTRIPLES, RDFXML, TURTLE, Format
 from publisher.publish.catalog import DCAT, DCT, HYDRA, iris
 from publisher.render.html import iri_to_uri
 from publisher.render.rdf import serialize
+from publisher.web.paging import html_or_text, last_page, page_number, past_the_end
 from publisher.web.state import State, page_language, state, vary_for
 
 CATALOG_FORMATS: tuple[Format, ...] = (TURTLE, RDFXML, JSONLD, NTRIPLES, HTML)
@@ -57,21 +57,27 @@ def download(name: str) -> Response:
     return response
 
 
+def catalog_datasets(st: State, modified_since: str | None) -> list[str]:
+    """The datasets of the catalog (modified since the date, when given), in the order of its pages."""
+    catalog_iri = iris(st.settings)["catalog"]
+    quads = st.catalog
+    datasets = sorted(
+        q.object.value for q in quads if q.subject.value == catalog_iri and q.predicate.value == DCAT + "dataset"
+    )
+    if modified_since:
+        modified = {q.subject.value: q.object.value for q in quads if q.predicate.value == DCT + "modified"}
+        datasets = [d for d in datasets if modified.get(d, "") >= modified_since]
+    return datasets
+
+
 def catalog_quads(st: State, page: int, modified_since: str | None) -> tuple[list[ox.Quad], int]:
     """The catalog page: catalog, service and the page's datasets with everything they point to."""
     ids = iris(st.settings)
     graph = ox.NamedNode(f"{st.base}id/graph/catalog")
     quads = st.catalog
-    datasets = sorted(
-        q.object.value for q in quads if q.subject.value == ids["catalog"] and q.predicate.value == DCAT + "dataset"
-    )
-    if modified_since:
-        modified = {q.subject.value: q.object.value for q in quads if q.predicate.value == DCT + "modified"}
-        datasets = [d for d in datasets if modified.get(d, "") >= modified_since]
+    datasets = catalog_datasets(st, modified_since)
     size = st.settings.catalog_page_size
-    pages = max(1, ceil(len(datasets) / size))
-    if page > pages:
-        abort(404)
+    pages = last_page(len(datasets), size)
     shown = set(datasets[(page - 1) * size : page * size])
     hidden = set(datasets) - shown
     if modified_since:
@@ -94,9 +100,9 @@ def subject_of(q: ox.Quad, datasets: set[str]) -> bool:
     )
 
 
-def page_url(st: State, page: int, modified_since: str | None) -> str:
+def page_url(st: State, page: int, modified_since: str | None, path: str = "catalog") -> str:
     params = {"page": page} | ({"modified_since": modified_since} if modified_since else {})
-    return f"{st.base}catalog?{urlencode(params)}"
+    return f"{st.base}{path}?{urlencode(params)}"
 
 
 def hydra_view(
@@ -142,15 +148,17 @@ def catalog(ext: str | None = None) -> Response:
             status=406,
             content_type="text/plain; charset=utf-8",
         )
+    page = page_number(request.args.get("page"))
     try:
-        page = int(request.args.get("page", "1"))
         since = request.args.get("modified_since") or None
         if since:
             since = dt.date.fromisoformat(since[:10]).isoformat()
     except ValueError:
-        abort(400, "page must be a whole number and modified_since a date (YYYY-MM-DD)")
-    if page < 1:
-        abort(400, "page starts at 1")
+        abort(400, "modified_since must be a date (YYYY-MM-DD)")
+    pages = last_page(len(catalog_datasets(st, since)), st.settings.catalog_page_size)
+    if page > pages:
+        last_url = page_url(st, pages, since, f"catalog.{ext}" if fixed else "catalog")
+        return past_the_end(st, page, pages, last_url, fmt)
     lang = page_language() if fmt is HTML else ""
 
     def render() -> tuple[bytes, str]:
@@ -230,16 +238,16 @@ def void() -> Response:
 
 
 def sitemap_urls(st: State, page: int) -> list[str]:
-    """The /doc/ pages on sitemap page ``page``: things under {base}id/ that the store describes."""
+    """The /doc/ pages on sitemap page ``page``: each document of a thing under {base}id/ once."""
     prefix = st.base + "id/"
-    things = st.subject_slice((page - 1) * SITEMAP_SIZE, page * SITEMAP_SIZE) if page >= 1 else []
+    things = st.document_slice((page - 1) * SITEMAP_SIZE, page * SITEMAP_SIZE)
     return [iri_to_uri(st.base + "doc/" + t[len(prefix) :]) for t in things]
 
 
 def sitemap_index() -> Response:
     """GET /sitemap.xml: a sitemap index (sitemaps.org) over pages of at most 50 000 URLs."""
     st = state()
-    pages = max(1, ceil(st.subject_count() / SITEMAP_SIZE))
+    pages = last_page(st.document_count(), SITEMAP_SIZE)
     lastmod = st.build.modified.date().isoformat()
     entries = "".join(
         f"<sitemap><loc>{escape(st.base)}sitemap-{n}.xml</loc><lastmod>{lastmod}</lastmod></sitemap>"
@@ -253,10 +261,12 @@ def sitemap_index() -> Response:
 
 
 def sitemap_page(page: int) -> Response:
+    """GET /sitemap-{page}.xml: one page of the sitemap; a page that is not there is 404 naming the last."""
     st = state()
+    pages = last_page(st.document_count(), SITEMAP_SIZE)
+    if not 1 <= page <= pages:
+        return past_the_end(st, page, pages, f"{st.base}sitemap-{pages}.xml", html_or_text())
     chunk = sitemap_urls(st, page)
-    if not chunk:
-        abort(404)
     lastmod = st.build.modified.date().isoformat()
     entries = "".join(f"<url><loc>{escape(u)}</loc><lastmod>{lastmod}</lastmod></url>" for u in chunk)
     body = (

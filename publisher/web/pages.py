@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from math import ceil
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
@@ -14,7 +13,8 @@ from publisher.negotiation import BY_SUFFIX, DOCUMENT_FORMATS, HTML, Format, neg
 from publisher.render import page_data
 from publisher.render.html import Labeller, expand, iri_to_uri, safe_href
 from publisher.render.rdf import JSONLD_CONTEXT, serialize
-from publisher.vocab import ONTOLOGY_IRI, RL, SHAPES_IRI
+from publisher.vocab import ONTOLOGY_IRI, RL, SHAPES_IRI, shorten
+from publisher.web.paging import html_or_text, last_page, message_response, page_number, past_the_end
 from publisher.web.state import State, page_language, state, vary_for
 
 ENTRY_POINTS = [
@@ -65,31 +65,22 @@ def home() -> Response:
 
 
 def listing_page(kind: str) -> Response:
+    """GET /territories or /organizations ?page=N&type=T: one page of the listing, of one type or all."""
     st = state()
     lang = page_language()
-    try:
-        page = int(request.args.get("page", "1"))
-    except ValueError:
-        abort(400, "page must be a whole number")
-    type_filter = request.args.get("type") or None
-    if type_filter and ":" in type_filter and not type_filter.startswith("http"):
-        try:
-            type_filter = expand(type_filter)
-        except KeyError:
-            abort(400, "unknown prefix in type")
+    page = page_number(request.args.get("page"))
     size = st.settings.page_size
     listed = st.listings.get((st.build.version, kind), lambda: page_data.listing(st.store, kind))
-    if type_filter not in listed.counts:
-        type_filter = None  # not a type of this list: the whole list, so any other value costs nothing more
+    type_filter = listed_type(st, kind, listed, request.args.get("type") or None)
+    pages = last_page(len(listed.of_type(type_filter)), size)
+    if page > pages:
+        return past_the_end(st, page, pages, listing_url(st, kind, pages), html_or_text())
 
     def render() -> tuple[bytes, str]:
         entries = listed.of_type(type_filter)
         total = len(entries)
-        start = (max(page, 1) - 1) * size
+        start = (page - 1) * size
         entries = entries[start : start + size]
-        pages = max(1, ceil(total / size))
-        if page < 1 or page > pages:
-            abort(404)
         lab = Labeller({}, st.base, lang)
         lab.learn(st.store.labels, listed.counts)
         title = page_data.LISTS[kind][1][lang]
@@ -114,6 +105,40 @@ def listing_page(kind: str) -> Response:
     response = st.respond(body, ctype, key, vary="Accept-Language")
     response.headers["Content-Language"] = lang
     return response
+
+
+def listing_url(st: State, kind: str, page: int) -> str:
+    """The address of another page of the listing the client asked for (same type filter and language)."""
+    params = {k: v for k, v in request.args.items() if k in ("type", "lang") and v} | {"page": str(page)}
+    return f"{st.base}{kind}?{urlencode(params)}"
+
+
+def listed_type(st: State, kind: str, listed: page_data.Listing, asked: str | None) -> str | None:
+    """The type IRI of ``?type=`` (an IRI or a prefixed name), or a 400 naming every type the listing has.
+
+    An unknown type is refused rather than ignored: a client that misspells it would otherwise get the
+    whole listing and take it for the filtered one.
+    """
+    if asked is None:
+        return None
+    type_iri = asked
+    if ":" in asked and not asked.startswith(("http://", "https://")):
+        try:
+            type_iri = expand(asked)
+        except KeyError:
+            type_iri = None
+    if type_iri in listed.counts:
+        return type_iri
+    accepted = {t: t if shorten(t).startswith("<") else shorten(t) for t in listed.counts}
+    message = (
+        f"{asked[:200]!r} is not a type of /{kind}. Accepted values of type (an IRI or a prefixed name): "
+        + ", ".join(accepted.values())
+        + "; leave it out for every type."
+    )
+    lab = Labeller({}, st.base, page_language())
+    lab.learn(st.store.labels, listed.counts)
+    links = [(f"{st.base}{kind}?{urlencode({'type': t})}", f"{lab.label(i)} ({t})") for i, t in accepted.items()]
+    abort(message_response(st, 400, "Bad Request", message, links, html_or_text()))
 
 
 def territories() -> Response:

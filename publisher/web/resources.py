@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pyoxigraph as ox
-from flask import Response, abort, redirect, render_template, request
+from flask import Response, redirect, render_template, request
 
 from publisher.negotiation import BY_SUFFIX, DOCUMENT_FORMATS, HTML, NQUADS, Format, negotiate
 from publisher.render import page_data
@@ -12,7 +14,8 @@ from publisher.render.rdf import serialize
 from publisher.render.suggest import kind_of
 from publisher.store.embedded import Description
 from publisher.vocab import PREFIXES
-from publisher.web.state import State, page_language, request_key, state, vary_for
+from publisher.web.paging import last_page, page_number, past_the_end
+from publisher.web.state import State, page_language, request_key, request_query, state, vary_for
 
 FOAF_PRIMARY_TOPIC = ox.NamedNode(PREFIXES["foaf"] + "primaryTopic")
 RDFS_SEE_ALSO = ox.NamedNode(PREFIXES["rdfs"] + "seeAlso")
@@ -20,6 +23,8 @@ HYDRA_TOTAL = ox.NamedNode(PREFIXES["hydra"] + "totalItems")
 HYDRA_NEXT = ox.NamedNode(PREFIXES["hydra"] + "next")
 XSD_INTEGER = ox.NamedNode(PREFIXES["xsd"] + "integer")
 VOID_IN_DATASET = ox.NamedNode(PREFIXES["void"] + "inDataset")
+#: No store is asked to skip more links than this (a page number of 18 digits times the limit).
+MAX_OFFSET = 2**62
 
 
 def split_suffix(st: State, key: str) -> tuple[str, Format | None]:
@@ -39,7 +44,7 @@ def thing(key: str = "") -> Response:
     st = state()
     key = request_key("id")
     if not key or not exists(st, key):
-        return not_found_thing(st, key)
+        return without_trailing_slash(st, "id", key, lambda stem: exists(st, stem)) or not_found_thing(st, key)
     if st.settings.redirect == "200":
         response = document_response(st, key, None)
         if response.status_code in (200, 304):
@@ -55,8 +60,23 @@ def document(key: str = "") -> Response:
     st = state()
     key, fmt = split_suffix(st, request_key("doc"))
     if not key or not exists(st, key):
-        return not_found_thing(st, key)
+        return without_trailing_slash(st, "doc", key, lambda stem: exists(st, split_suffix(st, stem)[0])) or (
+            not_found_thing(st, key)
+        )
     return document_response(st, key, fmt)
+
+
+def without_trailing_slash(st: State, route: str, key: str, known: Callable[[str], bool]) -> Response | None:
+    """Redirect ``/{route}/{key}/`` to ``/{route}/{key}`` (301, query kept) when ``key`` without its slash
+    is a known thing, else return None; called only for a key that is not a thing itself, so a thing whose
+    key ends in ``/`` keeps its own address (keys may hold ``/``: README, unusual IRIs)."""
+    stem = key[:-1]
+    if not key.endswith("/") or not stem or not known(stem):
+        return None
+    location = iri_to_uri(f"{st.base}{route}/{stem}") + request_query()
+    response = redirect(location, code=301)
+    response.autocorrect_location_header = False
+    return response
 
 
 def document_response(st: State, key: str, fixed: Format | None) -> Response:
@@ -138,16 +158,16 @@ def incoming(key: str = "") -> Response:
     st = state()
     key = request_key("incoming")
     if not key or not exists(st, key):
-        return not_found_thing(st, key)
-    try:
-        page = max(1, int(request.args.get("page", "1")))
-    except ValueError:
-        abort(400)
+        return without_trailing_slash(st, "incoming", key, lambda stem: exists(st, stem)) or not_found_thing(st, key)
+    page = page_number(request.args.get("page"))
     limit = st.settings.incoming_limit
     fmt = negotiate(request.headers.get("Accept"), [f for f in DOCUMENT_FORMATS if f is not NQUADS] + [NQUADS])
     if fmt is None:
         return not_acceptable(st, key)
-    desc = st.store.describe(st.thing_iri(key), limit, (page - 1) * limit)
+    desc = st.store.describe(st.thing_iri(key), limit, min((page - 1) * limit, MAX_OFFSET))
+    pages = last_page(desc.incoming_total, limit)
+    if page > pages:
+        return past_the_end(st, page, pages, iri_to_uri(f"{st.base}incoming/{key}?page={pages}"), fmt)
     here = ox.NamedNode(iri_to_uri(f"{st.base}incoming/{key}?page={page}"))
     quads = list(desc.incoming) + [
         ox.Quad(here, HYDRA_TOTAL, ox.Literal(str(desc.incoming_total), datatype=XSD_INTEGER))

@@ -336,8 +336,10 @@ def describe_service(st: State) -> Response:
     if fmt is HTML:
         lang = page_language()
         examples = load_examples(st.settings)
-        # The examples are read from queries/ as the page is served: an edited example is a new page.
-        key = ("sparql", fmt.key, lang, fingerprint(e.query for e in examples))
+        # The examples are read from queries/ as the page is served: an edited example is a new page; so is
+        # the editor's bundle appearing, changing or going (`make vendor`), whose hashes the page names.
+        editor = (YASGUI.js_integrity or "", YASGUI.css_integrity or "")
+        key = ("sparql", fmt.key, lang, fingerprint([*(e.query for e in examples), *editor]))
 
         def render() -> tuple[bytes, str]:
             body = render_page(st, lang, default_query(), examples)

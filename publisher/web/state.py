@@ -10,7 +10,7 @@ import string
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -158,6 +158,7 @@ class State:
                     admitted=max(size + 1, self.settings.threads - 2),
                 )
         self._subjects: list[str] | None = None
+        self._document_count: int | None = None
         self.labels = LazyLabelIndex(self.read_labels)
 
     def read_labels(self) -> list[tuple[str, str]]:
@@ -203,18 +204,26 @@ class State:
         """The finished build's sorted list of things, so that no process lists a large store's subjects."""
         return self.build.subjects_path if isinstance(self.build, FinishedBuild) else None
 
-    def subject_count(self) -> int:
-        if self.subjects_file() is not None and self._subjects is None:
-            return int(self.build.subject_count or 0)
-        return len(self.subjects())
-
-    def subject_slice(self, start: int, stop: int) -> list[str]:
-        """Things ``start`` to ``stop`` (sitemap pages), read from the build's list without holding all of it."""
+    def documented(self) -> Iterator[str]:
+        """Every thing under ``{base}id/`` with a document of its own, in order, read from the build's
+        list without holding all of it: an IRI with a fragment shares the document of the IRI before
+        the ``#`` (a client never sends the fragment), so it is left out."""
         listed = self.subjects_file()
         if listed is None or self._subjects is not None:
-            return self.subjects()[start:stop]
+            yield from (s for s in self.subjects() if "#" not in s)
+            return
         with gzip.open(listed, "rt", encoding="utf-8") as lines:
-            return [line.rstrip("\n") for line in itertools.islice(lines, start, stop)]
+            yield from (s for s in (line.rstrip("\n") for line in lines) if "#" not in s)
+
+    def document_count(self) -> int:
+        """How many things :meth:`documented` lists, counted once per process."""
+        if self._document_count is None:
+            self._document_count = sum(1 for _ in self.documented())
+        return self._document_count
+
+    def document_slice(self, start: int, stop: int) -> list[str]:
+        """Things ``start`` to ``stop`` of :meth:`documented` (sitemap pages)."""
+        return list(itertools.islice(self.documented(), start, stop))
 
     @property
     def dataset_iri(self) -> str:
@@ -338,3 +347,10 @@ def page_language() -> str:
         return asked
     best = request.accept_languages.best_match(["de", "en"])
     return best or "de"
+
+
+def request_query() -> str:
+    """The request's query string as the client sent it, with ``?`` (empty when there is none); bytes
+    outside printable ASCII are percent-encoded, so it can go into a Location header or an IRI."""
+    raw = request.query_string
+    return "?" + quote(raw, safe=_KEEP_IN_PATH) if raw else ""
