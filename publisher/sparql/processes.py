@@ -19,8 +19,8 @@ from collections.abc import Callable, Iterable
 
 import pyoxigraph as ox
 
-from publisher.negotiation import RDF_FORMATS
-from publisher.sparql.results import RESULT_FORMATS, write_boolean, write_graph, write_solutions
+from publisher.negotiation import RDF_FORMATS, RESULT_FORMATS, by_key
+from publisher.sparql.results import write_boolean, write_graph, write_solutions
 from publisher.sparql.runner import (
     QueryOptions,
     QueryOutcomeError,
@@ -66,11 +66,9 @@ def options_to_json(options: QueryOptions) -> bytes:
 
 
 def options_from_json(data: dict) -> QueryOptions:
-    results = {f.key: f for f in RESULT_FORMATS}
-    graphs = {f.key: f for f in RDF_FORMATS}
     return QueryOptions(
-        results[data["result"]],
-        graphs[data["graph"]],
+        by_key(RESULT_FORMATS)[data["result"]],
+        by_key(RDF_FORMATS)[data["graph"]],
         float(data["timeout"]),
         int(data["row_limit"]),
         data["base_iri"],

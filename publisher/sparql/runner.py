@@ -17,7 +17,6 @@ import pyoxigraph as ox
 
 if TYPE_CHECKING:
     from publisher.negotiation import Format
-    from publisher.sparql.results import ResultFormat
 
 
 class QueryOutcomeError(Exception):
@@ -44,7 +43,7 @@ class Runner(Protocol):
 class QueryOptions:
     """How to run one query."""
 
-    result_format: ResultFormat
+    result_format: Format
     graph_format: Format
     timeout: float
     row_limit: int

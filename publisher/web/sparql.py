@@ -17,42 +17,19 @@ from flask import Response, render_template, request
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 
-from publisher.negotiation import HTML, JSONLD, NTRIPLES, RDFXML, TURTLE, Format, negotiate
+from publisher.negotiation import GRAPH_FORMATS, HTML, JSON, RESULT_FORMATS, TURTLE, Format, by_word, negotiate
 from publisher.render import assets
 from publisher.render.rdf import serialize
 from publisher.sparql.description import service_description
 from publisher.sparql.examples import load_examples
 from publisher.sparql.guard import QueryRefused, check_query
-from publisher.sparql.results import CSV, JSON, RESULT_FORMATS, TSV, XML, ResultFormat
 from publisher.sparql.runner import QueryOptions, QueryOutcomeError
 from publisher.web.state import State, page_language, state, vary_for
 
-GRAPH_FORMATS: tuple[Format, ...] = (TURTLE, JSONLD, RDFXML, NTRIPLES)
-#: ``format=`` values, per kind of result. Clients such as SPARQLWrapper send ``format=xml`` or
+#: ``format=`` words, per kind of result. Clients such as SPARQLWrapper send ``format=xml`` or
 #: ``format=json`` for every query form, so those words mean RDF/XML and JSON-LD for graph results.
-RESULT_PARAM = {"json": JSON, "srj": JSON, "xml": XML, "srx": XML, "csv": CSV, "tsv": TSV, "html": HTML}
-GRAPH_PARAM = {
-    "ttl": TURTLE,
-    "turtle": TURTLE,
-    "n3": TURTLE,
-    "jsonld": JSONLD,
-    "json-ld": JSONLD,
-    "json": JSONLD,
-    "rdf": RDFXML,
-    "rdfxml": RDFXML,
-    "xml": RDFXML,
-    "rdf+xml": RDFXML,
-    "nt": NTRIPLES,
-    "ntriples": NTRIPLES,
-    "n-triples": NTRIPLES,
-    "html": HTML,
-}
-#: The Service Description's formats; ``format=`` with one of their words, and no query, picks one.
-SD_FORMATS: tuple[Format, ...] = (TURTLE, JSONLD, RDFXML, NTRIPLES)
-#: The ``format=`` word of each format, in the links this endpoint writes.
-FORMAT_WORD = {TURTLE: "ttl", JSONLD: "jsonld", RDFXML: "rdf", NTRIPLES: "nt", HTML: "html"} | {
-    f: f.key for f in RESULT_FORMATS
-}
+RESULT_PARAM = by_word((*RESULT_FORMATS, HTML))
+GRAPH_PARAM = by_word((*GRAPH_FORMATS, HTML))
 ALLOW = "GET, POST, HEAD, OPTIONS"
 
 #: The query editor, served from our own origin with Subresource Integrity (publisher/render/assets.py); the page works
@@ -214,7 +191,7 @@ def read_body() -> bytes:
     return body
 
 
-def chosen_format(form: str) -> Format | ResultFormat | None:
+def chosen_format(form: str) -> Format | None:
     """``format=`` wins when it names a format for this kind of result; else Accept decides."""
     graph_form = form in ("CONSTRUCT", "DESCRIBE")
     fixed = request.values.get("format", "").lower()
@@ -257,8 +234,8 @@ def answer_query(st: State, text: str, default_graphs: list[str], named_graphs: 
         except ValueError:
             return refuse(st, text, 400, "timeout must be a number of seconds.")
     options = QueryOptions(
-        result_format=fmt if isinstance(fmt, ResultFormat) else JSON,
-        graph_format=fmt if isinstance(fmt, Format) and fmt is not HTML else TURTLE,
+        result_format=fmt if fmt in RESULT_FORMATS else JSON,
+        graph_format=fmt if fmt in GRAPH_FORMATS else TURTLE,
         timeout=timeout,
         row_limit=settings.sparql_row_limit,
         base_iri=st.endpoint,
@@ -287,7 +264,7 @@ def answer_query(st: State, text: str, default_graphs: list[str], named_graphs: 
 
 def download_links(text: str, form: str) -> list[tuple[str, str]]:
     formats = GRAPH_FORMATS if form in ("CONSTRUCT", "DESCRIBE") else RESULT_FORMATS
-    return [(f.label, "?" + urlencode({"query": text, "format": FORMAT_WORD[f]})) for f in formats]
+    return [(f.label, "?" + urlencode({"query": text, "format": f.word})) for f in formats]
 
 
 def results_page(st: State, text: str, result, form: str) -> Response:
@@ -324,12 +301,11 @@ def describe_service(st: State) -> Response:
     Both carry ETag and Last-Modified of the build and answer revalidation with 304, as documents do.
     """
     fixed = GRAPH_PARAM.get(request.values.get("format", "").lower())
-    fmt = fixed or negotiate(request.headers.get("Accept"), (*SD_FORMATS, HTML))
-    alternates = st.alternates(lambda f: sd_url(st, f), formats=(*SD_FORMATS, HTML))
+    offered = (*GRAPH_FORMATS, HTML)
+    fmt = fixed or negotiate(request.headers.get("Accept"), offered)
+    alternates = st.alternates(lambda f: sd_url(st, f), formats=offered)
     if fmt is None:
-        response = plain(
-            406, "Available: text/turtle, application/ld+json, application/rdf+xml, application/n-triples, text/html."
-        )
+        response = plain(406, "Available: " + ", ".join(f.media_type for f in offered) + ".")
         response.headers["Link"] = alternates
         return response
     extra = [("Content-Location", sd_url(st, fmt)), ("Link", alternates)]
@@ -362,7 +338,7 @@ def describe_service(st: State) -> Response:
 
 def sd_url(st: State, fmt: Format) -> str:
     """The address of the Service Description (or the query page) in one format."""
-    return f"{st.endpoint}?format={FORMAT_WORD[fmt]}"
+    return f"{st.endpoint}?format={fmt.word}"
 
 
 def fingerprint(texts: Iterable[str]) -> str:
