@@ -11,9 +11,9 @@ from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
 
+from publisher.errors import Problem
 from publisher.negotiation import CSV, JSON, JSONLD, XML, Format
 from publisher.render.rdf import serialize
-from publisher.sparql.runner import QueryOutcomeError
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
@@ -149,7 +149,7 @@ def write_graph(triples: list[ox.Triple], fmt: Format) -> bytes:
     """
     quoting = any(isinstance(t.subject, ox.Triple) or isinstance(t.object, ox.Triple) for t in triples)
     if fmt.key == JSONLD.key and quoting:
-        raise QueryOutcomeError(
+        raise Problem(
             400,
             "The answer holds triple terms (<<( … )>>), which JSON-LD cannot express; "
             "ask for Turtle, N-Triples or RDF/XML instead.",
