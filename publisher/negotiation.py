@@ -19,35 +19,96 @@ MAX_RANGES = 64
 
 @dataclass(frozen=True)
 class Format:
-    """One representation the server can produce."""
+    """One representation the server can produce: a document (HTML or RDF) or a SPARQL query result."""
 
     key: str
     media_type: str
     suffix: str
     label: str
+    #: Further media types that select it when named exactly in Accept.
     aliases: tuple[str, ...] = ()
-    text: bool = True
+    #: The ``format=`` words that select it on /sparql; the first is the one the server writes in links.
+    words: tuple[str, ...] = ()
+    #: Its name under http://www.w3.org/ns/formats/ (W3C Unique URIs for File Formats), for the Service Description.
+    w3c: str = ""
+    #: Its name in the EU file-type authority table, for DCAT-AP ``dct:format``.
+    file_type: str = ""
 
     @property
     def content_type(self) -> str:
-        return (
-            f"{self.media_type}; charset=utf-8"
-            if self.text and self.media_type.startswith("text/")
-            else self.media_type
-        )
+        """The Content-Type header: text formats say they are UTF-8."""
+        return f"{self.media_type}; charset=utf-8" if self.media_type.startswith("text/") else self.media_type
+
+    @property
+    def word(self) -> str:
+        """The ``format=`` word of the links the server writes."""
+        return self.words[0]
 
 
-HTML = Format("html", "text/html", "html", "HTML", ("application/xhtml+xml",))
-TURTLE = Format("turtle", "text/turtle", "ttl", "Turtle", ("application/x-turtle", "text/n3", "text/rdf+n3"))
-JSONLD = Format("jsonld", "application/ld+json", "jsonld", "JSON-LD", ("application/json",))
-RDFXML = Format("rdfxml", "application/rdf+xml", "rdf", "RDF/XML", ("application/xml", "text/xml"))
-NTRIPLES = Format("ntriples", "application/n-triples", "nt", "N-Triples", ("text/plain",))
-NQUADS = Format("nquads", "application/n-quads", "nq", "N-Quads", ("text/x-nquads",))
+# The documents: HTML and the RDF formats.
+HTML = Format("html", "text/html", "html", "HTML", ("application/xhtml+xml",), words=("html",))
+TURTLE = Format(
+    "turtle", "text/turtle", "ttl", "Turtle", ("application/x-turtle", "text/n3", "text/rdf+n3"),
+    words=("ttl", "turtle", "n3"), w3c="Turtle", file_type="RDF_TURTLE",
+)  # fmt: skip
+JSONLD = Format(
+    "jsonld", "application/ld+json", "jsonld", "JSON-LD", ("application/json",),
+    words=("jsonld", "json-ld", "json"), w3c="JSON-LD", file_type="JSON_LD",
+)  # fmt: skip
+RDFXML = Format(
+    "rdfxml", "application/rdf+xml", "rdf", "RDF/XML", ("application/xml", "text/xml"),
+    words=("rdf", "rdfxml", "xml", "rdf+xml"), w3c="RDF_XML", file_type="RDF_XML",
+)  # fmt: skip
+NTRIPLES = Format(
+    "ntriples", "application/n-triples", "nt", "N-Triples", ("text/plain",),
+    words=("nt", "ntriples", "n-triples"), w3c="N-Triples", file_type="RDF_N_TRIPLES",
+)  # fmt: skip
+NQUADS = Format(
+    "nquads", "application/n-quads", "nq", "N-Quads", ("text/x-nquads",),
+    words=("nq", "nquads"), w3c="N-Quads", file_type="RDF_N_QUADS",
+)  # fmt: skip
+# The SPARQL 1.1 Query Results formats (JSON, XML, CSV and TSV).
+JSON = Format(
+    "json", "application/sparql-results+json", "srj", "JSON", ("application/json",),
+    words=("json", "srj"), w3c="SPARQL_Results_JSON",
+)  # fmt: skip
+XML = Format(
+    "xml", "application/sparql-results+xml", "srx", "XML", ("application/xml", "text/xml"),
+    words=("xml", "srx"), w3c="SPARQL_Results_XML",
+)  # fmt: skip
+CSV = Format("csv", "text/csv", "csv", "CSV", words=("csv",), w3c="SPARQL_Results_CSV")
+TSV = Format("tsv", "text/tab-separated-values", "tsv", "TSV", words=("tsv",), w3c="SPARQL_Results_TSV")
 
-#: The server's order of preference: HTML for browsers and for ``*/*``, then Turtle.
+# What each surface offers, in the server's order of preference (it decides ties between equal weights).
+#: Documents (/doc/, /def, /shapes): HTML for browsers and for ``*/*``, then Turtle.
 DOCUMENT_FORMATS: tuple[Format, ...] = (HTML, TURTLE, JSONLD, RDFXML, NTRIPLES, NQUADS)
 RDF_FORMATS: tuple[Format, ...] = DOCUMENT_FORMATS[1:]
-BY_SUFFIX = {f.suffix: f for f in DOCUMENT_FORMATS}
+#: SELECT and ASK answers on /sparql.
+RESULT_FORMATS: tuple[Format, ...] = (JSON, XML, CSV, TSV)
+#: CONSTRUCT and DESCRIBE answers on /sparql, and its Service Description.
+GRAPH_FORMATS: tuple[Format, ...] = (TURTLE, JSONLD, RDFXML, NTRIPLES)
+#: The DCAT catalog (/catalog and /catalog.{suffix}).
+CATALOG_FORMATS: tuple[Format, ...] = (TURTLE, RDFXML, JSONLD, NTRIPLES, HTML)
+#: The VoID description (/.well-known/void).
+VOID_FORMATS: tuple[Format, ...] = (TURTLE, RDFXML, JSONLD, NTRIPLES)
+
+
+def by_suffix(formats: Sequence[Format]) -> dict[str, Format]:
+    """Map each suffix of ``formats`` to its format, in their order."""
+    return {f.suffix: f for f in formats}
+
+
+def by_word(formats: Sequence[Format]) -> dict[str, Format]:
+    """Map each ``format=`` word of ``formats`` to its format."""
+    return {word: f for f in formats for word in f.words}
+
+
+def by_key(formats: Sequence[Format]) -> dict[str, Format]:
+    """Map each key of ``formats`` to its format."""
+    return {f.key: f for f in formats}
+
+
+BY_SUFFIX = by_suffix(DOCUMENT_FORMATS)
 
 _TOKEN = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
 _RANGE = re.compile(rf"^\s*({_TOKEN})/({_TOKEN})\s*((?:;.*)?)$")

@@ -372,9 +372,8 @@ def test_construct_with_triple_terms(client, accept: str) -> None:
 
 def test_query_options_survive_the_trip_to_the_query_process() -> None:
     """Queries run in another process (the query processes, the shared query service): every option crosses."""
-    from publisher.negotiation import NTRIPLES
+    from publisher.negotiation import NTRIPLES, TSV
     from publisher.sparql.processes import options_from_json, options_to_json
-    from publisher.sparql.results import TSV
     from publisher.sparql.runner import QueryOptions
 
     options = QueryOptions(

@@ -230,12 +230,51 @@ def test_each_representation_has_its_own_etag(client) -> None:
     assert "Accept" in negotiated.headers["Vary"] and "Accept-Language" in negotiated.headers["Vary"]
 
 
+#: What each ``format=`` word of the query page and of its download links gives (the query page's own words).
+FORMAT_WORDS = {
+    "html": "text/html",
+    "json": "application/sparql-results+json",
+    "xml": "application/sparql-results+xml",
+    "csv": "text/csv",
+    "tsv": "text/tab-separated-values",
+    "ttl": "text/turtle",
+    "jsonld": "application/ld+json",
+    "rdf": "application/rdf+xml",
+    "nt": "application/n-triples",
+}
+GRAPH_WORDS = {"ttl", "jsonld", "rdf", "nt"}
+
+
+def test_every_format_the_page_offers_gives_that_format(client) -> None:
+    """Each choice of the form's format menu, and each download link under a result, answers in the format it
+    names; the links of a SELECT result offer the result formats, those of a CONSTRUCT result the RDF ones."""
+    page = client.get("/sparql", headers=BROWSER).data.decode("utf-8")
+    menu = re.search(r'<select name="format">(.*?)</select>', page, re.DOTALL)
+    assert menu is not None
+    offered = re.findall(r'<option value="([^"]+)"', menu.group(1))
+    assert sorted(offered) == sorted(FORMAT_WORDS)
+    select = "SELECT ?s WHERE { ?s ?p ?o } LIMIT 2"
+    construct = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o } LIMIT 2"
+    for word in offered:
+        query = construct if word in GRAPH_WORDS else select
+        answer = client.get("/sparql", query_string={"query": query, "format": word}, headers=BROWSER)
+        assert (answer.status_code, answer.mimetype) == (200, FORMAT_WORDS[word]), word
+    for query, words in ((select, set(FORMAT_WORDS) - GRAPH_WORDS - {"html"}), (construct, GRAPH_WORDS)):
+        results = read_page(client.get("/sparql", query_string={"query": query, "format": "html"}))
+        links = [str(link["href"]) for link in results.links if str(link.get("href")).startswith("?query=")]
+        linked = {re.search(r"format=([^&]+)", href).group(1) for href in links}
+        assert linked == words
+        for href in links:
+            word = re.search(r"format=([^&]+)", href).group(1)
+            assert client.get("/sparql" + href, headers=BROWSER).mimetype == FORMAT_WORDS[word], href
+
+
 def test_readme_lists_the_service_description_formats() -> None:
     """The README's route table names /sparql?format= with every word the endpoint answers without a query."""
-    from publisher.web.sparql import FORMAT_WORD, SD_FORMATS
+    from publisher.negotiation import GRAPH_FORMATS
 
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     row = next(line for line in readme.splitlines() if line.startswith("| `/sparql"))
     assert "`/sparql?format=" in row
-    for fmt in SD_FORMATS:
-        assert re.search(rf"\b{FORMAT_WORD[fmt]}\b", row), FORMAT_WORD[fmt]
+    for fmt in GRAPH_FORMATS:
+        assert re.search(rf"\b{fmt.word}\b", row), fmt.word

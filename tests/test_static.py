@@ -19,11 +19,10 @@ from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
 from werkzeug.serving import make_server
 
-from publisher.negotiation import DOCUMENT_FORMATS, negotiate, parse_accept
+from publisher.negotiation import CATALOG_FORMATS, DOCUMENT_FORMATS, VOID_FORMATS, negotiate, parse_accept
 from publisher.publish.export import StaticExportError, variant_group, write_static
 from publisher.publish.nginx import (
     COMMON_ACCEPT_HEADERS,
-    VOID_FORMATS,
     ServerOptions,
     accept_map,
     choose,
@@ -31,7 +30,6 @@ from publisher.publish.nginx import (
     render_config,
 )
 from publisher.render.html import iri_to_uri
-from publisher.web.harvest import CATALOG_FORMATS
 from tests.conftest import BASE, make_client
 from tests.processes import free_port, running
 from tests.test_web_negotiation import DOC, FIREFOX, MATRIX, ROUND_TRIP, SUFFIXES, expected_graph

@@ -104,8 +104,9 @@ def test_build_store_writes_a_new_build_next_to_the_running_one(settings: Settin
 
 class Misbehaving(BaseHTTPRequestHandler):
     """A SPARQL endpoint that is slow (sleeps) or answers garbage, as the server's ``mode`` says
-    ("empty": no rows, correctly; "slow-but-ask": slow for every query but ``ASK {}``); it keeps the
-    form of every request it gets."""
+    ("empty": no rows, correctly; "slow-but-ask": slow for every query but ``ASK {}``; "refuse": 400 for
+    every query but ``ASK {}``, as an engine that reads other SPARQL would); it keeps the form of every
+    request it gets."""
 
     def do_POST(self) -> None:  # noqa: N802 - the http.server API
         self.server.requests.append(parse_qs(self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()))
@@ -115,9 +116,12 @@ class Misbehaving(BaseHTTPRequestHandler):
         body = b'{"head": {"vars": ["s"]}, "results": {"bindings": [{"s": {"type": "nonsense"' + b"x" * 100
         if self.server.mode == "empty":
             body = b'{"head": {"vars": ["s"]}, "results": {"bindings": []}}'
+        refused = self.server.mode == "refuse" and asked.strip() != "ASK {}"
+        if refused:
+            body = b"Parse error: this store does not know that syntax"
         try:
-            self.send_response(200)
-            self.send_header("Content-Type", "application/sparql-results+json")
+            self.send_response(400 if refused else 200)
+            self.send_header("Content-Type", "text/plain" if refused else "application/sparql-results+json")
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
@@ -225,6 +229,20 @@ def test_one_slow_query_of_a_page_does_not_take_the_store_down_for_everyone(
 def test_a_store_answering_garbage_gives_503(finished: Path, misbehaving: ThreadingHTTPServer) -> None:
     client = remote_client(finished, f"http://127.0.0.1:{misbehaving.server_address[1]}/query")
     assert_unavailable(client.get(f"/doc/{THING}", headers={"Accept": "text/turtle"}), 503)
+
+
+def test_a_store_that_refuses_a_query_of_the_server_gives_502_and_one_of_a_client_400(
+    finished: Path, misbehaving: ThreadingHTTPServer
+) -> None:
+    """The store's refusal of a query the server wrote for a page fails the page, not the client: 502 Bad
+    Gateway in words (RFC 9110 §15.6.3); the same refusal of a client's own query is the client's 400."""
+    misbehaving.mode = "refuse"
+    client = remote_client(finished, f"http://127.0.0.1:{misbehaving.server_address[1]}/query")
+    page = client.get(f"/doc/{THING}", headers={"Accept": "text/turtle"})
+    assert page.status_code == 502 and page.mimetype == "text/plain"
+    assert b"this store does not know that syntax" in page.data and b"Traceback" not in page.data
+    answer = client.get("/sparql", query_string={"query": "SELECT * { ?s ?p ?o }"}, headers={"Accept": "text/csv"})
+    assert answer.status_code == 400 and b"this store does not know that syntax" in answer.data
 
 
 @pytest.mark.parametrize("dataset", ["named", "union"])

@@ -14,6 +14,7 @@ import pyoxigraph as ox
 
 from publisher.config import SETTINGS, Setting, Settings
 from publisher.dataset.build import Build
+from publisher.negotiation import JSONLD, RDF_FORMATS, RDFXML, TURTLE, Format, by_key
 from publisher.publish.dumps import Dumps, dump_graphs, statement_groups, subject_runs
 from publisher.vocab import PREFIXES
 
@@ -31,13 +32,6 @@ XSD = PREFIXES["xsd"]
 EU = "http://publications.europa.eu/resource/authority/"
 IANA = "https://www.iana.org/assignments/media-types/"
 GEOCODING = "http://dcat-ap.de/def/politicalGeocoding/"
-FILE_TYPES = {
-    "nquads": "RDF_N_QUADS",
-    "ntriples": "RDF_N_TRIPLES",
-    "turtle": "RDF_TURTLE",
-    "jsonld": "JSON_LD",
-    "rdfxml": "RDF_XML",
-}
 LINK_TARGETS = [
     ("wikidata", "Wikidata", "http://www.wikidata.org/entity/"),
     ("nuts", "NUTS (Eurostat)", "http://data.europa.eu/nuts/code/"),
@@ -293,7 +287,7 @@ def catalog_graph(settings: Settings, build: Build, dumps: Dumps, stats: VoidSta
     for f in dumps.files:
         dist = f"{base}id/distribution/{f.name.replace('.', '-')}"
         g.iri(ids[f.dataset], DCAT + "distribution", dist)
-        describe_distribution(g, settings, dist, f"{base}download/{f.name}", f.format, f.media_type, modified)
+        describe_distribution(g, settings, dist, f"{base}download/{f.name}", by_key(RDF_FORMATS)[f.format], modified)
         g.text(dist, DCAT + "byteSize", str(f.bytes), datatype=XSD + "nonNegativeInteger")
         g.iri(dist, DCAT + "compressFormat", IANA + "application/gzip")
         checksum = f"{dist}#sha256"
@@ -303,14 +297,10 @@ def catalog_graph(settings: Settings, build: Build, dumps: Dumps, stats: VoidSta
         g.text(checksum, SPDX + "checksumValue", f.sha256, datatype=XSD + "hexBinary")
         if f.dataset == "regiolod":
             g.iri(ids["regiolod"], VOID + "dataDump", f"{base}download/{f.name}")
-    for suffix, fmt, media in (
-        ("ttl", "turtle", "text/turtle"),
-        ("rdf", "rdfxml", "application/rdf+xml"),
-        ("jsonld", "jsonld", "application/ld+json"),
-    ):
-        dist = f"{base}id/distribution/ontology-{suffix}"
+    for fmt in (TURTLE, RDFXML, JSONLD):
+        dist = f"{base}id/distribution/ontology-{fmt.suffix}"
         g.iri(ids["ontology"], DCAT + "distribution", dist)
-        describe_distribution(g, settings, dist, f"{base}def.{suffix}", fmt, media, modified)
+        describe_distribution(g, settings, dist, f"{base}def.{fmt.suffix}", fmt, modified)
 
     svc = ids["service"]
     g.iri(svc, RDF_TYPE, DCAT + "DataService")
@@ -374,17 +364,15 @@ def describe_publisher(g: GraphBuilder, settings: Settings, publisher: str) -> N
     g.iri(publisher, DCT + "type", f"http://purl.org/adms/publishertype/{settings.publisher_type}")
 
 
-def describe_distribution(
-    g: GraphBuilder, settings: Settings, dist: str, url: str, fmt: str, media: str, modified: str
-) -> None:
+def describe_distribution(g: GraphBuilder, settings: Settings, dist: str, url: str, fmt: Format, modified: str) -> None:
     g.iri(dist, RDF_TYPE, DCAT + "Distribution")
     name = url.rsplit("/", 1)[-1]
     g.text(dist, DCT + "title", name, "de")
-    g.text(dist, DCT + "description", f"Datei {name} ({fmt})", "de")
+    g.text(dist, DCT + "description", f"Datei {name} ({fmt.key})", "de")
     g.iri(dist, DCAT + "accessURL", url)
     g.iri(dist, DCAT + "downloadURL", url)
-    g.iri(dist, DCT + "format", EU + f"file-type/{FILE_TYPES[fmt]}")
-    g.iri(dist, DCAT + "mediaType", IANA + media)
+    g.iri(dist, DCT + "format", EU + f"file-type/{fmt.file_type}")
+    g.iri(dist, DCAT + "mediaType", IANA + fmt.media_type)
     g.iri(dist, DCT + "license", settings.licence)
     g.text(dist, DCATDE + "licenseAttributionByText", ATTRIBUTION, "de")
     g.iri(dist, DCATAP + "availability", EU + "planned-availability/STABLE")

@@ -201,9 +201,9 @@ def write_triple_dumps(build: Build, staging: Path, names: dict[str, ox.BlankNod
     """
     prefix = build.base_iri + "id/"
     with (
-        GzipOutput(staging / f"{WHOLE}.nt.gz") as nt,
-        GzipOutput(staging / f"{WHOLE}.ttl.gz") as ttl,
-        GzipOutput(staging / f"{WHOLE}.jsonld.gz") as jsonld,
+        GzipOutput(staging / f"{WHOLE}.{NTRIPLES.suffix}.gz") as nt,
+        GzipOutput(staging / f"{WHOLE}.{TURTLE.suffix}.gz") as ttl,
+        GzipOutput(staging / f"{WHOLE}.{JSONLD.suffix}.gz") as jsonld,
         GzipOutput(staging / SUBJECTS) as things,
     ):
         ttl.write(TURTLE_HEAD)
@@ -226,7 +226,7 @@ def write_subset(build: Build, staging: Path, name: str, pattern: str, names: di
     """Every statement about the things ``pattern`` selects, with their blank nodes, as Turtle."""
     rows = build.query(f"SELECT DISTINCT ?s WHERE {{ {pattern} }}")
     things = sorted((r["s"] for r in rows if isinstance(r["s"], ox.NamedNode)), key=lambda n: n.value)
-    with GzipOutput(staging / f"{name}.ttl.gz") as out:
+    with GzipOutput(staging / f"{name}.{TURTLE.suffix}.gz") as out:
         out.write(TURTLE_HEAD)
         for found in statement_groups(build.store, dump_graphs(build), names, roots=things):
             out.write(turtle_body(found), len(found))
@@ -252,7 +252,7 @@ def write_dumps(
     staging.mkdir()
     try:
         names = blank_names(build.store)
-        with GzipOutput(staging / f"{WHOLE}.nq.gz") as nquads:
+        with GzipOutput(staging / f"{WHOLE}.{NQUADS.suffix}.gz") as nquads:
             write_nquads(nquads, build.store, dump_graphs(build), names)
         files = [nquads.describe(WHOLE, NQUADS), *write_triple_dumps(build, staging, names)]
         files += [write_subset(build, staging, name, pattern, names) for name, pattern in SUBSETS.items()]

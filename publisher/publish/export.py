@@ -33,8 +33,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from publisher.negotiation import DOCUMENT_FORMATS, HTML
-from publisher.publish.nginx import VOID_FORMATS, ExactFile, ServerOptions, render_config
+from publisher.negotiation import CATALOG_FORMATS, DOCUMENT_FORMATS, HTML, VOID_FORMATS
+from publisher.publish.nginx import ExactFile, ServerOptions, render_config
 from publisher.render.html import iri_to_uri
 
 if TYPE_CHECKING:
@@ -200,8 +200,6 @@ def fetch(client: FlaskClient, path: str, accept: str | None = None, status: int
 
 def export_pages(app: Flask, client: FlaskClient, writer: SiteWriter, now: float) -> list[ExactFile]:
     """Write the pages that are not a thing; return the single files nginx serves at one address each."""
-    from publisher.web.harvest import SUFFIXES
-
     def save(name: str, response: TestResponse) -> None:
         writer.write(name, response.data, modified_time(response, now))
 
@@ -209,8 +207,8 @@ def export_pages(app: Flask, client: FlaskClient, writer: SiteWriter, now: float
         for fmt in DOCUMENT_FORMATS:
             save(f"{name}.{fmt.suffix}", fetch(client, f"/{name}.{fmt.suffix}"))
         save(f"{name}.html{ENGLISH}", fetch(client, f"/{name}.html?lang=en"))
-    for suffix in SUFFIXES:
-        save(f"catalog.{suffix}", fetch(client, f"/catalog.{suffix}"))
+    for fmt in CATALOG_FORMATS:
+        save(f"catalog.{fmt.suffix}", fetch(client, f"/catalog.{fmt.suffix}"))
     save(f"catalog.html{ENGLISH}", fetch(client, "/catalog.html?lang=en"))
     for fmt in VOID_FORMATS:
         save(f".well-known/void.{fmt.suffix}", fetch(client, "/.well-known/void", fmt.media_type))

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from publisher.negotiation import DOCUMENT_FORMATS, JSONLD, NTRIPLES, RDFXML, TURTLE, Format, negotiate
+from publisher.negotiation import CATALOG_FORMATS, DOCUMENT_FORMATS, VOID_FORMATS, Format, negotiate
 
 # Accept headers of real clients. The short ones are matched as whole strings first (a hash look-up that
 # fits nginx's default map_hash_bucket_size), before the regular expressions; their answer is computed
@@ -152,12 +152,10 @@ CONTENT_SECURITY_POLICY = (
     "frame-ancestors 'none'"
 )
 REFERRER_POLICY = "strict-origin-when-cross-origin"
-# The formats /.well-known/void offers, in the app's order (publisher.web.harvest.void).
-VOID_FORMATS: tuple[Format, ...] = (TURTLE, RDFXML, JSONLD, NTRIPLES)
 # A key in the raw request path: segments neither empty nor starting with "." (no "..", no hidden files).
 KEY_PATTERN = r"(?:[^/.][^/]*/)*[^/.][^/]*"
 _UNSAFE_IN_CONFIG = re.compile(r'[\s"\\${};]')
-_TEMPLATES = Path(__file__).parent / "templates"
+_TEMPLATES = Path(__file__).parent.parent / "templates"
 
 
 @dataclass(frozen=True)
@@ -228,8 +226,6 @@ def render_config(options: ServerOptions, exact_files: Sequence[ExactFile]) -> d
     """Render ``nginx.conf`` (main, runs without root) and ``regiolod.conf`` (maps and server block)."""
     import jinja2
 
-    from publisher.web.harvest import CATALOG_FORMATS, SUFFIXES
-
     base = check_config_value("base IRI", options.base)
     parts = urlsplit(base)
     if parts.scheme not in ("http", "https") or not base.endswith("/") or not parts.hostname:
@@ -289,9 +285,7 @@ def render_config(options: ServerOptions, exact_files: Sequence[ExactFile]) -> d
             }
             for name, what in (("def", "the ontology"), ("shapes", "the SHACL shapes"))
         ],
-        "catalog_link": ", ".join(
-            f'<{base}catalog.{s}>; rel="alternate"; type="{f.media_type}"' for s, f in SUFFIXES.items()
-        ),
+        "catalog_link": link_header(f"{base}catalog", CATALOG_FORMATS),
         "catalog_406": "406 Not Acceptable. Available: "
         + ", ".join(f.media_type for f in CATALOG_FORMATS)
         + "\n",

@@ -9,15 +9,8 @@ from collections.abc import Iterable
 
 import pyoxigraph as ox
 
-from publisher.negotiation import JSONLD, NQUADS, NTRIPLES, RDFXML, TURTLE, Format
+from publisher.negotiation import JSONLD, NQUADS, RDFXML, TURTLE, Format
 from publisher.vocab import PREFIXES
-
-OX_FORMATS = {
-    TURTLE.key: ox.RdfFormat.TURTLE,
-    NTRIPLES.key: ox.RdfFormat.N_TRIPLES,
-    RDFXML.key: ox.RdfFormat.RDF_XML,
-    NQUADS.key: ox.RdfFormat.N_QUADS,
-}
 
 #: The JSON-LD context published at /context.jsonld and embedded in every JSON-LD document.
 JSONLD_CONTEXT: dict[str, str] = {p: ns for p, ns in PREFIXES.items() if p not in ("sh", "rlsh")}
@@ -236,5 +229,5 @@ def serialize(quads: list[ox.Quad], fmt: Format) -> bytes:
     if fmt.key == TURTLE.key:
         return TURTLE_HEAD + turtle_body(triples)
     prefixes = PREFIXES if fmt.key == RDFXML.key else None
-    data = ox.serialize(triples, format=OX_FORMATS[fmt.key], prefixes=prefixes)
+    data = ox.serialize(triples, format=ox.RdfFormat.from_media_type(fmt.media_type), prefixes=prefixes)
     return order_prefixes(data) if prefixes else data

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import pyoxigraph as ox
 
+from publisher.negotiation import GRAPH_FORMATS, RESULT_FORMATS
 from publisher.vocab import PREFIXES
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
@@ -20,16 +21,6 @@ CANDIDATE_FUNCTIONS = [
     "sfWithin",
     "sfContains",
     "sfOverlaps",
-]
-RESULT_FORMATS = [
-    "SPARQL_Results_JSON",
-    "SPARQL_Results_XML",
-    "SPARQL_Results_CSV",
-    "SPARQL_Results_TSV",
-    "Turtle",
-    "JSON-LD",
-    "RDF_XML",
-    "N-Triples",
 ]
 
 
@@ -89,7 +80,7 @@ def service_description(endpoint: str, graph_sizes: dict[str, int], functions: l
         t(default, rdf_type, n(SD + "Graph")),
         t(default, triples_p, ox.Literal(str(sum(graph_sizes.values())), datatype=integer)),
     ]
-    out += [t(service, SD + "resultFormat", n(FORMATS + f)) for f in RESULT_FORMATS]
+    out += [t(service, SD + "resultFormat", n(FORMATS + f.w3c)) for f in (*RESULT_FORMATS, *GRAPH_FORMATS)]
     out += [t(service, SD + "extensionFunction", n(f)) for f in functions]
     out += [t(n(f), rdf_type, n(SD + "Function")) for f in functions]
     for i, (graph, size) in enumerate(sorted(graph_sizes.items())):

@@ -18,6 +18,8 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urljoin
 
+from publisher.errors import Problem
+
 MAX_QUERY_BYTES = 64 * 1024
 MAX_DEPTH = 64
 
@@ -58,15 +60,6 @@ _SERVICE_SHAPE = re.compile(
 )
 
 
-class QueryRefused(Exception):
-    """The query may not run here; ``status`` is the HTTP status to answer with."""
-
-    def __init__(self, message: str, status: int = 400):
-        super().__init__(message)
-        self.message = message
-        self.status = status
-
-
 @dataclass
 class QueryCheck:
     """What the scan learned: the query form and the graphs named in FROM / FROM NAMED."""
@@ -78,11 +71,11 @@ class QueryCheck:
 
 
 def check_query(text: str, allowed_graphs: set[str], base_iri: str) -> QueryCheck:
-    """Scan ``text``; raise :class:`QueryRefused` with a clear message, or return what it found."""
+    """Scan ``text``; raise :class:`~publisher.errors.Problem` with a clear message, or return what it found."""
     if len(text.encode("utf-8")) > MAX_QUERY_BYTES:
-        raise QueryRefused(f"The query is longer than {MAX_QUERY_BYTES // 1024} KB.", 413)
+        raise Problem(413, f"The query is longer than {MAX_QUERY_BYTES // 1024} KB.")
     if _SERVICE_SHAPE.search(text):
-        raise QueryRefused(SERVICE_REFUSED)
+        raise Problem(400, SERVICE_REFUSED)
     words, max_depth = scan(text)
     check = QueryCheck(form="", depth=max_depth)
     prefixes: dict[str, str] = {}
@@ -92,13 +85,13 @@ def check_query(text: str, allowed_graphs: set[str], base_iri: str) -> QueryChec
         kind, value = words[i]
         upper = value.upper() if kind == "word" else ""
         if upper in UPDATE_WORDS:
-            raise QueryRefused(
+            raise Problem(
+                403 if upper != "LOAD" else 400,
                 "This endpoint is read-only: SPARQL Update (INSERT, DELETE, LOAD, CLEAR, DROP, CREATE, COPY, "
                 "MOVE, ADD) is not accepted.",
-                403 if upper != "LOAD" else 400,
             )
         if upper == "SERVICE":
-            raise QueryRefused(SERVICE_REFUSED)
+            raise Problem(400, SERVICE_REFUSED)
         if upper == "PREFIX" and i + 2 < len(words) and words[i + 2][0] == "iri":
             prefixes[words[i + 1][1].rstrip(":")] = urljoin(base, words[i + 2][1][1:-1])
             i += 3
@@ -114,7 +107,8 @@ def check_query(text: str, allowed_graphs: set[str], base_iri: str) -> QueryChec
             j = i + 2 if named else i + 1
             graph = resolve(words[j] if j < len(words) else ("other", ""), prefixes, base)
             if graph not in allowed_graphs:
-                raise QueryRefused(
+                raise Problem(
+                    400,
                     f"FROM{' NAMED' if named else ''} <{graph}> is not a graph of this endpoint; it serves only "
                     "its own graphs and never loads data from elsewhere."
                 )
@@ -123,7 +117,7 @@ def check_query(text: str, allowed_graphs: set[str], base_iri: str) -> QueryChec
             continue
         i += 1
     if not check.form:
-        raise QueryRefused("Not a SPARQL query: expected SELECT, ASK, CONSTRUCT or DESCRIBE.")
+        raise Problem(400, "Not a SPARQL query: expected SELECT, ASK, CONSTRUCT or DESCRIBE.")
     return check
 
 
@@ -140,13 +134,13 @@ def scan(text: str) -> tuple[list[tuple[str, str]], int]:
         if kind == "comment":
             continue
         if kind == "iri" and stack and stack[-1] == "(" and ends_operand(*previous) and _RISKY_IN_IRI & set(value):
-            raise QueryRefused(ambiguous_less_than(text, m.start(kind)))
+            raise Problem(400, ambiguous_less_than(text, m.start(kind)))
         if kind == "open":
             in_data = (value == "{" and after_values) or (value == "(" and bool(stack) and stack[-1] == "V{")
             stack.append("V" + value if in_data else value)
             max_depth = max(max_depth, len(stack))
             if max_depth > MAX_DEPTH:
-                raise QueryRefused(f"The query nests groups more than {MAX_DEPTH} levels deep.")
+                raise Problem(400, f"The query nests groups more than {MAX_DEPTH} levels deep.")
         elif kind == "close":
             if stack:
                 stack.pop()

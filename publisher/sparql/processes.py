@@ -19,11 +19,11 @@ from collections.abc import Callable, Iterable
 
 import pyoxigraph as ox
 
-from publisher.negotiation import RDF_FORMATS
-from publisher.sparql.results import RESULT_FORMATS, write_boolean, write_graph, write_solutions
+from publisher.errors import Problem
+from publisher.negotiation import RDF_FORMATS, RESULT_FORMATS, by_key
+from publisher.sparql.results import write_boolean, write_graph, write_solutions
 from publisher.sparql.runner import (
     QueryOptions,
-    QueryOutcomeError,
     QueryResult,
     dataset_arguments,
     syntax_message,
@@ -66,11 +66,9 @@ def options_to_json(options: QueryOptions) -> bytes:
 
 
 def options_from_json(data: dict) -> QueryOptions:
-    results = {f.key: f for f in RESULT_FORMATS}
-    graphs = {f.key: f for f in RDF_FORMATS}
     return QueryOptions(
-        results[data["result"]],
-        graphs[data["graph"]],
+        by_key(RESULT_FORMATS)[data["result"]],
+        by_key(RDF_FORMATS)[data["graph"]],
         float(data["timeout"]),
         int(data["row_limit"]),
         data["base_iri"],
@@ -89,24 +87,24 @@ def answer(store: ox.Store, query: str, options: QueryOptions) -> bytes:
         meta["ok"] = True
     except SyntaxError as exc:
         meta, body = {"ok": False, "status": 400, "message": syntax_message(str(exc))}, b""
-    except QueryOutcomeError as exc:  # an answer that cannot be written in the format asked for
+    except Problem as exc:  # an answer that cannot be written in the format asked for
         meta, body = {"ok": False, "status": exc.status, "message": exc.message}, b""
     except Exception as exc:  # noqa: BLE001 - the engine's own refusal (e.g. an unsupported function)
         meta, body = {"ok": False, "status": 400, "message": f"The query could not be evaluated: {exc}"}, b""
     return json.dumps(meta).encode("utf-8") + b"\n" + body
 
 
-def busy(size: int) -> QueryOutcomeError:
+def busy(size: int) -> Problem:
     """The answer when every one of ``size`` query processes is taken (and the wait for one is over)."""
-    return QueryOutcomeError(503, f"All {size} query processes are busy; try again shortly.", 2)
+    return Problem(503, f"All {size} query processes are busy; try again shortly.", 2)
 
 
 def result_of(payload: bytes) -> QueryResult:
-    """The result a query process framed (``answer``), or its refusal as QueryOutcomeError."""
+    """The result a query process framed (``answer``), or its refusal as a Problem."""
     head, _, body = payload.partition(b"\n")
     meta = json.loads(head)
     if not meta.get("ok"):
-        raise QueryOutcomeError(int(meta["status"]), meta["message"], meta.get("retry_after"))
+        raise Problem(int(meta["status"]), meta["message"], meta.get("retry_after"))
     return QueryResult(meta["kind"], body, int(meta["rows"]), bool(meta["truncated"]))
 
 
@@ -206,7 +204,7 @@ class QueryProcess:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 self.stop()
-                raise QueryOutcomeError(
+                raise Problem(
                     503,
                     f"The query was stopped at the time limit of {options.timeout:g} s.",
                     retry_after=max(1, int(options.timeout)),
@@ -217,7 +215,7 @@ class QueryProcess:
             chunk = os.read(self.reader, 1 << 20)
             if not chunk:
                 self.stop()
-                raise QueryOutcomeError(500, "The query process ended without an answer.")
+                raise Problem(500, "The query process ended without an answer.")
             received += chunk
             if expected is None and len(received) >= 8:
                 expected = int.from_bytes(received[:8], "big")
@@ -269,7 +267,7 @@ class QueryPool:
         return result_of(self.payload(query, options))
 
     def payload(self, query: str, options: QueryOptions) -> bytes:
-        """The framed answer of a query process (``answer``); QueryOutcomeError when busy or past the limit."""
+        """The framed answer of a query process (``answer``); Problem when busy or past the limit."""
         if os.getpid() != self.owner:  # forked (e.g. a gunicorn worker): the inherited processes are not ours
             with self.lock:
                 if os.getpid() != self.owner:

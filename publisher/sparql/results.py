@@ -7,38 +7,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
 
-from publisher.negotiation import JSONLD, Format
+from publisher.errors import Problem
+from publisher.negotiation import CSV, JSON, JSONLD, XML, Format
 from publisher.render.rdf import serialize
-from publisher.sparql.runner import QueryOutcomeError
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-
-
-@dataclass(frozen=True)
-class ResultFormat:
-    """A SPARQL result serialization (SPARQL 1.1 Query Results JSON, XML, CSV and TSV)."""
-
-    key: str
-    media_type: str
-    suffix: str
-    label: str
-    aliases: tuple[str, ...] = ()
-
-    @property
-    def content_type(self) -> str:
-        return f"{self.media_type}; charset=utf-8" if self.media_type.startswith("text/") else self.media_type
-
-
-JSON = ResultFormat("json", "application/sparql-results+json", "srj", "JSON", ("application/json",))
-XML = ResultFormat("xml", "application/sparql-results+xml", "srx", "XML", ("application/xml", "text/xml"))
-CSV = ResultFormat("csv", "text/csv", "csv", "CSV")
-TSV = ResultFormat("tsv", "text/tab-separated-values", "tsv", "TSV")
-RESULT_FORMATS: tuple[ResultFormat, ...] = (JSON, XML, CSV, TSV)
 
 
 def term_json(term) -> dict:
@@ -123,7 +100,7 @@ def tsv_field(term) -> str:
     return tsv_text(term).replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 
 
-def write_solutions(variables: list[str], rows: Iterable[list], fmt: ResultFormat) -> bytes:
+def write_solutions(variables: list[str], rows: Iterable[list], fmt: Format) -> bytes:
     rows = list(rows)
     if fmt is JSON:
         bindings = [{v: term_json(t) for v, t in zip(variables, row, strict=True) if t is not None} for row in rows]
@@ -152,7 +129,7 @@ def write_solutions(variables: list[str], rows: Iterable[list], fmt: ResultForma
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
-def write_boolean(value: bool, fmt: ResultFormat) -> bytes:
+def write_boolean(value: bool, fmt: Format) -> bytes:
     if fmt is JSON:
         return json.dumps({"head": {}, "boolean": value}).encode("utf-8")
     if fmt is XML:
@@ -172,7 +149,7 @@ def write_graph(triples: list[ox.Triple], fmt: Format) -> bytes:
     """
     quoting = any(isinstance(t.subject, ox.Triple) or isinstance(t.object, ox.Triple) for t in triples)
     if fmt.key == JSONLD.key and quoting:
-        raise QueryOutcomeError(
+        raise Problem(
             400,
             "The answer holds triple terms (<<( … )>>), which JSON-LD cannot express; "
             "ask for Turtle, N-Triples or RDF/XML instead.",

@@ -3,7 +3,7 @@
 The web layer hands a checked query (``publisher.sparql.guard``) and its :class:`QueryOptions` to a
 :class:`Runner`: the pool of query processes (``processes``), the shared query service (``service``)
 or the remote store's runner (``publisher.store.remote``). Each answers with a :class:`QueryResult`
-already written in the format asked for (``results``), or raises :class:`QueryOutcomeError`.
+already written in the format asked for (``results``), or raises :class:`~publisher.errors.Problem`.
 """
 
 from __future__ import annotations
@@ -17,15 +17,6 @@ import pyoxigraph as ox
 
 if TYPE_CHECKING:
     from publisher.negotiation import Format
-    from publisher.sparql.results import ResultFormat
-
-
-class QueryOutcomeError(Exception):
-    """The query ran into a limit or failed; ``status`` is the HTTP answer."""
-
-    def __init__(self, status: int, message: str, retry_after: int | None = None):
-        super().__init__(message)
-        self.status, self.message, self.retry_after = status, message, retry_after
 
 
 @dataclass
@@ -44,7 +35,7 @@ class Runner(Protocol):
 class QueryOptions:
     """How to run one query."""
 
-    result_format: ResultFormat
+    result_format: Format
     graph_format: Format
     timeout: float
     row_limit: int

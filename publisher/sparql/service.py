@@ -25,6 +25,7 @@ import tempfile
 import threading
 import time
 
+from publisher.errors import Problem
 from publisher.sparql.processes import (
     QueryPool,
     busy,
@@ -35,7 +36,7 @@ from publisher.sparql.processes import (
     read_exactly,
     result_of,
 )
-from publisher.sparql.runner import QueryOptions, QueryOutcomeError, QueryResult
+from publisher.sparql.runner import QueryOptions, QueryResult
 
 SERVICE_NAME = "regiolod-sparql"  # the process name in ps and top; its query processes are "regiolod-query"
 GRACE_S = 10  # beyond the query's own limit and the wait for a process, before a worker gives up on the service
@@ -60,7 +61,7 @@ def receive(conn: socket.socket) -> bytes:
     return read_exactly(conn.recv, int.from_bytes(read_exactly(conn.recv, 8), "big"))
 
 
-def refusal(exc: QueryOutcomeError) -> bytes:
+def refusal(exc: Problem) -> bytes:
     """A refusal framed like a query process's answer, for ``result_of`` in the worker."""
     meta = {"ok": False, "status": exc.status, "message": exc.message, "retry_after": exc.retry_after}
     return json.dumps(meta).encode("utf-8") + b"\n"
@@ -148,7 +149,7 @@ class QueryService:
                 return
             try:
                 payload = self.pool.payload(query, options)
-            except QueryOutcomeError as exc:
+            except Problem as exc:
                 payload = refusal(exc)
             try:
                 conn.sendall(frame(payload))
@@ -200,9 +201,9 @@ class SharedQueries:
                 # The service has ended: this worker stops gracefully, and the master starts the service
                 # again before it forks the worker's replacement.
                 os.kill(os.getpid(), signal.SIGTERM)
-                raise QueryOutcomeError(503, "The query service is not available; try again shortly.", 2) from None
+                raise Problem(503, "The query service is not available; try again shortly.", 2) from None
             except (OSError, EOFError):
-                raise QueryOutcomeError(503, "The query service is not available; try again shortly.", 2) from None
+                raise Problem(503, "The query service is not available; try again shortly.", 2) from None
         finally:
             self.admitted.release()
         return result_of(payload)

@@ -26,9 +26,10 @@ import pyoxigraph as ox
 from SPARQLWrapper import JSON, POST, TURTLE, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
+from publisher.errors import Problem
 from publisher.publish.builds import FinishedBuild
 from publisher.sparql.results import write_boolean, write_graph, write_solutions
-from publisher.sparql.runner import QueryOptions, QueryOutcomeError, QueryResult, take
+from publisher.sparql.runner import QueryOptions, QueryResult, take
 from publisher.store.embedded import OWNER_DEPTH, REFERENCES, Description, Term, sort_key
 from publisher.vocab import sparql_prologue
 
@@ -42,14 +43,6 @@ LABEL_BATCH = 200
 LABELS_KEPT = 20_000
 LABEL_PROPERTIES = ("http://www.w3.org/2004/02/skos/core#prefLabel", "http://www.w3.org/2000/01/rdf-schema#label")
 CLOSURE_DEPTH = 4
-
-
-class StoreUnavailable(Exception):
-    """The remote store is down, slow or broken; ``status`` is 503 or 504."""
-
-    def __init__(self, status: int, message: str, retry_after: int = RETRY_AFTER):
-        super().__init__(message)
-        self.status, self.message, self.retry_after = status, message, retry_after
 
 
 def endpoint_of(setting: str) -> str:
@@ -102,7 +95,7 @@ class RemoteEndpoint:
         store), not the store's: it does not make the store count as down for everyone else.
         """
         if time.monotonic() < self.down_until:
-            raise StoreUnavailable(503, "The data store is unavailable; try again shortly.")
+            raise Problem(503, "The data store is unavailable; try again shortly.", RETRY_AFTER)
         wrapper = SPARQLWrapper(self.url)
         wrapper.setMethod(POST)
         wrapper.setQuery(query)
@@ -128,18 +121,20 @@ class RemoteEndpoint:
             message = exc.args[0] if exc.args else str(exc)
             if isinstance(message, bytes):
                 message = message.decode("utf-8", "replace")
-            raise QueryOutcomeError(400, f"The data store refused the query: {message}".strip()) from None
+            # A client's query is the client's to mend (400); one of the server's own failed the page (502).
+            status = 400 if client_query else 502
+            raise Problem(status, f"The data store refused the query: {message}".strip()) from None
         except urllib.error.HTTPError as exc:
             raise self.failed(503, f"The data store answered {exc.code}.") from None
         except TimeoutError:
             if client_query:
                 message = f"The query was stopped at the time limit of {timeout:g} s."
-                raise StoreUnavailable(503, message, max(1, int(timeout))) from None
+                raise Problem(503, message, max(1, int(timeout))) from None
             message = f"The data store did not answer within {timeout:g} s."
             if self.alive(min(PROBE_TIMEOUT, timeout / 2)):
                 LOG.warning("a query ran past the store time limit of %g s (the store answers others): %s", timeout,
                             " ".join(query.split())[:2000])  # fmt: skip
-                raise StoreUnavailable(504, message + " Try again shortly.") from None
+                raise Problem(504, message + " Try again shortly.", RETRY_AFTER) from None
             raise self.failed(504, message) from None
         except (urllib.error.URLError, OSError, ValueError) as exc:
             reason = getattr(exc, "reason", exc)
@@ -150,15 +145,15 @@ class RemoteEndpoint:
         """Whether the store answers a trivial query within ``timeout`` seconds."""
         try:
             self.request("ASK {}", JSON, timeout, [], [], client_query=True)  # its timeout: no probe of its own
-        except (StoreUnavailable, QueryOutcomeError):
+        except Problem:
             return False
         return True
 
-    def failed(self, status: int, message: str) -> StoreUnavailable:
+    def failed(self, status: int, message: str) -> Problem:
         """Remember the failure for a few seconds so that requests do not pile up on a broken store."""
         with self.lock:
             self.down_until = time.monotonic() + RETRY_AFTER
-        return StoreUnavailable(status, message + " Try again shortly.")
+        return Problem(status, message + " Try again shortly.", RETRY_AFTER)
 
     def solutions(self, query: str, timeout: float | None = None) -> list[dict[str, Term | None]]:
         """Rows of a SELECT, as pyoxigraph terms."""
@@ -345,7 +340,7 @@ class RemoteRunner:
         except SyntaxError as exc:
             from publisher.sparql.runner import syntax_message
 
-            raise QueryOutcomeError(400, syntax_message(str(exc))) from None
+            raise Problem(400, syntax_message(str(exc))) from None
         except Exception:  # noqa: BLE001 - evaluation problems on an empty store are the remote's to report
             pass
         if options.protocol_dataset:
@@ -357,18 +352,15 @@ class RemoteRunner:
         else:
             defaults, named = None, None  # every graph: the union default graph of the embedded endpoint
         graph_query = options.form in ("CONSTRUCT", "DESCRIBE")
-        try:
-            media_type, body = self.endpoint.request(
-                query, TURTLE if graph_query else JSON, options.timeout, defaults, named, client_query=True
-            )
-        except StoreUnavailable as exc:
-            raise QueryOutcomeError(exc.status, exc.message, exc.retry_after) from None
+        media_type, body = self.endpoint.request(
+            query, TURTLE if graph_query else JSON, options.timeout, defaults, named, client_query=True
+        )
         try:
             return self.convert(body, graph_query, options)
         except (ValueError, KeyError, TypeError, SyntaxError) as exc:
             self.endpoint.failed(503, "")
             message = f"The data store answered something unreadable ({exc})."
-            raise QueryOutcomeError(503, message, RETRY_AFTER) from None
+            raise Problem(503, message, RETRY_AFTER) from None
 
     def convert(self, body: bytes, graph_query: bool, options: QueryOptions) -> QueryResult:
         """Parse the store's answer, cut it at the row limit and write it in the format asked for."""

@@ -23,9 +23,9 @@ from typing import TYPE_CHECKING
 import pyoxigraph as ox
 from flask import Flask, Response, abort, request
 
+from publisher.errors import Problem
 from publisher.render.html import safe_href, show_bidi_controls
 from publisher.server.limits import RateLimiter
-from publisher.store.remote import StoreUnavailable
 from publisher.web import harvest, pages, resources, sparql
 from publisher.web.state import State, malformed_escape
 
@@ -98,7 +98,7 @@ def register(
     app.register_error_handler(500, pages.server_error)
     app.register_error_handler(400, pages.bad_request)
     app.register_error_handler(413, pages.too_large)
-    app.register_error_handler(StoreUnavailable, store_unavailable)
+    app.register_error_handler(Problem, sparql.plain)  # e.g. the remote store is down or slow: 503 or 504
 
 
 def refuse_malformed_escapes() -> None:
@@ -110,14 +110,6 @@ def refuse_malformed_escapes() -> None:
             "The address holds a '%' that is not followed by two hexadecimal digits (RFC 3986 §2.1); "
             "a percent sign itself is written %25.",
         )
-
-
-def store_unavailable(exc: StoreUnavailable) -> Response:
-    """The remote store is down or slow: say so, with when to come back, and never cache it."""
-    response = Response(exc.message + "\n", status=exc.status, content_type="text/plain; charset=utf-8")
-    response.headers["Retry-After"] = str(exc.retry_after)
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 def add_common_headers(response: Response) -> Response:

@@ -10,15 +10,13 @@ from xml.sax.saxutils import escape
 import pyoxigraph as ox
 from flask import Response, abort, render_template, request, send_file
 
-from publisher.negotiation import HTML, JSONLD, NTRIPLES, RDFXML, TURTLE, Format, negotiate
+from publisher.negotiation import CATALOG_FORMATS, HTML, VOID_FORMATS, by_suffix, negotiate
 from publisher.publish.catalog import DCAT, DCT, HYDRA, iris
 from publisher.render.html import iri_to_uri
 from publisher.render.rdf import serialize
 from publisher.web.paging import html_or_text, last_page, page_number, past_the_end
 from publisher.web.state import State, page_language, state, vary_for
 
-CATALOG_FORMATS: tuple[Format, ...] = (TURTLE, RDFXML, JSONLD, NTRIPLES, HTML)
-SUFFIXES = {"ttl": TURTLE, "rdf": RDFXML, "jsonld": JSONLD, "nt": NTRIPLES, "html": HTML}
 SITEMAP_SIZE = 50_000
 
 
@@ -137,14 +135,13 @@ def catalog(ext: str | None = None) -> Response:
     st = state()
     fixed = None
     if ext is not None:
-        fixed = SUFFIXES.get(ext)
+        fixed = by_suffix(CATALOG_FORMATS).get(ext)
         if fixed is None:
             abort(404)
     fmt = fixed or negotiate(request.headers.get("Accept"), CATALOG_FORMATS)
     if fmt is None:
         return Response(
-            "406 Not Acceptable. Available: text/turtle, application/rdf+xml, application/ld+json, "
-            "application/n-triples, text/html\n",
+            "406 Not Acceptable. Available: " + ", ".join(f.media_type for f in CATALOG_FORMATS) + "\n",
             status=406,
             content_type="text/plain; charset=utf-8",
         )
@@ -179,7 +176,7 @@ def catalog(ext: str | None = None) -> Response:
 
     key = ("catalog", fmt.key, str(page), since or "", lang)
     body, _ = st.rendered(key, render)  # built once per build
-    links = ", ".join(f'<{st.base}catalog.{s}>; rel="alternate"; type="{f.media_type}"' for s, f in SUFFIXES.items())
+    links = st.alternates(lambda f: f"{st.base}catalog.{f.suffix}", formats=CATALOG_FORMATS)
     return st.respond(body, fmt.content_type, key, vary=vary_for(fixed, fmt), extra=[("Link", links)])
 
 
@@ -219,7 +216,7 @@ def catalog_view(st: State, quads: list[ox.Quad]) -> list[dict]:
 def void() -> Response:
     """GET /.well-known/void: the VoID description of the dataset (VoID §7.2 discovery)."""
     st = state()
-    fmt = negotiate(request.headers.get("Accept"), (TURTLE, RDFXML, JSONLD, NTRIPLES))
+    fmt = negotiate(request.headers.get("Accept"), VOID_FORMATS)
     if fmt is None:
         return Response("406 Not Acceptable\n", status=406, content_type="text/plain; charset=utf-8")
     dataset = st.dataset_iri

@@ -17,42 +17,20 @@ from flask import Response, render_template, request
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 
-from publisher.negotiation import HTML, JSONLD, NTRIPLES, RDFXML, TURTLE, Format, negotiate
+from publisher.errors import Problem
+from publisher.negotiation import GRAPH_FORMATS, HTML, JSON, RESULT_FORMATS, TURTLE, Format, by_word, negotiate
 from publisher.render import assets
 from publisher.render.rdf import serialize
 from publisher.sparql.description import service_description
 from publisher.sparql.examples import load_examples
-from publisher.sparql.guard import QueryRefused, check_query
-from publisher.sparql.results import CSV, JSON, RESULT_FORMATS, TSV, XML, ResultFormat
-from publisher.sparql.runner import QueryOptions, QueryOutcomeError
+from publisher.sparql.guard import check_query
+from publisher.sparql.runner import QueryOptions
 from publisher.web.state import State, page_language, state, vary_for
 
-GRAPH_FORMATS: tuple[Format, ...] = (TURTLE, JSONLD, RDFXML, NTRIPLES)
-#: ``format=`` values, per kind of result. Clients such as SPARQLWrapper send ``format=xml`` or
+#: ``format=`` words, per kind of result. Clients such as SPARQLWrapper send ``format=xml`` or
 #: ``format=json`` for every query form, so those words mean RDF/XML and JSON-LD for graph results.
-RESULT_PARAM = {"json": JSON, "srj": JSON, "xml": XML, "srx": XML, "csv": CSV, "tsv": TSV, "html": HTML}
-GRAPH_PARAM = {
-    "ttl": TURTLE,
-    "turtle": TURTLE,
-    "n3": TURTLE,
-    "jsonld": JSONLD,
-    "json-ld": JSONLD,
-    "json": JSONLD,
-    "rdf": RDFXML,
-    "rdfxml": RDFXML,
-    "xml": RDFXML,
-    "rdf+xml": RDFXML,
-    "nt": NTRIPLES,
-    "ntriples": NTRIPLES,
-    "n-triples": NTRIPLES,
-    "html": HTML,
-}
-#: The Service Description's formats; ``format=`` with one of their words, and no query, picks one.
-SD_FORMATS: tuple[Format, ...] = (TURTLE, JSONLD, RDFXML, NTRIPLES)
-#: The ``format=`` word of each format, in the links this endpoint writes.
-FORMAT_WORD = {TURTLE: "ttl", JSONLD: "jsonld", RDFXML: "rdf", NTRIPLES: "nt", HTML: "html"} | {
-    f: f.key for f in RESULT_FORMATS
-}
+RESULT_PARAM = by_word((*RESULT_FORMATS, HTML))
+GRAPH_PARAM = by_word((*GRAPH_FORMATS, HTML))
 ALLOW = "GET, POST, HEAD, OPTIONS"
 
 #: The query editor, served from our own origin with Subresource Integrity (publisher/render/assets.py); the page works
@@ -97,33 +75,34 @@ def wants_page(params: MultiDict | None = None) -> bool:
     return negotiate(request.headers.get("Accept"), (*RESULT_FORMATS, *GRAPH_FORMATS, HTML)) is HTML
 
 
-def refuse(
-    st: State, query: str, status: int, message: str, retry_after: int | None = None, params: MultiDict | None = None
-) -> Response:
+def refuse(st: State, query: str, problem: Problem, params: MultiDict | None = None) -> Response:
     """Say why a query was not answered: on the query page, the query kept in the form, when a person asked
     from it; in plain words for every other client (SPARQL 1.1 Protocol, failure responses: the body is ours
     to choose, best negotiated)."""
     if not wants_page(params):
-        return plain(status, message, retry_after)
-    error = {"status": status, "message": message.rstrip(), "retry_after": retry_after}
-    response = query_page(render_page(st, page_language(), query, error=error), status)
-    if retry_after is not None:
-        response.headers["Retry-After"] = str(retry_after)
-        response.headers["Cache-Control"] = "no-store"  # a passing state: no cache may keep it
+        return plain(problem)
+    error = {"status": problem.status, "message": problem.message.rstrip(), "retry_after": problem.retry_after}
+    response = query_page(render_page(st, page_language(), query, error=error), problem.status)
+    passing(response, problem)
     response.headers["Vary"] = "Accept, Accept-Language"
     response.headers["Content-Language"] = page_language()
     return response
 
 
-def plain(status: int, message: str, retry_after: int | None = None) -> Response:
-    """An error answer in words, never a stack trace."""
-    response = Response(message.rstrip() + "\n", status=status, content_type="text/plain; charset=utf-8")
-    if retry_after is not None:
-        response.headers["Retry-After"] = str(retry_after)
-        response.headers["Cache-Control"] = "no-store"  # a passing state: no cache may keep it
-    if status == 405:
-        response.headers["Allow"] = ALLOW
+def plain(problem: Problem) -> Response:
+    """Answer a problem in words, never a stack trace: the error handler of every route, and the
+    protocol's answer."""
+    text = problem.message.rstrip() + "\n"
+    response = Response(text, status=problem.status, content_type="text/plain; charset=utf-8")
+    passing(response, problem)
     return response
+
+
+def passing(response: Response, problem: Problem) -> None:
+    """Say when to ask again (RFC 9110 §10.2.3), and keep a passing state out of every cache."""
+    if problem.retry_after is not None:
+        response.headers["Retry-After"] = str(problem.retry_after)
+        response.headers["Cache-Control"] = "no-store"
 
 
 def sparql() -> Response:
@@ -133,9 +112,9 @@ def sparql() -> Response:
         return preflight()
     try:
         text, default_graphs, named_graphs = read_request()
-    except QueryRefused as refused:
+    except Problem as problem:
         # Only the URL's parameters: a body that could not be read must not be parsed again for its form.
-        return refuse(st, request.args.get("query", ""), refused.status, refused.message, params=request.args)
+        return refuse(st, request.args.get("query", ""), problem, params=request.args)
     if text is None:
         return describe_service(st)
     return answer_query(st, text, default_graphs, named_graphs)
@@ -155,7 +134,7 @@ def read_request() -> tuple[str | None, list[str], list[str]]:
     """Return the query text (None: no query) and the protocol dataset; refuse what is not a query."""
     args = request.args
     if "update" in args or "using-graph-uri" in args or "using-named-graph-uri" in args:
-        raise QueryRefused("This endpoint is read-only: SPARQL Update is not accepted.", 403)
+        raise Problem(403, "This endpoint is read-only: SPARQL Update is not accepted.")
     default_graphs = args.getlist("default-graph-uri")
     named_graphs = args.getlist("named-graph-uri")
     if request.method in ("GET", "HEAD"):
@@ -167,30 +146,30 @@ def read_request() -> tuple[str | None, list[str], list[str]]:
             read_body()  # the form is parsed from the checked, cached body
             form = request.form
             if "update" in form:
-                raise QueryRefused("This endpoint is read-only: SPARQL Update is not accepted.", 403)
+                raise Problem(403, "This endpoint is read-only: SPARQL Update is not accepted.")
             queries = args.getlist("query") + form.getlist("query")
             default_graphs += form.getlist("default-graph-uri")
             named_graphs += form.getlist("named-graph-uri")
         elif mimetype == "application/sparql-query":
             if charset not in ("utf-8", "utf8"):
-                raise QueryRefused(f"A direct POST must be UTF-8 (SPARQL 1.1 Protocol §2.1.3), not {charset}.", 415)
+                raise Problem(415, f"A direct POST must be UTF-8 (SPARQL 1.1 Protocol §2.1.3), not {charset}.")
             try:
                 body = read_body().decode("utf-8")
             except UnicodeDecodeError as exc:
-                raise QueryRefused(f"The query is not valid UTF-8: {exc.reason} at byte {exc.start}.") from None
+                raise Problem(400, f"The query is not valid UTF-8: {exc.reason} at byte {exc.start}.") from None
             queries = args.getlist("query") + [body]
         elif mimetype == "application/sparql-update":
-            raise QueryRefused("This endpoint is read-only: SPARQL Update is not accepted.", 403)
+            raise Problem(403, "This endpoint is read-only: SPARQL Update is not accepted.")
         else:
             shown = mimetype or "no Content-Type"
-            raise QueryRefused(
-                f"POST needs Content-Type application/x-www-form-urlencoded or application/sparql-query, not {shown}.",
+            raise Problem(
                 415,
+                f"POST needs Content-Type application/x-www-form-urlencoded or application/sparql-query, not {shown}.",
             )
         if not queries:
-            raise QueryRefused("The request has no query parameter.")
+            raise Problem(400, "The request has no query parameter.")
     if len(queries) > 1:
-        raise QueryRefused("The request has more than one query; send exactly one.")
+        raise Problem(400, "The request has more than one query; send exactly one.")
     return (queries[0] if queries else None), default_graphs, named_graphs
 
 
@@ -205,16 +184,17 @@ def read_body() -> bytes:
     except HTTPException:
         raise  # 413 and the like keep their own answer
     except Exception:  # the WSGI server's reader: e.g. an invalid chunk size
-        raise QueryRefused("The request body is malformed: its chunked transfer coding could not be read.") from None
+        raise Problem(400, "The request body is malformed: its chunked transfer coding could not be read.") from None
     announced = request.content_length
     if announced is not None and len(body) < announced:
-        raise QueryRefused(
+        raise Problem(
+            400,
             f"The request body ended after {len(body)} of the {announced} bytes its Content-Length announced."
         )
     return body
 
 
-def chosen_format(form: str) -> Format | ResultFormat | None:
+def chosen_format(form: str) -> Format | None:
     """``format=`` wins when it names a format for this kind of result; else Accept decides."""
     graph_form = form in ("CONSTRUCT", "DESCRIBE")
     fixed = request.values.get("format", "").lower()
@@ -232,14 +212,16 @@ def answer_query(st: State, text: str, default_graphs: list[str], named_graphs: 
             return refuse(
                 st,
                 text,
-                400,
-                f"<{graph}> is not a graph of this endpoint; it serves only its own graphs "
-                "and never loads data from elsewhere.",
+                Problem(
+                    400,
+                    f"<{graph}> is not a graph of this endpoint; it serves only its own graphs "
+                    "and never loads data from elsewhere.",
+                ),
             )
     try:
         check = check_query(text, allowed, st.endpoint)
-    except QueryRefused as refused:
-        return refuse(st, text, refused.status, refused.message)
+    except Problem as problem:
+        return refuse(st, text, problem)
     fmt = chosen_format(check.form)
     if fmt is None:
         kinds = (
@@ -247,7 +229,7 @@ def answer_query(st: State, text: str, default_graphs: list[str], named_graphs: 
             if check.form in ("CONSTRUCT", "DESCRIBE")
             else "SPARQL JSON, SPARQL XML, CSV, TSV"
         )
-        return plain(406, f"No acceptable format for a {check.form} result. Available: {kinds}, HTML.")
+        return plain(Problem(406, f"No acceptable format for a {check.form} result. Available: {kinds}, HTML."))
     settings = st.settings
     timeout = float(settings.sparql_timeout)
     asked = request.values.get("timeout")
@@ -255,10 +237,10 @@ def answer_query(st: State, text: str, default_graphs: list[str], named_graphs: 
         try:
             timeout = min(timeout, max(0.05, float(asked)))
         except ValueError:
-            return refuse(st, text, 400, "timeout must be a number of seconds.")
+            return refuse(st, text, Problem(400, "timeout must be a number of seconds."))
     options = QueryOptions(
-        result_format=fmt if isinstance(fmt, ResultFormat) else JSON,
-        graph_format=fmt if isinstance(fmt, Format) and fmt is not HTML else TURTLE,
+        result_format=fmt if fmt in RESULT_FORMATS else JSON,
+        graph_format=fmt if fmt in GRAPH_FORMATS else TURTLE,
         timeout=timeout,
         row_limit=settings.sparql_row_limit,
         base_iri=st.endpoint,
@@ -270,8 +252,8 @@ def answer_query(st: State, text: str, default_graphs: list[str], named_graphs: 
     )
     try:
         result = st.runner(text, options)
-    except QueryOutcomeError as failed:
-        return refuse(st, text, failed.status, failed.message, failed.retry_after)
+    except Problem as problem:
+        return refuse(st, text, problem)
     if fmt is HTML:
         response = results_page(st, text, result, check.form)
     else:
@@ -287,7 +269,7 @@ def answer_query(st: State, text: str, default_graphs: list[str], named_graphs: 
 
 def download_links(text: str, form: str) -> list[tuple[str, str]]:
     formats = GRAPH_FORMATS if form in ("CONSTRUCT", "DESCRIBE") else RESULT_FORMATS
-    return [(f.label, "?" + urlencode({"query": text, "format": FORMAT_WORD[f]})) for f in formats]
+    return [(f.label, "?" + urlencode({"query": text, "format": f.word})) for f in formats]
 
 
 def results_page(st: State, text: str, result, form: str) -> Response:
@@ -324,12 +306,11 @@ def describe_service(st: State) -> Response:
     Both carry ETag and Last-Modified of the build and answer revalidation with 304, as documents do.
     """
     fixed = GRAPH_PARAM.get(request.values.get("format", "").lower())
-    fmt = fixed or negotiate(request.headers.get("Accept"), (*SD_FORMATS, HTML))
-    alternates = st.alternates(lambda f: sd_url(st, f), formats=(*SD_FORMATS, HTML))
+    offered = (*GRAPH_FORMATS, HTML)
+    fmt = fixed or negotiate(request.headers.get("Accept"), offered)
+    alternates = st.alternates(lambda f: sd_url(st, f), formats=offered)
     if fmt is None:
-        response = plain(
-            406, "Available: text/turtle, application/ld+json, application/rdf+xml, application/n-triples, text/html."
-        )
+        response = plain(Problem(406, "Available: " + ", ".join(f.media_type for f in offered) + "."))
         response.headers["Link"] = alternates
         return response
     extra = [("Content-Location", sd_url(st, fmt)), ("Link", alternates)]
@@ -362,7 +343,7 @@ def describe_service(st: State) -> Response:
 
 def sd_url(st: State, fmt: Format) -> str:
     """The address of the Service Description (or the query page) in one format."""
-    return f"{st.endpoint}?format={FORMAT_WORD[fmt]}"
+    return f"{st.endpoint}?format={fmt.word}"
 
 
 def fingerprint(texts: Iterable[str]) -> str:

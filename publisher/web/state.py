@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 import pyoxigraph as ox
@@ -28,12 +29,14 @@ from publisher.publish.catalog import VoidStatistics
 from publisher.publish.dumps import Dumps
 from publisher.render.html import iri_to_uri
 from publisher.render.suggest import LazyLabelIndex
-from publisher.server.rendercache import SharedRenders
 from publisher.sparql.description import supported_functions
 from publisher.sparql.processes import QueryPool
 from publisher.sparql.runner import Runner
 from publisher.store.embedded import EmbeddedStore
 from publisher.store.remote import RemoteRunner, RemoteStore
+
+if TYPE_CHECKING:  # made by the server (server/serve.py) and handed in: only its type is named here
+    from publisher.server.rendercache import SharedRenders
 
 #: Whole listings kept (76,000 entries are ~20 MB): one per kind, for the current build and the one before.
 LISTINGS = 4
