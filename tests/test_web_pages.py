@@ -483,11 +483,10 @@ def small_pages(app):
     from dataclasses import replace
 
     from publisher import create_app
-    from publisher.dataset.build import Build
 
     st = app.extensions["regiolod"]
     settings = replace(st.settings, page_size=20, catalog_page_size=1, incoming_limit=5)
-    return create_app(settings, st.build if isinstance(st.build, Build) else None).test_client()
+    return create_app(settings, None if settings.store else st.build).test_client()
 
 
 @pytest.mark.parametrize("listing", ALL_PAGED)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from publisher.config import SETTINGS, Setting, Settings
-from publisher.dataset.build import Build
+from publisher.dataset.build import Build, LoadedBuild
 from publisher.publish.dumps import Dumps, dump_graphs, statement_groups, subject_runs
 from publisher.vocab import PREFIXES
 
@@ -109,7 +109,7 @@ class VoidStatistics:
     last_date: str = ""
 
 
-def void_statistics(build: Build) -> VoidStatistics:
+def void_statistics(build: LoadedBuild) -> VoidStatistics:
     """Count the dumps' distinct triples in one pass over the store, a thing at a time."""
     class_members: defaultdict[str, int] = defaultdict(int)
     properties: Counter[str] = Counter()
@@ -128,7 +128,7 @@ def void_statistics(build: Build) -> VoidStatistics:
     objects: set[str] = set()
     # Each subject comes in one run with its distinct statements (statement_groups), so counting
     # runs counts distinct subjects, and a subject's types are counted once each.
-    for found in statement_groups(build.store, dump_graphs(build), {}):
+    for found in statement_groups(build.oxigraph, dump_graphs(build), {}):
         for run in subject_runs(found):
             subjects += 1
             s = run[0].subject

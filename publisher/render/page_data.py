@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from publisher.dataset.enrich import CURRENT_MEMBERSHIP, today_bindings
 from publisher.render.html import Labeller, expand
-from publisher.store.embedded import EmbeddedStore
+from publisher.store.protocol import Store
 
 
 @dataclass
@@ -34,7 +34,7 @@ def val(row, name: str) -> str:
 
 
 def membership_rows(
-    store: EmbeddedStore, iri: str, side: str, lab: Labeller, today: dt.date | None = None
+    store: Store, iri: str, side: str, lab: Labeller, today: dt.date | None = None
 ) -> list[MembershipRow]:
     """Memberships where the thing is the organization (``side="organization"``) or the member."""
     other = "member" if side == "organization" else "organization"
@@ -85,7 +85,7 @@ class HistoryEntry:
     kind: str
 
 
-def history(store: EmbeddedStore, iri: str, lab: Labeller) -> list[HistoryEntry]:
+def history(store: Store, iri: str, lab: Labeller) -> list[HistoryEntry]:
     """Change events the thing took part in, oldest first.
 
     Two queries: the events from the thing (selective), then their dates and types for exactly those.
@@ -132,7 +132,7 @@ class GraphInfo:
     sources: list[str]
 
 
-def provenance(store: EmbeddedStore, graphs: set[str], lab: Labeller) -> list[GraphInfo]:
+def provenance(store: Store, graphs: set[str], lab: Labeller) -> list[GraphInfo]:
     """The named graphs a description comes from, with licence, attribution and sources."""
     if not graphs:
         return []
@@ -187,7 +187,7 @@ def dataset_triples_query(base: str) -> str:
 ALL_STATEMENTS_QUERY = "SELECT (COUNT(*) AS ?statements) WHERE { GRAPH ?g { ?s ?p ?o } }\n"
 
 
-def counts(store: EmbeddedStore) -> dict[str, int]:
+def counts(store: Store) -> dict[str, int]:
     """Things per kind shown on the home page."""
     union = " UNION ".join(f"{{ ?s a {k} BIND ({k} AS ?kind) }}" for k, _, _ in KINDS)
     rows = store.select(f"SELECT ?kind (COUNT(DISTINCT ?s) AS ?n) WHERE {{ {union} }} GROUP BY ?kind")
@@ -224,7 +224,7 @@ LISTS = {
 }
 
 
-def listing(store: EmbeddedStore, kind: str) -> Listing:
+def listing(store: Store, kind: str) -> Listing:
     """Every thing of a kind, ordered by label, with its types (rl: subclasses of a territory, an
     organization's classifications).
 

@@ -23,7 +23,6 @@ from werkzeug.http import http_date
 from publisher.config import Settings
 from publisher.dataset.build import Build
 from publisher.negotiation import DOCUMENT_FORMATS, HTML, Format
-from publisher.publish.builds import FinishedBuild
 from publisher.publish.catalog import VoidStatistics
 from publisher.publish.dumps import Dumps
 from publisher.render.html import iri_to_uri
@@ -32,7 +31,7 @@ from publisher.server.rendercache import SharedRenders
 from publisher.sparql.description import supported_functions
 from publisher.sparql.processes import QueryPool
 from publisher.sparql.runner import Runner
-from publisher.store.embedded import EmbeddedStore
+from publisher.store.protocol import Store
 from publisher.store.remote import RemoteRunner, RemoteStore
 
 #: Whole listings kept (76,000 entries are ~20 MB): one per kind, for the current build and the one before.
@@ -118,8 +117,8 @@ class State:
     """What the app holds: settings, the store over the current build, and rendered bytes."""
 
     settings: Settings
-    store: EmbeddedStore | RemoteStore
-    build: Build | FinishedBuild
+    store: Store
+    build: Build
     cache: Recent = field(default_factory=lambda: Recent(CACHE_SIZE))
     known: Recent = field(default_factory=lambda: Recent(4 * CACHE_SIZE))  # thing key -> whether it exists
     tags: Recent = field(default_factory=lambda: Recent(CACHE_SIZE))  # header values: ETags, Link lists
@@ -152,7 +151,7 @@ class State:
                 size = self.settings.sparql_max_concurrent
                 # Requests for SPARQL may run or wait in all threads but two, which stay free for pages.
                 self.runner = QueryPool(
-                    lambda: embedded.store,
+                    lambda: embedded.oxigraph,
                     size,
                     wait=self.settings.sparql_queue_wait,
                     admitted=max(size + 1, self.settings.threads - 2),
@@ -202,7 +201,7 @@ class State:
 
     def subjects_file(self) -> Path | None:
         """The finished build's sorted list of things, so that no process lists a large store's subjects."""
-        return self.build.subjects_path if isinstance(self.build, FinishedBuild) else None
+        return self.build.subjects_path
 
     def documented(self) -> Iterator[str]:
         """Every thing under ``{base}id/`` with a document of its own, in order, read from the build's
