@@ -157,7 +157,7 @@ VOID_FORMATS: tuple[Format, ...] = (TURTLE, RDFXML, JSONLD, NTRIPLES)
 # A key in the raw request path: segments neither empty nor starting with "." (no "..", no hidden files).
 KEY_PATTERN = r"(?:[^/.][^/]*/)*[^/.][^/]*"
 _UNSAFE_IN_CONFIG = re.compile(r'[\s"\\${};]')
-_TEMPLATES = Path(__file__).parent / "templates"
+_TEMPLATES = Path(__file__).parent.parent / "templates"  # publisher/templates
 
 
 @dataclass(frozen=True)
