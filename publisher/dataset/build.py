@@ -56,9 +56,13 @@ class Build:
     derived_graph: str
     graph_sizes: dict[str, int]
 
+    def graphs_of(self, kind: str) -> list[str]:
+        """The named graphs of one kind of source file ("ontology", "shapes" or "data"), in file order."""
+        return [f.graph for f in self.files if f.kind == kind]
+
     @property
     def data_graphs(self) -> list[str]:
-        return [f.graph for f in self.files if f.kind == "data"]
+        return self.graphs_of("data")
 
     @property
     def subjects_path(self) -> Path | None:

@@ -25,6 +25,7 @@ from publisher.dataset.build import Build
 from publisher.negotiation import DOCUMENT_FORMATS, HTML, Format
 from publisher.publish.catalog import VoidStatistics
 from publisher.publish.dumps import Dumps
+from publisher.render import page_data
 from publisher.render.html import iri_to_uri
 from publisher.render.suggest import LazyLabelIndex
 from publisher.server.rendercache import SharedRenders
@@ -162,13 +163,7 @@ class State:
 
     def read_labels(self) -> list[tuple[str, str]]:
         """(key, German label) of every labelled thing under ``{base}id/``, for the hints of a 404."""
-        things = self.base + "id/"
-        rows = self.store.select('SELECT DISTINCT ?s ?l WHERE { ?s skos:prefLabel ?l FILTER (LANG(?l) = "de") }')
-        return [
-            (s.value[len(things) :], label.value)
-            for s, label in ((r["s"], r["l"]) for r in rows)
-            if isinstance(s, ox.NamedNode) and s.value.startswith(things) and label is not None
-        ]
+        return page_data.thing_labels(self.store, self.base)
 
     def functions(self) -> list[str]:
         """The extension functions the engine evaluates, asked once, when first needed.
