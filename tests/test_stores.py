@@ -411,3 +411,11 @@ def test_a_finished_build_reads_back_what_the_loaded_build_has(finished: Path, b
             expected = {**expected, catalog: len(done.catalog)}
         assert getattr(done, f.name) == expected, f.name
     assert done.data_graphs == build.data_graphs
+
+
+def test_the_store_and_the_pyoxigraph_store_have_different_names(settings, build) -> None:
+    """``st.store`` is the Store; the pyoxigraph store under an embedded one is ``oxigraph``, so that
+    ``st.store.store`` (which read as valid code) names nothing."""
+    st = create_app(settings, build).extensions["regiolod"]
+    assert not hasattr(st.store, "store") and not hasattr(build, "store")
+    assert st.store.oxigraph is build.oxigraph

@@ -194,7 +194,7 @@ def iris(settings: Settings) -> dict[str, str]:
     base = settings.base_iri
     return {
         "catalog": f"{base}id/catalog",
-        "service": f"{base}id/service/sparql",
+        "data_service": f"{base}id/service/sparql",  # the dcat:DataService of the SPARQL endpoint
         "publisher": settings.publisher_uri or f"{base}id/organization/publisher",
         **{k: f"{base}id/dataset/{k}" for k in DATASETS},
     }
@@ -252,7 +252,7 @@ def catalog_graph(settings: Settings, build: Build, dumps: Dumps, stats: VoidSta
     g.iri(cat, DCT + "spatial", EU + "country/DEU")
     g.iri(cat, DCAT + "themeTaxonomy", EU + "data-theme")
     g.text(cat, DCT + "modified", modified, datatype=XSD + "date")
-    g.iri(cat, DCAT + "service", ids["service"])
+    g.iri(cat, DCAT + "service", ids["data_service"])
     for key in DATASETS:
         g.iri(cat, DCAT + "dataset", ids[key])
 
@@ -312,7 +312,7 @@ def catalog_graph(settings: Settings, build: Build, dumps: Dumps, stats: VoidSta
         g.iri(ids["ontology"], DCAT + "distribution", dist)
         describe_distribution(g, settings, dist, f"{base}def.{suffix}", fmt, media, modified)
 
-    svc = ids["service"]
+    svc = ids["data_service"]
     g.iri(svc, RDF_TYPE, DCAT + "DataService")
     g.text(svc, DCT + "title", "regiolod SPARQL-Endpunkt", "de")
     g.text(svc, DCT + "title", "regiolod SPARQL endpoint", "en")

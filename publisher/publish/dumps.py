@@ -177,7 +177,8 @@ class GzipOutput:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def describe(self, dataset: str, fmt: Format) -> DumpFile:
+    def dump_file(self, dataset: str, fmt: Format) -> DumpFile:
+        """The record of the file written, as the manifest, the catalog and VoID list it."""
         digest = hashlib.sha256()
         with open(self.path, "rb") as f:
             while chunk := f.read(1 << 20):
@@ -219,7 +220,7 @@ def write_triple_dumps(build: LoadedBuild, staging: Path, names: dict[str, ox.Bl
             jsonld.write(separator + jsonld_members(nodes), len(found))
             separator = ",\n"
         jsonld.write(JSONLD_TAIL)
-    return [out.describe(WHOLE, fmt) for out, fmt in ((nt, NTRIPLES), (ttl, TURTLE), (jsonld, JSONLD))]
+    return [out.dump_file(WHOLE, fmt) for out, fmt in ((nt, NTRIPLES), (ttl, TURTLE), (jsonld, JSONLD))]
 
 
 def write_subset(
@@ -232,7 +233,7 @@ def write_subset(
         out.write(TURTLE_HEAD)
         for found in statement_groups(build.oxigraph, dump_graphs(build), names, roots=things):
             out.write(turtle_body(found), len(found))
-    return out.describe(name, TURTLE)
+    return out.dump_file(name, TURTLE)
 
 
 def write_dumps(
@@ -256,7 +257,7 @@ def write_dumps(
         names = blank_names(build.oxigraph)
         with GzipOutput(staging / f"{WHOLE}.nq.gz") as nquads:
             write_nquads(nquads, build.oxigraph, dump_graphs(build), names)
-        files = [nquads.describe(WHOLE, NQUADS), *write_triple_dumps(build, staging, names)]
+        files = [nquads.dump_file(WHOLE, NQUADS), *write_triple_dumps(build, staging, names)]
         files += [write_subset(build, staging, name, pattern, names) for name, pattern in SUBSETS.items()]
         (staging / "SHA256SUMS").write_text("".join(f"{f.sha256}  {f.name}\n" for f in files), encoding="utf-8")
         dumps = Dumps(build.version, build.modified.isoformat(), final, files)
