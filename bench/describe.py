@@ -24,7 +24,7 @@ def main() -> None:
     store = EmbeddedStore(build)
     things = {
         q.subject.value
-        for q in build.store
+        for q in build.oxigraph
         if isinstance(q.subject, ox.NamedNode) and q.subject.value.startswith(settings.base_iri + "id/")
     }
     sizes = {t: len(store.describe(t, 10**6).quads) + store.describe(t, 10**6).incoming_total for t in things}

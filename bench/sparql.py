@@ -31,7 +31,7 @@ def main() -> None:
             assert client.get("/sparql", query_string={"query": example.query}, headers=headers).status_code == 200
 
         def reference(example=example):
-            result = build.store.query(example.query, use_default_graph_as_union=True)
+            result = build.oxigraph.query(example.query, use_default_graph_as_union=True)
             result.serialize(format=ox.QueryResultsFormat.JSON)
 
         ours, ref = median_ms(endpoint, args.runs), median_ms(reference, args.runs)

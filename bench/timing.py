@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from publisher.config import Settings
-from publisher.dataset.build import Build, load_build
+from publisher.dataset.build import LoadedBuild, load_build
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -23,6 +23,6 @@ def median_ms(fn: Callable[[], object], runs: int) -> float:
     return statistics.median(times)
 
 
-def shipped_build() -> tuple[Settings, Build]:
+def shipped_build() -> tuple[Settings, LoadedBuild]:
     settings = Settings(base_iri="http://127.0.0.1:8000/", root=ROOT)
     return settings, load_build(settings)

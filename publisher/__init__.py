@@ -14,10 +14,10 @@ if TYPE_CHECKING:
     from flask import Flask
 
     from publisher.config import Settings
-    from publisher.dataset.build import Build
+    from publisher.dataset.build import LoadedBuild
 
 
-def create_app(settings: Settings | None = None, build: Build | None = None) -> Flask:
+def create_app(settings: Settings | None = None, build: LoadedBuild | None = None) -> Flask:
     """Build the Flask app over the data ``settings`` name (DESIGN §3).
 
     By default the dataset is loaded and validated here (unless ``build`` is given); the app refuses
@@ -49,7 +49,7 @@ def create_app(settings: Settings | None = None, build: Build | None = None) -> 
     dumps = ensure_dumps(build, settings.download_path)
     stats = void_statistics(build)
     catalog = catalog_graph(settings, build, dumps, stats)
-    build.store.extend(catalog)
+    build.oxigraph.extend(catalog)
     register(app, settings, EmbeddedStore(build), build, dumps, stats, catalog)
     return app
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import click
 
 from publisher.config import SETTINGS, Settings
-from publisher.dataset.build import Build, DataError, load_build
+from publisher.dataset.build import DataError, LoadedBuild, load_build
 from publisher.dataset.stats import dataset_stats
 
 if TYPE_CHECKING:
@@ -25,7 +25,7 @@ def settings_from(ctx: click.Context) -> Settings:
     return ctx.obj or Settings.from_env()
 
 
-def load_or_exit(settings: Settings, paths: list[Path] | None) -> Build:
+def load_or_exit(settings: Settings, paths: list[Path] | None) -> LoadedBuild:
     try:
         return load_build(settings, paths)
     except DataError as exc:

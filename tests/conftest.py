@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from publisher.config import Settings
-from publisher.dataset.build import Build, load_build
+from publisher.dataset.build import LoadedBuild, load_build
 from tests.processes import oxigraph_server
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,7 +31,7 @@ def settings() -> Settings:
 
 
 @pytest.fixture(scope="session")
-def build(settings: Settings) -> Build:
+def build(settings: Settings) -> LoadedBuild:
     """The shipped dataset, loaded and validated once for the whole session."""
     return load_build(settings)
 
@@ -54,7 +54,7 @@ def store_mode(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture(scope="session")
-def finished(settings: Settings, build: Build, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def finished(settings: Settings, build: LoadedBuild, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The shipped dataset as a finished build with an on-disk store (written once)."""
     from publisher.publish.builds import write_build
 
@@ -79,7 +79,7 @@ def remote_union_endpoint(finished: Path, tmp_path_factory: pytest.TempPathFacto
 
 
 @pytest.fixture(scope="session")
-def app(settings: Settings, build: Build, store_mode: str, request: pytest.FixtureRequest):
+def app(settings: Settings, build: LoadedBuild, store_mode: str, request: pytest.FixtureRequest):
     """The web app over the shipped dataset (built once), served from the store the mode names."""
     from publisher import create_app
 
@@ -123,7 +123,7 @@ def runner() -> CliRunner:
 
 
 @pytest.fixture(scope="session")
-def sparql(build: Build):
+def sparql(build: LoadedBuild):
     """Return a function that runs a SELECT over the shipped build and gives rows of plain values."""
 
     def select(query: str) -> list[dict[str, str | None]]:

@@ -10,7 +10,7 @@ import pyoxigraph as ox
 import pytest
 
 from publisher.config import Settings
-from publisher.dataset.build import Build, load_build
+from publisher.dataset.build import LoadedBuild, load_build
 
 ROOT = Path(__file__).resolve().parent.parent
 GENERATE = ROOT / "bench" / "generate.py"
@@ -33,7 +33,7 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def synthetic_build(generated: Path) -> Build:
+def synthetic_build(generated: Path) -> LoadedBuild:
     return load_build(Settings(base_iri=BASE, root=ROOT), [generated])
 
 
@@ -56,14 +56,14 @@ def test_the_target_size_is_met_closely(generated: Path) -> None:
     assert abs(triples - 4000) <= 4000 * 0.05  # closer at real sizes; a municipality brings about 70
 
 
-def test_the_data_conforms_to_the_shapes(synthetic_build: Build) -> None:
+def test_the_data_conforms_to_the_shapes(synthetic_build: LoadedBuild) -> None:
     build = synthetic_build
     assert build.conforms, build.report.format()
     memberships = build.query("SELECT (COUNT(*) AS ?n) WHERE { ?m a org:Membership ; org:memberDuring ?i }")
     assert int(next(iter(memberships))["n"].value) > 0
 
 
-def test_no_code_or_label_passes_for_a_real_one(synthetic_build: Build) -> None:
+def test_no_code_or_label_passes_for_a_real_one(synthetic_build: LoadedBuild) -> None:
     build = synthetic_build
     graphs = " ".join(f"<{g}>" for g in build.data_graphs)
     codes = build.query(f"SELECT ?code WHERE {{ VALUES ?g {{ {graphs} }} GRAPH ?g {{ ?s skos:notation ?code }} }}")

@@ -68,7 +68,7 @@ def test_stats(runner, build) -> None:
     # the dataset's count is the one VoID, the dumps and the home page give: distinct triples of the data and
     # derived graphs, counted here a second way, from the store's quads
     graphs = [ox.NamedNode(g) for g in [*build.data_graphs, build.derived_graph]]
-    quads = (q for g in graphs for q in build.store.quads_for_pattern(None, None, None, g))
+    quads = (q for g in graphs for q in build.oxigraph.quads_for_pattern(None, None, None, g))
     distinct = {(q.subject, q.predicate, q.object) for q in quads}
     assert int(found.group(1)) == len(distinct)
     total = re.search(r"^(\d+) statements in the build's graphs", result.output, re.MULTILINE)

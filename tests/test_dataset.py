@@ -26,8 +26,8 @@ def test_one_named_graph_per_data_file(build) -> None:
 
 def test_relative_iris_resolve_against_the_base(build) -> None:
     heidekreis = ox.NamedNode(f"{BASE}id/territory/03358")
-    assert any(build.store.quads_for_pattern(heidekreis, None, None))
-    assert not any(q for q in build.store if q.subject.value.startswith("file:"))
+    assert any(build.oxigraph.quads_for_pattern(heidekreis, None, None))
+    assert not any(q for q in build.oxigraph if q.subject.value.startswith("file:"))
 
 
 def test_derived_triples_live_in_their_own_graph(build) -> None:
@@ -35,11 +35,11 @@ def test_derived_triples_live_in_their_own_graph(build) -> None:
     member_of = ox.NamedNode("http://www.w3.org/ns/org#memberOf")
     walsrode = ox.NamedNode(f"{BASE}id/organization/033580024024")
     bomlitz = ox.NamedNode(f"{BASE}id/organization/03358004")
-    quads = build.store.quads_for_pattern(walsrode, member_of, None, derived)
+    quads = build.oxigraph.quads_for_pattern(walsrode, member_of, None, derived)
     current = {q.object.value.rsplit("/", 1)[1] for q in quads}
     assert {"vogelpark-region", "lag-vogelpark-region", "wirtschaftsfoerderung-deltaland"} <= current
-    assert not any(build.store.quads_for_pattern(bomlitz, member_of, None))
-    assert not any(build.store.quads_for_pattern(None, member_of, None, ox.NamedNode(build.data_graphs[0])))
+    assert not any(build.oxigraph.quads_for_pattern(bomlitz, member_of, None))
+    assert not any(build.oxigraph.quads_for_pattern(None, member_of, None, ox.NamedNode(build.data_graphs[0])))
 
 
 def test_version_is_stable_and_follows_the_content(settings: Settings, build, project_copy: Path) -> None:
@@ -71,7 +71,7 @@ def test_broken_copy_is_refused_naming_the_focus_node(project_copy: Path) -> Non
     assert issue.path == "skos:notation"
     assert issue.value == '"0335824"^^rl:AGS'
     assert "rl:AGS 8 digits" in issue.message
-    assert not any(build.store.quads_for_pattern(None, None, None, ox.NamedNode(build.derived_graph)))
+    assert not any(build.oxigraph.quads_for_pattern(None, None, None, ox.NamedNode(build.derived_graph)))
 
 
 def test_turtle_syntax_error_names_file_and_line(project_copy: Path) -> None:

@@ -13,7 +13,7 @@ from rdflib.compare import isomorphic
 from publisher.dataset.terms import to_rdflib
 from publisher.publish.dumps import blank_names, dump_graphs, statement_groups, write_dumps
 from publisher.render.rdf import serialize_jsonld
-from publisher.store.embedded import closure
+from publisher.store.embedded import blank_node_closure
 
 # rdflib's JSON-LD and Turtle parsers still go through its deprecated ConjunctiveGraph.
 pytestmark = pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning")
@@ -159,7 +159,7 @@ def test_the_territories_dump_is_every_territory_with_its_blank_nodes(build, tmp
     rows = build.query("SELECT DISTINCT ?s WHERE { ?s a rl:Territory }")
     territories = [r["s"] for r in rows]
     assert len(territories) > 50
-    expected = closure(build.store, territories, set(dump_graphs(build)))
+    expected = blank_node_closure(build.oxigraph, territories, set(dump_graphs(build)))
     graph = rdflib.Graph().parse(data=data, format="turtle")
     assert isomorphic(graph, graph_of(expected))
     assert dumps.file("territories.ttl.gz").triples == len(graph)

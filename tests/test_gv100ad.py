@@ -101,7 +101,7 @@ def repeated_statements(build) -> int:
         GRAPH ?imported {{ ?s ?p ?o }} GRAPH ?curated {{ ?s ?p ?o }}
         FILTER (STRSTARTS(STR(?imported), "{BASE}id/graph/germany/") && STRSTARTS(STR(?curated), "{BASE}id/graph/")
                 && !STRSTARTS(STR(?curated), "{BASE}id/graph/germany/") && !isBlank(?o)) }}"""
-    return int(next(iter(build.store.query(query)))["n"].value)
+    return int(next(iter(build.oxigraph.query(query)))["n"].value)
 
 
 def test_import_loads_and_validates_next_to_the_curated_data(project_copy: Path, build) -> None:

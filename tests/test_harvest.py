@@ -374,7 +374,7 @@ def test_sitemap_lists_every_document_once(client, app, build) -> None:
     assert f"{BASE}doc/territory/03358" in locs and len(locs) == len(set(locs))
     assert all(e.text for e in urls.findall("s:url/s:lastmod", ns))
     served = ox.Store()
-    served.extend(build.store)
+    served.extend(build.oxigraph)
     served.extend(app.extensions["regiolod"].catalog)
     rows = served.query(
         f"""SELECT DISTINCT ?s WHERE {{ GRAPH ?g {{ ?s ?p ?o }}

@@ -55,15 +55,17 @@ def protocol_client():
     settings = Settings(base_iri=BASE, root=ROOT, download_dir=str(DOWNLOADS), rate_limit=0)
     build = load_build(settings)
     for n in (1, 2, 3):
-        build.store.load(
+        build.oxigraph.load(
             path=str(CONFORMANCE / f"data{n}.nt"),
             format=ox.RdfFormat.N_TRIPLES,
             to_graph=ox.NamedNode(f"http://kasei.us/2009/09/sparql/data/data{n}.rdf"),
         )
-    build.store.add_graph(ox.NamedNode("http://kasei.us/2009/09/sparql/data/data0.rdf"))
+    build.oxigraph.add_graph(ox.NamedNode("http://kasei.us/2009/09/sparql/data/data0.rdf"))
     for n in range(4):  # the endpoint knows its graphs from the build's counts
         graph = f"http://kasei.us/2009/09/sparql/data/data{n}.rdf"
-        build.graph_sizes[graph] = sum(1 for _ in build.store.quads_for_pattern(None, None, None, ox.NamedNode(graph)))
+        build.graph_sizes[graph] = sum(
+            1 for _ in build.oxigraph.quads_for_pattern(None, None, None, ox.NamedNode(graph))
+        )
     return create_app(settings, build).test_client()
 
 

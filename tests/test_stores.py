@@ -7,6 +7,7 @@ remote store that is down, slow or broken, and comes back.
 
 from __future__ import annotations
 
+import inspect
 import json
 import logging
 import subprocess
@@ -371,3 +372,68 @@ def test_a_description_costs_one_round_trip_unless_its_links_are_paged(
     assert ox.NamedNode(BASE + "id/" + THING) in {q.subject for q in description.quads}
     assert len(asked) == (1 if limit == 1000 else 2)  # with one link a page, the total is counted
     assert description.truncated == (limit == 1)
+
+
+# ---------------------------------------------------------------------------------------------
+# One Store interface, one Build type
+# ---------------------------------------------------------------------------------------------
+
+
+def store_methods(cls: type) -> dict[str, inspect.Signature]:
+    """The public methods of a store class with their signatures (annotations as written)."""
+    return {
+        name: inspect.signature(member)
+        for name, member in inspect.getmembers(cls, inspect.isfunction)
+        if not name.startswith("_")
+    }
+
+
+@pytest.mark.parametrize("store_class", ["EmbeddedStore", "OnDiskStore", "RemoteStore"])
+def test_every_store_offers_the_protocol_with_the_same_signatures(store_class: str) -> None:
+    """Each store answers every method of the Store protocol with the protocol's own signature, so a
+    caller typed ``Store`` can be handed any of them."""
+    import publisher.store.embedded
+    import publisher.store.remote
+    from publisher.store.protocol import Store
+
+    cls = getattr(publisher.store.embedded, store_class, None) or getattr(publisher.store.remote, store_class)
+    protocol, offered = store_methods(Store), store_methods(cls)
+    assert protocol, "the protocol declares no methods"
+    assert {name: offered.get(name) for name in protocol} == protocol
+
+
+def test_what_every_store_offers_is_declared_in_the_protocol() -> None:
+    """A method all stores have in common is one callers use: the protocol declares it, so no caller
+    has to name a concrete store to call it."""
+    from publisher.store.embedded import EmbeddedStore, OnDiskStore
+    from publisher.store.protocol import Store
+    from publisher.store.remote import RemoteStore
+
+    shared = set(store_methods(EmbeddedStore)) & set(store_methods(OnDiskStore)) & set(store_methods(RemoteStore))
+    assert shared <= set(store_methods(Store))
+
+
+def test_a_finished_build_reads_back_what_the_loaded_build_has(finished: Path, build) -> None:
+    """Every field of a Build (what servers read) is the same whether the build was loaded here or read
+    back from its folder; the graph sizes of the finished build also count its catalog graph."""
+    from dataclasses import fields
+
+    from publisher.dataset.build import Build
+
+    done = open_build(finished)
+    assert isinstance(done, Build) and isinstance(build, Build)
+    catalog = done.catalog[0].graph_name.value
+    for f in fields(Build):
+        expected = getattr(build, f.name)
+        if f.name == "graph_sizes":
+            expected = {**expected, catalog: len(done.catalog)}
+        assert getattr(done, f.name) == expected, f.name
+    assert done.data_graphs == build.data_graphs
+
+
+def test_the_store_and_the_pyoxigraph_store_have_different_names(settings, build) -> None:
+    """``st.store`` is the Store; the pyoxigraph store under an embedded one is ``oxigraph``, so that
+    ``st.store.store`` (which read as valid code) names nothing."""
+    st = create_app(settings, build).extensions["regiolod"]
+    assert not hasattr(st.store, "store") and not hasattr(build, "store")
+    assert st.store.oxigraph is build.oxigraph

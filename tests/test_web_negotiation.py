@@ -107,9 +107,9 @@ def expected_graph(build, finished: Path) -> rdflib.Graph:
     from publisher.store.embedded import EmbeddedStore
 
     store = ox.Store()
-    store.extend(build.store)
+    store.extend(build.oxigraph)
     store.extend(ox.parse(path=str(finished / "current" / "catalog.nq"), format=ox.RdfFormat.N_QUADS))
-    desc = EmbeddedStore(replace(build, store=store)).describe(THING, 10_000)
+    desc = EmbeddedStore(replace(build, oxigraph=store)).describe(THING, 10_000)
     graph = rdflib.Graph()
     for q in desc.quads + desc.incoming:
         graph.add((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)))

@@ -483,11 +483,10 @@ def small_pages(app):
     from dataclasses import replace
 
     from publisher import create_app
-    from publisher.dataset.build import Build
 
     st = app.extensions["regiolod"]
     settings = replace(st.settings, page_size=20, catalog_page_size=1, incoming_limit=5)
-    return create_app(settings, st.build if isinstance(st.build, Build) else None).test_client()
+    return create_app(settings, None if settings.store else st.build).test_client()
 
 
 @pytest.mark.parametrize("listing", ALL_PAGED)
@@ -520,3 +519,19 @@ def test_a_page_after_the_last_is_404_naming_the_last_page(small_pages, listing:
     else:
         assert content_type == "text/plain; charset=utf-8"
         assert said in response.data.decode() and last_url in response.data.decode()
+
+
+def test_views_ask_their_queries_and_labels_of_page_data_only() -> None:
+    """A view parses the request, calls one function of render/page_data and renders (STYLE 3): no view
+    module runs a SELECT or asks the store for labels itself, so every query a page needs has one home."""
+    import ast
+
+    from tests.conftest import ROOT
+
+    asked = []
+    for name in ("pages.py", "resources.py", "harvest.py", "sparql.py"):
+        tree = ast.parse((ROOT / "publisher" / "web" / name).read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute) and node.attr in ("select", "labels") and "store" in ast.unparse(node):
+                asked.append(f"web/{name}:{node.lineno} .{node.attr}")
+    assert asked == []

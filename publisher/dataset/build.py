@@ -2,7 +2,7 @@
 
 The flow is DESIGN §1: parse every Turtle file into its own named graph (relative IRIs resolved
 against the deployment's base IRI), validate the data with pySHACL against ``shapes/``, then
-materialise derived triples into a graph of their own. The result is a :class:`Build`.
+materialise derived triples into a graph of their own. The result is a :class:`LoadedBuild`.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -41,30 +41,49 @@ class SourceFile:
     graph: str
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Build:
-    """A loaded, validated and enriched dataset."""
+    """What every build has and every server reads, whether loaded here or read back from its folder.
 
-    store: ox.Store
-    base_iri: str
+    A :class:`LoadedBuild` holds its graphs in memory; a finished build (publish/builds.py) names the
+    files a server reads instead. Servers and stores take this type, so they serve either alike.
+    """
+
     version: str
+    base_iri: str
+    modified: dt.datetime
     files: list[SourceFile]
-    report: ValidationReport
     derived_graph: str
-    graph_sizes: dict[str, int] = field(default_factory=dict)
-    modified: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    graph_sizes: dict[str, int]
+
+    def graphs_of(self, kind: str) -> list[str]:
+        """The named graphs of one kind of source file ("ontology", "shapes" or "data"), in file order."""
+        return [f.graph for f in self.files if f.kind == kind]
+
+    @property
+    def data_graphs(self) -> list[str]:
+        return self.graphs_of("data")
+
+    @property
+    def subjects_path(self) -> Path | None:
+        """The sorted list of things under ``{base}id/`` (one IRI a line), when the build has one written."""
+        return None
+
+
+@dataclass(kw_only=True)
+class LoadedBuild(Build):
+    """A build loaded, validated and enriched in this process: every graph in an in-memory pyoxigraph store."""
+
+    oxigraph: ox.Store
+    report: ValidationReport
 
     @property
     def conforms(self) -> bool:
         return self.report.conforms
 
-    @property
-    def data_graphs(self) -> list[str]:
-        return [f.graph for f in self.files if f.kind == "data"]
-
     def query(self, sparql: str) -> ox.QuerySolutions | ox.QueryTriples | ox.QueryBoolean:
         """Run a trusted, project-written query over the union of all graphs."""
-        return self.store.query(sparql_prologue() + sparql, use_default_graph_as_union=True)
+        return self.oxigraph.query(sparql_prologue() + sparql, use_default_graph_as_union=True)
 
 
 def turtle_files(folder: Path, exclude: tuple[str, ...] = ()) -> list[Path]:
@@ -100,18 +119,20 @@ def discover_files(settings: Settings, data_paths: list[Path] | None = None) -> 
 
 def load_files(files: list[SourceFile], base_iri: str) -> ox.Store:
     """Parse each file into its named graph of a new in-memory store."""
-    store = ox.Store()
+    oxigraph = ox.Store()
     for f in files:
         if not f.path.is_file():
             raise DataError(f.path, "file not found")
         try:
-            store.load(path=str(f.path), format=ox.RdfFormat.TURTLE, base_iri=base_iri, to_graph=ox.NamedNode(f.graph))
+            oxigraph.load(
+                path=str(f.path), format=ox.RdfFormat.TURTLE, base_iri=base_iri, to_graph=ox.NamedNode(f.graph)
+            )
         except SyntaxError as exc:
             line, column = (exc.lineno, exc.offset) if exc.lineno else (None, None)
             raise DataError(f.path, f"Turtle syntax error: {exc.msg}", line, column) from None
         except OSError as exc:
             raise DataError(f.path, exc.strerror or str(exc)) from None
-    return store
+    return oxigraph
 
 
 def build_version(files: list[SourceFile], base_iri: str) -> str:
@@ -123,7 +144,7 @@ def build_version(files: list[SourceFile], base_iri: str) -> str:
     return digest.hexdigest()[:16]
 
 
-def check_graph_descriptions(store: ox.Store, files: list[SourceFile]) -> list[str]:
+def check_graph_descriptions(oxigraph: ox.Store, files: list[SourceFile]) -> list[str]:
     """Return a message for every data file that does not describe its own named graph."""
     missing = []
     sd_graph = ox.NamedNode("http://www.w3.org/ns/sparql-service-description#Graph")
@@ -131,26 +152,26 @@ def check_graph_descriptions(store: ox.Store, files: list[SourceFile]) -> list[s
         if f.kind != "data":
             continue
         g = ox.NamedNode(f.graph)
-        if not any(store.quads_for_pattern(g, ox.NamedNode(RDF_TYPE), sd_graph, g)):
+        if not any(oxigraph.quads_for_pattern(g, ox.NamedNode(RDF_TYPE), sd_graph, g)):
             missing.append(
                 f"{f.path}: the file must describe its own graph <{f.graph}> as sd:Graph with its sources and licence"
             )
     return missing
 
 
-def load_build(settings: Settings, data_paths: list[Path] | None = None) -> Build:
+def load_build(settings: Settings, data_paths: list[Path] | None = None) -> LoadedBuild:
     """Load, validate and enrich the dataset; raise :class:`DataError` on unreadable files."""
     files = discover_files(settings, data_paths)
-    store = load_files(files, settings.base_iri)
-    report = validate_store(store, files)
-    report.add_errors(check_graph_descriptions(store, files))
+    oxigraph = load_files(files, settings.base_iri)
+    report = validate_store(oxigraph, files)
+    report.add_errors(check_graph_descriptions(oxigraph, files))
     derived = settings.base_iri + DERIVED_GRAPH_PATH
     if report.conforms:
-        enrich(store, derived)
-    sizes = Counter(q.graph_name.value for q in store if isinstance(q.graph_name, ox.NamedNode))
+        enrich(oxigraph, derived)
+    sizes = Counter(q.graph_name.value for q in oxigraph if isinstance(q.graph_name, ox.NamedNode))
     modified = max(dt.datetime.fromtimestamp(int(f.path.stat().st_mtime), dt.UTC) for f in files)
-    return Build(
-        store=store,
+    return LoadedBuild(
+        oxigraph=oxigraph,
         base_iri=settings.base_iri,
         version=build_version(files, settings.base_iri),
         files=files,

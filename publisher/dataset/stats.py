@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from publisher.dataset.build import Build
+from publisher.dataset.build import LoadedBuild
 from publisher.render.page_data import dataset_triples_query
 from publisher.vocab import shorten
 
@@ -52,7 +52,7 @@ class DatasetStats:
         return "\n".join(lines)
 
 
-def dataset_stats(build: Build) -> DatasetStats:
+def dataset_stats(build: LoadedBuild) -> DatasetStats:
     """Count what the build holds."""
     graphs = ", ".join(f"<{g}>" for g in build.data_graphs)
     rows = build.query(THINGS_PER_CLASS.replace("GRAPHS", graphs))

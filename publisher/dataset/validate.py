@@ -23,7 +23,7 @@ from rdflib.namespace import RDF, SH, XSD
 from publisher.dataset.terms import to_rdflib
 from publisher.shacl import evaluator as shacl
 from publisher.shacl.evaluator import Result
-from publisher.shacl.shapes import Term, describe
+from publisher.shacl.shapes import Term, show_term
 
 if TYPE_CHECKING:
     from publisher.dataset.build import SourceFile
@@ -193,8 +193,8 @@ class Locator:
             focus=(f"<{anchor.value}>" if isinstance(anchor, ox.NamedNode) else "[]") + trail,
             focus_label=self.label(anchor),
             files=self.files(anchor),
-            path=describe(result.path),
-            value=describe(result.value),
+            path=show_term(result.path),
+            value=show_term(result.value),
         )
 
     def quads(self, subject: Term | None, predicate: ox.NamedNode | None, obj: Term | None = None) -> list[ox.Quad]:
@@ -210,7 +210,7 @@ class Locator:
             parents = sorted(self.quads(None, None, node), key=lambda q: (str(q.subject), q.predicate.value))
             if not parents:
                 break
-            trail = f" / {describe(parents[0].predicate)}" + trail
+            trail = f" / {show_term(parents[0].predicate)}" + trail
             node = parents[0].subject
         return node, trail
 

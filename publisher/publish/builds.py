@@ -23,14 +23,13 @@ import heapq
 import itertools
 import json
 import os
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
 
 from publisher.config import Settings
-from publisher.dataset.build import Build, SourceFile
-from publisher.dataset.validate import ValidationReport
+from publisher.dataset.build import Build, LoadedBuild, SourceFile
 from publisher.negotiation import NQUADS
 from publisher.publish.catalog import VoidStatistics, catalog_graph, void_statistics
 from publisher.publish.dumps import SUBJECTS, Dumps, GzipOutput, dump_graphs, read_dumps, write_dumps, write_nquads
@@ -47,28 +46,15 @@ class BuildFolderError(Exception):
     """The folder holds no finished build (or one this version of regiolod cannot read)."""
 
 
-@dataclass
-class FinishedBuild:
-    """A build read back from its folder: the same fields the web layer reads from a :class:`Build`."""
+@dataclass(kw_only=True)
+class FinishedBuild(Build):
+    """A build read back from its folder: what every :class:`Build` has, and the files a server reads."""
 
     folder: Path
-    version: str
-    base_iri: str
-    modified: dt.datetime
-    files: list[SourceFile]
-    derived_graph: str
-    graph_sizes: dict[str, int]
     stats: VoidStatistics
     catalog: list[ox.Quad]
     dumps: Dumps
     subject_count: int | None = None  # things in ``subjects.txt.gz``; None for a build written without it
-    report: ValidationReport = field(default_factory=ValidationReport)
-
-    conforms = True  # only conforming builds are ever written
-
-    @property
-    def data_graphs(self) -> list[str]:
-        return [f.graph for f in self.files if f.kind == "data"]
 
     @property
     def store_path(self) -> Path:
@@ -85,7 +71,7 @@ class FinishedBuild:
         return (self.store_path / "CURRENT").is_file()
 
 
-def write_build(settings: Settings, build: Build, folder: Path, with_store: bool = False) -> Dumps:
+def write_build(settings: Settings, build: LoadedBuild, folder: Path, with_store: bool = False) -> Dumps:
     """Write dumps, metadata and the store image of a conforming ``build`` into ``folder`` atomically."""
     if not build.conforms:
         raise ValueError("only a conforming build can be written")
@@ -95,13 +81,15 @@ def write_build(settings: Settings, build: Build, folder: Path, with_store: bool
         catalog = catalog_graph(settings, build, dumps, stats)
         catalog_name = catalog[0].graph_name.value
         (staging / CATALOG).write_bytes(serialize(catalog, NQUADS))
-        graphs = sorted({g.value for g in build.store.named_graphs() if isinstance(g, ox.NamedNode)} | {catalog_name})
+        graphs = sorted(
+            {g.value for g in build.oxigraph.named_graphs() if isinstance(g, ox.NamedNode)} | {catalog_name}
+        )
         with GzipOutput(staging / STORE_DUMP) as out:
             for graph in graphs:
                 if graph == catalog_name:  # as built, even when a server has put it into the store already
                     out.write(serialize(catalog, NQUADS), len(catalog))
                 else:
-                    write_nquads(out, build.store, [graph], names)
+                    write_nquads(out, build.oxigraph, [graph], names)
         subjects = add_subjects(staging / SUBJECTS, build, catalog, set(dump_graphs(build)))
         sizes = dict(build.graph_sizes)
         sizes[catalog_name] = len(catalog)
@@ -123,7 +111,7 @@ def write_build(settings: Settings, build: Build, folder: Path, with_store: bool
     return write_dumps(build, folder, extra)
 
 
-def add_subjects(path: Path, build: Build, catalog: list[ox.Quad], dumped: set[str]) -> int:
+def add_subjects(path: Path, build: LoadedBuild, catalog: list[ox.Quad], dumped: set[str]) -> int:
     """Merge the things under ``{base}id/`` of the graphs the dumps leave out (catalog, ontology, shapes)
     into the sorted list the dump pass wrote at ``path``; return how many things it lists."""
     prefix = build.base_iri + "id/"
@@ -131,9 +119,9 @@ def add_subjects(path: Path, build: Build, catalog: list[ox.Quad], dumped: set[s
         catalog,
         (
             q
-            for g in build.store.named_graphs()
+            for g in build.oxigraph.named_graphs()
             if isinstance(g, ox.NamedNode) and g.value not in dumped and g != catalog[0].graph_name
-            for q in build.store.quads_for_pattern(None, None, None, g)
+            for q in build.oxigraph.quads_for_pattern(None, None, None, g)
         ),
     )
     others = sorted(

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from publisher.config import SETTINGS, Setting, Settings
-from publisher.dataset.build import Build
+from publisher.dataset.build import Build, LoadedBuild
 from publisher.negotiation import JSONLD, RDF_FORMATS, RDFXML, TURTLE, Format, by_key
 from publisher.publish.dumps import Dumps, dump_graphs, statement_groups, subject_runs
 from publisher.vocab import PREFIXES
@@ -103,7 +103,7 @@ class VoidStatistics:
     last_date: str = ""
 
 
-def void_statistics(build: Build) -> VoidStatistics:
+def void_statistics(build: LoadedBuild) -> VoidStatistics:
     """Count the dumps' distinct triples in one pass over the store, a thing at a time."""
     class_members: defaultdict[str, int] = defaultdict(int)
     properties: Counter[str] = Counter()
@@ -122,7 +122,7 @@ def void_statistics(build: Build) -> VoidStatistics:
     objects: set[str] = set()
     # Each subject comes in one run with its distinct statements (statement_groups), so counting
     # runs counts distinct subjects, and a subject's types are counted once each.
-    for found in statement_groups(build.store, dump_graphs(build), {}):
+    for found in statement_groups(build.oxigraph, dump_graphs(build), {}):
         for run in subject_runs(found):
             subjects += 1
             s = run[0].subject
@@ -188,7 +188,7 @@ def iris(settings: Settings) -> dict[str, str]:
     base = settings.base_iri
     return {
         "catalog": f"{base}id/catalog",
-        "service": f"{base}id/service/sparql",
+        "data_service": f"{base}id/service/sparql",  # the dcat:DataService of the SPARQL endpoint
         "publisher": settings.publisher_uri or f"{base}id/organization/publisher",
         **{k: f"{base}id/dataset/{k}" for k in DATASETS},
     }
@@ -246,7 +246,7 @@ def catalog_graph(settings: Settings, build: Build, dumps: Dumps, stats: VoidSta
     g.iri(cat, DCT + "spatial", EU + "country/DEU")
     g.iri(cat, DCAT + "themeTaxonomy", EU + "data-theme")
     g.text(cat, DCT + "modified", modified, datatype=XSD + "date")
-    g.iri(cat, DCAT + "service", ids["service"])
+    g.iri(cat, DCAT + "service", ids["data_service"])
     for key in DATASETS:
         g.iri(cat, DCAT + "dataset", ids[key])
 
@@ -302,7 +302,7 @@ def catalog_graph(settings: Settings, build: Build, dumps: Dumps, stats: VoidSta
         g.iri(ids["ontology"], DCAT + "distribution", dist)
         describe_distribution(g, settings, dist, f"{base}def.{fmt.suffix}", fmt, modified)
 
-    svc = ids["service"]
+    svc = ids["data_service"]
     g.iri(svc, RDF_TYPE, DCAT + "DataService")
     g.text(svc, DCT + "title", "regiolod SPARQL-Endpunkt", "de")
     g.text(svc, DCT + "title", "regiolod SPARQL endpoint", "en")

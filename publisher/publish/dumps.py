@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from publisher.dataset.build import Build
+from publisher.dataset.build import Build, LoadedBuild
 from publisher.negotiation import JSONLD, NQUADS, NTRIPLES, TURTLE, Format
 from publisher.render.rdf import (
     JSONLD_HEAD,
@@ -75,27 +75,27 @@ def dump_graphs(build: Build) -> list[str]:
     return sorted({*build.data_graphs, build.derived_graph})
 
 
-def dump_quads(build: Build) -> list[ox.Quad]:
+def dump_quads(build: LoadedBuild) -> list[ox.Quad]:
     """Every quad of the dumps, in a list (for small builds and tests; the dumps themselves stream)."""
-    return [q for g in dump_graphs(build) for q in build.store.quads_for_pattern(None, None, None, ox.NamedNode(g))]
+    return [q for g in dump_graphs(build) for q in build.oxigraph.quads_for_pattern(None, None, None, ox.NamedNode(g))]
 
 
-def blank_names(store: ox.Store) -> dict[str, ox.BlankNode]:
+def blank_names(oxigraph: ox.Store) -> dict[str, ox.BlankNode]:
     """Stable names for the store's blank nodes, from the statements that hold one (a third of ours)."""
     return blank_node_names(
-        q for q in store if isinstance(q.subject, ox.BlankNode) or isinstance(q.object, ox.BlankNode)
+        q for q in oxigraph if isinstance(q.subject, ox.BlankNode) or isinstance(q.object, ox.BlankNode)
     )
 
 
-def _subjects(store: ox.Store, graphs: list[str], test: str) -> list:
+def _subjects(oxigraph: ox.Store, graphs: list[str], test: str) -> list:
     values = " ".join(f"<{g}>" for g in graphs)
     query = f"SELECT DISTINCT ?s WHERE {{ VALUES ?g {{ {values} }} GRAPH ?g {{ ?s ?p ?o }} FILTER({test}(?s)) }}"
-    rows = store.query(query)
+    rows = oxigraph.query(query)
     return [r["s"] for r in rows]
 
 
 def statement_groups(
-    store: ox.Store,
+    oxigraph: ox.Store,
     graphs: list[str],
     names: dict[str, ox.BlankNode],
     roots: list[ox.NamedNode] | None = None,
@@ -124,7 +124,7 @@ def statement_groups(
                     continue
                 seen.add(subject.value)
             rows: dict[tuple[str, str], tuple] = {}
-            for q in store.quads_for_pattern(subject, None, None, only):
+            for q in oxigraph.quads_for_pattern(subject, None, None, only):
                 if only is None and not (isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value in allowed):
                     continue
                 o = term(q.object)
@@ -135,10 +135,10 @@ def statement_groups(
             stack += [old for _, _, old, _ in reversed(ordered) if isinstance(old, ox.BlankNode)]
         return found
 
-    for root in roots if roots is not None else sorted(_subjects(store, graphs, "isIRI"), key=lambda n: n.value):
+    for root in roots if roots is not None else sorted(_subjects(oxigraph, graphs, "isIRI"), key=lambda n: n.value):
         yield group(root)
     if roots is None:
-        orphans = [b for b in _subjects(store, graphs, "isBlank") if b.value not in seen]
+        orphans = [b for b in _subjects(oxigraph, graphs, "isBlank") if b.value not in seen]
         for blank in sorted(orphans, key=lambda b: term(b).value):
             if blank.value not in seen:
                 yield group(blank)
@@ -177,7 +177,8 @@ class GzipOutput:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def describe(self, dataset: str, fmt: Format) -> DumpFile:
+    def dump_file(self, dataset: str, fmt: Format) -> DumpFile:
+        """The record of the file written, as the manifest, the catalog and VoID list it."""
         digest = hashlib.sha256()
         with open(self.path, "rb") as f:
             while chunk := f.read(1 << 20):
@@ -187,14 +188,14 @@ class GzipOutput:
         )
 
 
-def write_nquads(out: GzipOutput, store: ox.Store, graphs: list[str], names: dict[str, ox.BlankNode]) -> None:
+def write_nquads(out: GzipOutput, oxigraph: ox.Store, graphs: list[str], names: dict[str, ox.BlankNode]) -> None:
     """N-Quads of ``graphs``, a graph at a time."""
     for graph in sorted(graphs):
-        for found in statement_groups(store, [graph], names, with_graph=True):
+        for found in statement_groups(oxigraph, [graph], names, with_graph=True):
             out.write(ox.serialize(found, format=ox.RdfFormat.N_QUADS), len(found))
 
 
-def write_triple_dumps(build: Build, staging: Path, names: dict[str, ox.BlankNode]) -> list[DumpFile]:
+def write_triple_dumps(build: LoadedBuild, staging: Path, names: dict[str, ox.BlankNode]) -> list[DumpFile]:
     """The whole dataset as N-Triples, Turtle and JSON-LD, written side by side in one pass.
 
     The same pass lists the things under ``{base}id/`` it wrote (``SUBJECTS``), for the sitemap.
@@ -209,7 +210,7 @@ def write_triple_dumps(build: Build, staging: Path, names: dict[str, ox.BlankNod
         ttl.write(TURTLE_HEAD)
         jsonld.write(JSONLD_HEAD)
         separator = ""
-        for found in statement_groups(build.store, dump_graphs(build), names):
+        for found in statement_groups(build.oxigraph, dump_graphs(build), names):
             root = found[0].subject if found else None
             if isinstance(root, ox.NamedNode) and root.value.startswith(prefix):
                 things.write(root.value + "\n", 1)
@@ -219,22 +220,24 @@ def write_triple_dumps(build: Build, staging: Path, names: dict[str, ox.BlankNod
             jsonld.write(separator + jsonld_members(nodes), len(found))
             separator = ",\n"
         jsonld.write(JSONLD_TAIL)
-    return [out.describe(WHOLE, fmt) for out, fmt in ((nt, NTRIPLES), (ttl, TURTLE), (jsonld, JSONLD))]
+    return [out.dump_file(WHOLE, fmt) for out, fmt in ((nt, NTRIPLES), (ttl, TURTLE), (jsonld, JSONLD))]
 
 
-def write_subset(build: Build, staging: Path, name: str, pattern: str, names: dict[str, ox.BlankNode]) -> DumpFile:
+def write_subset(
+    build: LoadedBuild, staging: Path, name: str, pattern: str, names: dict[str, ox.BlankNode]
+) -> DumpFile:
     """Every statement about the things ``pattern`` selects, with their blank nodes, as Turtle."""
     rows = build.query(f"SELECT DISTINCT ?s WHERE {{ {pattern} }}")
     things = sorted((r["s"] for r in rows if isinstance(r["s"], ox.NamedNode)), key=lambda n: n.value)
     with GzipOutput(staging / f"{name}.{TURTLE.suffix}.gz") as out:
         out.write(TURTLE_HEAD)
-        for found in statement_groups(build.store, dump_graphs(build), names, roots=things):
+        for found in statement_groups(build.oxigraph, dump_graphs(build), names, roots=things):
             out.write(turtle_body(found), len(found))
-    return out.describe(name, TURTLE)
+    return out.dump_file(name, TURTLE)
 
 
 def write_dumps(
-    build: Build, download_dir: Path, extra: Callable[[Path, Dumps, dict[str, ox.BlankNode]], None] | None = None
+    build: LoadedBuild, download_dir: Path, extra: Callable[[Path, Dumps, dict[str, ox.BlankNode]], None] | None = None
 ) -> Dumps:
     """Write every dump of ``build`` and switch ``current`` to it; return what was written.
 
@@ -251,10 +254,10 @@ def write_dumps(
         shutil.rmtree(staging)
     staging.mkdir()
     try:
-        names = blank_names(build.store)
+        names = blank_names(build.oxigraph)
         with GzipOutput(staging / f"{WHOLE}.{NQUADS.suffix}.gz") as nquads:
-            write_nquads(nquads, build.store, dump_graphs(build), names)
-        files = [nquads.describe(WHOLE, NQUADS), *write_triple_dumps(build, staging, names)]
+            write_nquads(nquads, build.oxigraph, dump_graphs(build), names)
+        files = [nquads.dump_file(WHOLE, NQUADS), *write_triple_dumps(build, staging, names)]
         files += [write_subset(build, staging, name, pattern, names) for name, pattern in SUBSETS.items()]
         (staging / "SHA256SUMS").write_text("".join(f"{f.sha256}  {f.name}\n" for f in files), encoding="utf-8")
         dumps = Dumps(build.version, build.modified.isoformat(), final, files)
@@ -305,7 +308,7 @@ def read_dumps(download_dir: Path) -> Dumps | None:
     return Dumps(manifest["version"], manifest["modified"], folder.resolve(), files)
 
 
-def ensure_dumps(build: Build, download_dir: Path) -> Dumps:
+def ensure_dumps(build: LoadedBuild, download_dir: Path) -> Dumps:
     """The dumps of this build: the existing ones when their version matches, else new ones."""
     existing = read_dumps(download_dir)
     if existing is not None and existing.version == build.version:

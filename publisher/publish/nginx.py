@@ -155,7 +155,7 @@ REFERRER_POLICY = "strict-origin-when-cross-origin"
 # A key in the raw request path: segments neither empty nor starting with "." (no "..", no hidden files).
 KEY_PATTERN = r"(?:[^/.][^/]*/)*[^/.][^/]*"
 _UNSAFE_IN_CONFIG = re.compile(r'[\s"\\${};]')
-_TEMPLATES = Path(__file__).parent.parent / "templates"
+_TEMPLATES = Path(__file__).parent.parent / "templates"  # publisher/templates
 
 
 @dataclass(frozen=True)

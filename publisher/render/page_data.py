@@ -1,6 +1,8 @@
-"""What the HTML pages show beyond a thing's own statements: tables, history, lists, counts.
+"""What the HTML pages show: a thing's page, its links, the home page, listings, the ontology and shapes.
 
-Each function asks the store one project-written query and returns plain data for a template.
+The one home of page data: every query a page needs is asked here, of a :class:`Store`, and
+shaped into plain data for a template. A view (web/) parses the request, calls one function of
+this module and renders what it returns.
 """
 
 from __future__ import annotations
@@ -8,10 +10,14 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
+from typing import Any
+
+import pyoxigraph as ox
 
 from publisher.dataset.enrich import CURRENT_MEMBERSHIP, today_bindings
-from publisher.render.html import Labeller, expand
-from publisher.store.embedded import EmbeddedStore
+from publisher.render.html import Group, Labeller, expand, group_description, iri_to_uri, safe_href, schema_org_island
+from publisher.store.protocol import Description, Store
+from publisher.vocab import ONTOLOGY_IRI, RL, SHAPES_IRI
 
 
 @dataclass
@@ -34,7 +40,7 @@ def val(row, name: str) -> str:
 
 
 def membership_rows(
-    store: EmbeddedStore, iri: str, side: str, lab: Labeller, today: dt.date | None = None
+    store: Store, iri: str, side: str, lab: Labeller, today: dt.date | None = None
 ) -> list[MembershipRow]:
     """Memberships where the thing is the organization (``side="organization"``) or the member."""
     other = "member" if side == "organization" else "organization"
@@ -85,7 +91,7 @@ class HistoryEntry:
     kind: str
 
 
-def history(store: EmbeddedStore, iri: str, lab: Labeller) -> list[HistoryEntry]:
+def history(store: Store, iri: str, lab: Labeller) -> list[HistoryEntry]:
     """Change events the thing took part in, oldest first.
 
     Two queries: the events from the thing (selective), then their dates and types for exactly those.
@@ -132,7 +138,7 @@ class GraphInfo:
     sources: list[str]
 
 
-def provenance(store: EmbeddedStore, graphs: set[str], lab: Labeller) -> list[GraphInfo]:
+def provenance(store: Store, graphs: set[str], lab: Labeller) -> list[GraphInfo]:
     """The named graphs a description comes from, with licence, attribution and sources."""
     if not graphs:
         return []
@@ -187,7 +193,7 @@ def dataset_triples_query(base: str) -> str:
 ALL_STATEMENTS_QUERY = "SELECT (COUNT(*) AS ?statements) WHERE { GRAPH ?g { ?s ?p ?o } }\n"
 
 
-def counts(store: EmbeddedStore) -> dict[str, int]:
+def counts(store: Store) -> dict[str, int]:
     """Things per kind shown on the home page."""
     union = " UNION ".join(f"{{ ?s a {k} BIND ({k} AS ?kind) }}" for k, _, _ in KINDS)
     rows = store.select(f"SELECT ?kind (COUNT(DISTINCT ?s) AS ?n) WHERE {{ {union} }} GROUP BY ?kind")
@@ -224,7 +230,7 @@ LISTS = {
 }
 
 
-def listing(store: EmbeddedStore, kind: str) -> Listing:
+def listing(store: Store, kind: str) -> Listing:
     """Every thing of a kind, ordered by label, with its types (rl: subclasses of a territory, an
     organization's classifications).
 
@@ -261,3 +267,292 @@ def listing(store: EmbeddedStore, kind: str) -> Listing:
     ]
     counts = Counter(t for e in entries for t in e.types)
     return Listing(entries, dict(sorted(counts.items())))
+
+
+# ---------------------------------------------------------------------------------------------
+# A thing's page and the pages of links to it
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ThingPage:
+    """What the HTML page of one thing shows."""
+
+    title: str
+    lab: Labeller
+    groups: list[Group]
+    members: list[MembershipRow]
+    memberships: list[MembershipRow]
+    history: list[HistoryEntry]
+    provenance: list[GraphInfo]
+    incoming: list[tuple[str, str]]  # (predicate, subject), sorted
+    island: str
+
+
+def thing_page(store: Store, desc: Description, base: str, lang: str) -> ThingPage:
+    """Label a thing's description and add its memberships, history and the provenance of its graphs."""
+    iri = desc.subject
+    mentioned = {
+        t.value
+        for q in desc.quads + desc.incoming
+        for t in (q.subject, q.predicate, q.object)
+        if isinstance(t, ox.NamedNode)
+    }
+    lab = Labeller(store.labels(mentioned), base, lang)
+    graphs = {q.graph_name.value for q in desc.quads if isinstance(q.graph_name, ox.NamedNode)}
+    incoming = sorted(
+        {(q.predicate.value, q.subject.value) for q in desc.incoming if isinstance(q.subject, ox.NamedNode)}
+    )
+    return ThingPage(
+        title=lab.label(iri),
+        lab=lab,
+        groups=group_description(iri, desc.quads, lab),
+        members=membership_rows(store, iri, "organization", lab),
+        memberships=membership_rows(store, iri, "member", lab),
+        history=history(store, iri, lab),
+        provenance=provenance(store, graphs, lab),
+        incoming=incoming,
+        island=schema_org_island(iri, desc.quads, lab),
+    )
+
+
+@dataclass
+class IncomingPage:
+    """One page of the links to a thing, labelled."""
+
+    lab: Labeller
+    links: list[tuple[str, str]]  # (predicate, subject), in the store's order
+
+
+def incoming_page(store: Store, desc: Description, base: str, lang: str) -> IncomingPage:
+    """Label the links of one page of a thing's incoming links."""
+    iris = (
+        {q.subject.value for q in desc.incoming if isinstance(q.subject, ox.NamedNode)}
+        | {q.predicate.value for q in desc.incoming}
+        | {desc.subject}
+    )
+    links = [(q.predicate.value, q.subject.value) for q in desc.incoming]
+    return IncomingPage(Labeller(store.labels(iris), base, lang), links)
+
+
+def thing_labels(store: Store, base: str) -> list[tuple[str, str]]:
+    """(key, German label) of every labelled thing under ``{base}id/``, for the hints of a 404."""
+    things = base + "id/"
+    rows = store.select('SELECT DISTINCT ?s ?l WHERE { ?s skos:prefLabel ?l FILTER (LANG(?l) = "de") }')
+    return [
+        (s.value[len(things) :], label.value)
+        for s, label in ((r["s"], r["l"]) for r in rows)
+        if isinstance(s, ox.NamedNode) and s.value.startswith(things) and label is not None
+    ]
+
+
+# ---------------------------------------------------------------------------------------------
+# The home page and the listings
+# ---------------------------------------------------------------------------------------------
+
+#: The things the home page starts from (keys under ``{base}id/``), shown when the store has them.
+ENTRY_POINTS = [
+    "territory/03358",
+    "organization/03358",
+    "organization/metropolregion-hamburg",
+    "organization/metropolregion-hannover-braunschweig-goettingen-wolfsburg-gmbh",
+    "territory/033580024024",
+    "change/2020-01-01-walsrode-bomlitz",
+]
+
+
+@dataclass
+class HomePage:
+    """What the home page shows of the data."""
+
+    counts: dict[str, int]
+    entries: list[tuple[str, str]]  # (href, label) of the entry points
+    cooperations: list[tuple[str, str]]  # (href, label), by label
+
+
+def home_page(store: Store, base: str, lang: str) -> HomePage:
+    """The things per kind, the entry points the store has and every cooperation, labelled."""
+    entry_iris = [f"{base}id/{key}" for key in ENTRY_POINTS]
+    cooperations = [r["s"].value for r in store.select("SELECT ?s WHERE { ?s a rl:Cooperation }")]
+    lab = Labeller(store.labels(entry_iris + cooperations), base, lang)
+    return HomePage(
+        counts=counts(store),
+        entries=[(iri_to_uri(i), lab.label(i)) for i in entry_iris if store.has(i)],
+        cooperations=sorted(((safe_href(c), lab.label(c)) for c in cooperations), key=lambda x: x[1].casefold()),
+    )
+
+
+def type_labels(store: Store, listed: Listing, base: str, lang: str) -> Labeller:
+    """A labeller that knows the labels of every type of a listing."""
+    lab = Labeller({}, base, lang)
+    lab.learn(store.labels, listed.counts)
+    return lab
+
+
+@dataclass
+class ListingPage:
+    """One page of a listing, of one type or all."""
+
+    title: str
+    entries: list[tuple[ListEntry, str]]  # each entry with its types' labels
+    total: int
+    available: list[tuple[str, str, int]]  # (type IRI, label, things) of every type of the listing
+
+
+def listing_page(
+    store: Store, listed: Listing, kind: str, type_iri: str | None, page: int, size: int, base: str, lang: str
+) -> ListingPage:
+    """Page ``page`` (from 1, ``size`` a page) of the things of ``type_iri`` (or all) in the listing."""
+    entries = listed.of_type(type_iri)
+    start = (page - 1) * size
+    lab = type_labels(store, listed, base, lang)
+    return ListingPage(
+        title=LISTS[kind][1][lang],
+        entries=[(e, ", ".join(lab.label(t) for t in e.types)) for e in entries[start : start + size]],
+        total=len(entries),
+        available=[(t, lab.label(t), n) for t, n in listed.counts.items()],
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The ontology and the shapes
+# ---------------------------------------------------------------------------------------------
+
+
+def graph_quads(store: Store, graphs: list[str]) -> list[ox.Quad]:
+    """Every quad of ``graphs``, graph by graph."""
+    return [q for g in graphs for q in store.graph(g)]
+
+
+def texts(store: Store, iri: str, prop: str) -> dict[str, str]:
+    """``{language: text}`` of one property of a term in the ontology graph."""
+    rows = store.select(f"SELECT ?t WHERE {{ GRAPH <{ONTOLOGY_IRI}> {{ <{iri}> {prop} ?t }} }}")
+    return {r["t"].language or "": r["t"].value for r in rows}
+
+
+def ontology_terms(store: Store, kind: str) -> list[dict[str, Any]]:
+    """The ontology's terms of one kind (``owl:Class``, ...) with labels, definitions, supers, domain, range."""
+    rows = store.select(f"""
+        SELECT ?t (GROUP_CONCAT(DISTINCT STR(?super); separator=" ") AS ?supers)
+               (SAMPLE(?d) AS ?domain) (SAMPLE(?r) AS ?range) WHERE {{
+          GRAPH <{ONTOLOGY_IRI}> {{ ?t a {kind} FILTER STRSTARTS(STR(?t), "{RL}")
+            OPTIONAL {{ ?t rdfs:subClassOf ?super }}
+            OPTIONAL {{ ?t rdfs:domain ?d }} OPTIONAL {{ ?t rdfs:range ?r }} }}
+        }} GROUP BY ?t ORDER BY ?t""")
+    out = []
+    for r in rows:
+        iri = r["t"].value
+        out.append(
+            {
+                "iri": iri,
+                "name": iri[len(RL) :],
+                "labels": texts(store, iri, "rdfs:label"),
+                "definitions": texts(store, iri, "skos:definition"),
+                "supers": (r["supers"].value.split() if r["supers"] else []),
+                "domain": r["domain"].value if r["domain"] else "",
+                "range": r["range"].value if r["range"] else "",
+            }
+        )
+    return out
+
+
+def concept_schemes(store: Store) -> list[dict[str, Any]]:
+    """The ontology's concept schemes with their concepts, labels, definitions and notations."""
+    schemes = []
+    for r in store.select(f"SELECT ?s WHERE {{ GRAPH <{ONTOLOGY_IRI}> {{ ?s a skos:ConceptScheme }} }} ORDER BY ?s"):
+        scheme = r["s"].value
+        concepts = [
+            c["c"].value
+            for c in store.select(
+                f"SELECT ?c WHERE {{ GRAPH <{ONTOLOGY_IRI}> {{ ?c skos:inScheme <{scheme}> }} }} ORDER BY ?c"
+            )
+        ]
+        schemes.append(
+            {
+                "iri": scheme,
+                "name": scheme[len(RL) :],
+                "labels": texts(store, scheme, "skos:prefLabel"),
+                "definitions": texts(store, scheme, "skos:definition"),
+                "concepts": [
+                    {
+                        "iri": c,
+                        "name": c[len(RL) :],
+                        "labels": texts(store, c, "skos:prefLabel"),
+                        "definitions": texts(store, c, "skos:definition"),
+                        "notation": next(iter(texts(store, c, "skos:notation").values()), ""),
+                    }
+                    for c in concepts
+                ],
+            }
+        )
+    return schemes
+
+
+def ontology_reference(store: Store, base: str, lang: str) -> dict[str, Any]:
+    """Classes, properties, datatypes and concept schemes with definitions in both languages."""
+    schemes = concept_schemes(store)
+    classes, datatypes = ontology_terms(store, "owl:Class"), ontology_terms(store, "rdfs:Datatype")
+    properties = ontology_terms(store, "owl:ObjectProperty") + ontology_terms(store, "owl:DatatypeProperty")
+    properties.sort(key=lambda t: t["name"])
+    everything = {
+        i
+        for group in (classes, datatypes, properties)
+        for t in group
+        for i in (t["iri"], *t["supers"], t["domain"], t["range"])
+        if i
+    }
+    return {
+        "classes": classes,
+        "datatypes": datatypes,
+        "properties": properties,
+        "schemes": schemes,
+        "info": {
+            "title": texts(store, ONTOLOGY_IRI, "dct:title"),
+            "description": texts(store, ONTOLOGY_IRI, "dct:description"),
+            "version": next(iter(texts(store, ONTOLOGY_IRI, "owl:versionInfo").values()), ""),
+        },
+        "lab": Labeller(store.labels(everything), base, lang),
+        "namespace": RL,
+    }
+
+
+def shapes_reference(store: Store, shapes_graphs: list[str], base: str, lang: str) -> dict[str, Any]:
+    """Node shapes with their targets and the constraints of their property shapes."""
+    graphs = " ".join(f"<{g}>" for g in shapes_graphs)
+    rows = store.select(f"""
+        SELECT ?shape (SAMPLE(?label) AS ?name)
+               (GROUP_CONCAT(DISTINCT STR(?target); separator=" ") AS ?targets) WHERE {{
+          VALUES ?g {{ {graphs} }}
+          GRAPH ?g {{ ?shape a sh:NodeShape . OPTIONAL {{ ?shape rdfs:label ?label FILTER (LANG(?label) = "{lang}") }}
+                     OPTIONAL {{ ?shape sh:targetClass|sh:targetSubjectsOf|sh:targetObjectsOf ?target }} }}
+        }} GROUP BY ?shape ORDER BY ?shape""")
+    node_shapes = []
+    for r in rows:
+        shape = r["shape"].value
+        props = store.select(f"""
+            SELECT ?path ?min ?max ?class ?datatype ?message WHERE {{
+              VALUES ?g {{ {graphs} }}
+              GRAPH ?g {{ <{shape}> sh:property ?p . ?p sh:path ?path .
+                OPTIONAL {{ ?p sh:minCount ?min }} OPTIONAL {{ ?p sh:maxCount ?max }}
+                OPTIONAL {{ ?p sh:class ?class }} OPTIONAL {{ ?p sh:datatype ?datatype }}
+                OPTIONAL {{ ?p sh:message ?message }} }}
+            }} ORDER BY STR(?path)""")
+        node_shapes.append(
+            {
+                "iri": shape,
+                "name": shape.split("#", 1)[-1],
+                "label": r["name"].value if r["name"] else "",
+                "targets": r["targets"].value.split() if r["targets"] else [],
+                "properties": [
+                    {
+                        k: (p[k].value if p[k] is not None else "")
+                        for k in ("path", "min", "max", "class", "datatype", "message")
+                    }
+                    for p in props
+                ],
+            }
+        )
+    iris = {t for s in node_shapes for t in s["targets"]} | {
+        p[k] for s in node_shapes for p in s["properties"] for k in ("path", "class", "datatype") if p[k]
+    }
+    return {"node_shapes": node_shapes, "lab": Labeller(store.labels(iris), base, lang), "namespace": SHAPES_IRI}

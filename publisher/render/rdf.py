@@ -99,7 +99,8 @@ def relabel_blank_nodes(quads: list[ox.Quad]) -> list[ox.Quad]:
     return [ox.Quad(term(q.subject), q.predicate, term(q.object), q.graph_name) for q in quads]
 
 
-def sort_key(q: ox.Quad) -> tuple[str, str, str, str]:
+def by_graph(q: ox.Quad) -> tuple[str, str, str, str]:
+    """Order statements by graph, subject, predicate, then object: the order of every serialization."""
     return (str(q.graph_name), str(q.subject), str(q.predicate), str(q.object))
 
 
@@ -220,7 +221,7 @@ def turtle_body(triples: Iterable[ox.Triple]) -> bytes:
 
 def serialize(quads: list[ox.Quad], fmt: Format) -> bytes:
     """Serialize ``quads`` in ``fmt``; every format but N-Quads drops the graph names."""
-    quads = sorted(relabel_blank_nodes(quads), key=sort_key)
+    quads = sorted(relabel_blank_nodes(quads), key=by_graph)
     if fmt.key == NQUADS.key:
         return ox.serialize(quads, format=ox.RdfFormat.N_QUADS)
     triples = unique_triples(quads)

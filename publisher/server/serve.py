@@ -20,7 +20,7 @@ from publisher.config import Settings
 from publisher.server.fairaccept import Turns
 from publisher.server.rendercache import SharedRenders
 from publisher.sparql.processes import QueryPool
-from publisher.sparql.service import QueryService, SharedQueries
+from publisher.sparql.queryservice import QueryService, SharedQueries
 
 
 def listening_base(host: str, port: int) -> str:
@@ -77,11 +77,11 @@ def share_queries(app: Flask) -> QueryService | None:
         # as many as all workers together (each worker still bounds its own, to keep threads for pages).
         state.runner.admitted_max = per_worker * state.settings.workers
         state.runner.reset()
-        service = QueryService(state.runner)
-        state.runner = SharedQueries(service, admitted=per_worker)
-        return service
+        query_service = QueryService(state.runner)
+        state.runner = SharedQueries(query_service, admitted=per_worker)
+        return query_service
     if isinstance(state.runner, SharedQueries):
-        return state.runner.service
+        return state.runner.query_service
     return None  # a remote store: its queries go to the remote endpoint
 
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
-from publisher.shacl.shapes import RDF, RDFS, SH, XSD, Shape, Term, describe
+from publisher.shacl.shapes import RDF, RDFS, SH, XSD, Shape, Term, show_term
 
 if TYPE_CHECKING:
     from publisher.shacl.evaluator import Evaluator
@@ -348,33 +348,35 @@ def names(shapes: Any) -> str:
 
 
 def on(shape: Shape, focus: Term) -> str:
-    return f"{describe(focus)}->{describe(shape.path)}" if shape.path else describe(focus)
+    return f"{show_term(focus)}->{show_term(shape.path)}" if shape.path else show_term(focus)
 
 
 # Messages for shapes without sh:message, worded after pySHACL's.
 GENERIC: dict[str, Callable[[Shape, Any, Term, Term | None], str]] = {
-    "ClassConstraintComponent": lambda s, p, f, v: f"Value does not have class {describe(p)}",
-    "DatatypeConstraintComponent": lambda s, p, f, v: f"Value is not Literal with datatype {describe(p)}",
-    "NodeKindConstraintComponent": lambda s, p, f, v: f"Value is not of Node Kind {describe(p)}",
-    "InConstraintComponent": lambda s, p, f, v: f"Value {describe(v)} not in list ({', '.join(map(describe, p))})",
+    "ClassConstraintComponent": lambda s, p, f, v: f"Value does not have class {show_term(p)}",
+    "DatatypeConstraintComponent": lambda s, p, f, v: f"Value is not Literal with datatype {show_term(p)}",
+    "NodeKindConstraintComponent": lambda s, p, f, v: f"Value is not of Node Kind {show_term(p)}",
+    "InConstraintComponent": lambda s, p, f, v: f"Value {show_term(v)} not in list ({', '.join(map(show_term, p))})",
     "PatternConstraintComponent": lambda s, p, f, v: f"Value does not match pattern '{p.pattern}'",
-    "LanguageInConstraintComponent": lambda s, p, f, v: f"String language is not in ({' '.join(map(describe, p))})",
+    "LanguageInConstraintComponent": lambda s, p, f, v: f"String language is not in ({' '.join(map(show_term, p))})",
     "MinCountConstraintComponent": lambda s, p, f, v: f"Less than {p} values on {on(s, f)}",
     "MaxCountConstraintComponent": lambda s, p, f, v: f"More than {p} values on {on(s, f)}",
-    "HasValueConstraintComponent": lambda s, p, f, v: f"Node {on(s, f)} does not contain the value {describe(p)}",
+    "HasValueConstraintComponent": lambda s, p, f, v: f"Node {on(s, f)} does not contain the value {show_term(p)}",
     "UniqueLangConstraintComponent": lambda s, p, f, v: f"More than one String shares the same Language ({p})",
-    "EqualsConstraintComponent": lambda s, p, f, v: f"Value of {on(s, f)} != {describe(p)}",
-    "DisjointConstraintComponent": lambda s, p, f, v: f"Value of {on(s, f)} == {describe(p)}",
+    "EqualsConstraintComponent": lambda s, p, f, v: f"Value of {on(s, f)} != {show_term(p)}",
+    "DisjointConstraintComponent": lambda s, p, f, v: f"Value of {on(s, f)} == {show_term(p)}",
     "NodeConstraintComponent": lambda s, p, f, v: f"Value does not conform to Shape {p.label}",
-    "NotConstraintComponent": lambda s, p, f, v: f"Node {describe(v)} must not conform to shape {p.label}",
-    "AndConstraintComponent": lambda s, p, f, v: f"Node {describe(v)} must conform to all shapes in {names(p)}",
-    "OrConstraintComponent": lambda s, p, f, v: f"Node {describe(v)} must conform to one or more shapes in {names(p)}",
-    "XoneConstraintComponent": lambda s, p, f, v: f"Node {describe(v)} must conform to exactly one shape in {names(p)}",
+    "NotConstraintComponent": lambda s, p, f, v: f"Node {show_term(v)} must not conform to shape {p.label}",
+    "AndConstraintComponent": lambda s, p, f, v: f"Node {show_term(v)} must conform to all shapes in {names(p)}",
+    "OrConstraintComponent": lambda s, p, f, v: f"Node {show_term(v)} must conform to one or more shapes in {names(p)}",
+    "XoneConstraintComponent": lambda s, p, f, v: (
+        f"Node {show_term(v)} must conform to exactly one shape in {names(p)}"
+    ),
     "QualifiedMinCountConstraintComponent": lambda s, p, f, v: (
         f"Fewer than {p[1]} values on {on(s, f)} conform to {p[0].label}"
     ),
     "QualifiedMaxCountConstraintComponent": lambda s, p, f, v: (
         f"More than {p[1]} values on {on(s, f)} conform to {p[0].label}"
     ),
-    "SPARQLConstraintComponent": lambda s, p, f, v: f"The SPARQL constraint of {s.label} found {describe(v)}",
+    "SPARQLConstraintComponent": lambda s, p, f, v: f"The SPARQL constraint of {s.label} found {show_term(v)}",
 }

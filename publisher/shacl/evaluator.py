@@ -66,7 +66,7 @@ class DataGraph:
 
     def subclasses(self, cls: Term) -> set[Term]:
         """Return ``cls`` and its transitive rdfs:subClassOf subclasses in the data graph (SHACL §1.5)."""
-        return closure(cls, self.subjects(SUBCLASS_OF))
+        return transitive_closure(cls, self.subjects(SUBCLASS_OF))
 
     def instances(self, cls: Term) -> set[Term]:
         """Return the SHACL instances of ``cls``: rdf:type/rdfs:subClassOf* (SHACL §1.5), computed once."""
@@ -109,7 +109,7 @@ def distinct_rows(solutions: ox.QuerySolutions) -> list[dict[str, Term]]:
     return [{n: t for n, t in zip(names, row, strict=True) if t is not None} for row in rows]
 
 
-def closure(start: Term, edges: dict[Term, list[Term]]) -> set[Term]:
+def transitive_closure(start: Term, edges: dict[Term, list[Term]]) -> set[Term]:
     """Return ``start`` and every node reachable from it along ``edges``."""
     found, todo = {start}, [start]
     while todo:

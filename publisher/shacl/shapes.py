@@ -136,12 +136,12 @@ class ShapesGraph:
         for predicate, values in sorted(self.props.get(node, {}).items()):
             local = predicate.removeprefix(SH)
             if predicate.startswith(SH) and local not in ("message", "property", "sparql", "name", "description"):
-                shown = [self.show_list(v) if local in LIST_VALUED else describe(v) for v in values]
+                shown = [self.show_list(v) if local in LIST_VALUED else show_term(v) for v in values]
                 parts.append(f"sh:{local} {', '.join(shown)}")
         return f"[ {' ; '.join(parts)} ]" if parts else "[]"
 
     def show_list(self, head: Term) -> str:
-        shown = (self.label(m) if isinstance(m, ox.BlankNode) else describe(m) for m in self.items(head))
+        shown = (self.label(m) if isinstance(m, ox.BlankNode) else show_term(m) for m in self.items(head))
         return f"( {' '.join(shown)} )"
 
     def name(self, node: Term) -> str:
@@ -252,7 +252,7 @@ class ShapesGraph:
         return "".join(sorted(set(lines)))
 
 
-def describe(term: Term | None) -> str:
+def show_term(term: Term | None) -> str:
     """Show a term the way reports do: a prefixed name, a quoted literal or a blank node."""
     if term is None:
         return ""

@@ -1,7 +1,7 @@
 """How a client's query runs: its options, its result, its failures, and the dataset it is evaluated over.
 
 The web layer hands a checked query (``publisher.sparql.guard``) and its :class:`QueryOptions` to a
-:class:`Runner`: the pool of query processes (``processes``), the shared query service (``service``)
+:class:`Runner`: the pool of query processes (``processes``), the shared query service (``queryservice``)
 or the remote store's runner (``publisher.store.remote``). Each answers with a :class:`QueryResult`
 already written in the format asked for (``results``), or raises :class:`~publisher.errors.Problem`.
 """

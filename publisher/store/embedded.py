@@ -1,7 +1,7 @@
-"""The Store interface the web layer talks to, and its embedded implementation (DESIGN §3, §7).
+"""The embedded stores: a pyoxigraph store in memory (a loaded build) or on disk (a finished build).
 
-The web layer never touches pyoxigraph directly: it asks a store for a description of a thing,
-for labels, or for the rows of a project-written query.
+Both implement the :class:`~publisher.store.protocol.Store` protocol (DESIGN §3, §7): the web layer
+asks them for a description of a thing, for labels, or for the rows of a project-written query.
 """
 
 from __future__ import annotations
@@ -10,60 +10,21 @@ import json
 import os
 import threading
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
-from publisher.dataset.build import Build
+from publisher.store.protocol import Description, Term, by_subject
 from publisher.vocab import sparql_prologue
 
 if TYPE_CHECKING:
+    from publisher.dataset.build import LoadedBuild
     from publisher.publish.builds import FinishedBuild
 
-Term = ox.NamedNode | ox.BlankNode | ox.Literal
 
-
-@dataclass
-class Description:
-    """What the publisher says about one thing: its own statements and the links to it."""
-
-    subject: str
-    quads: list[ox.Quad] = field(default_factory=list)
-    incoming: list[ox.Quad] = field(default_factory=list)
-    incoming_total: int = 0
-
-    @property
-    def found(self) -> bool:
-        return bool(self.quads or self.incoming)
-
-    @property
-    def truncated(self) -> bool:
-        return self.incoming_total > len(self.incoming)
-
-
-class Store(Protocol):
-    """What every store offers the web layer."""
-
-    version: str
-    base_iri: str
-
-    def describe(self, iri: str, incoming_limit: int, incoming_offset: int = 0) -> Description: ...
-
-    def has(self, iri: str) -> bool:
-        """Whether the store says anything about ``iri``."""
-        return any(self.store.quads_for_pattern(ox.NamedNode(iri), None, None))
-
-    def labels(self, iris: Iterable[str]) -> dict[str, dict[str, str]]: ...
-
-    def select(self, query: str) -> list[dict[str, Term | None]]: ...
-
-
-def sort_key(q: ox.Quad) -> tuple[str, str, str, str]:
-    return (str(q.subject), str(q.predicate), str(q.object), str(q.graph_name))
-
-
-def closure(store: ox.Store, start: list[ox.NamedNode], graphs: set[str] | None = None) -> list[ox.Quad]:
+def blank_node_closure(
+    oxigraph: ox.Store, start: list[ox.NamedNode], graphs: set[str] | None = None
+) -> list[ox.Quad]:
     """Every statement about the start nodes and, recursively, about the blank nodes they point to."""
     found: list[ox.Quad] = []
     queue: list[ox.NamedNode | ox.BlankNode] = list(start)
@@ -73,7 +34,7 @@ def closure(store: ox.Store, start: list[ox.NamedNode], graphs: set[str] | None 
         if str(subject) in seen:
             continue
         seen.add(str(subject))
-        for q in store.quads_for_pattern(subject, None, None):
+        for q in oxigraph.quads_for_pattern(subject, None, None):
             if graphs is not None and not (isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value in graphs):
                 continue
             found.append(q)
@@ -88,11 +49,11 @@ def closure(store: ox.Store, start: list[ox.NamedNode], graphs: set[str] | None 
 #: be named, never said what it is (a figure's `dct:source` made sources carry 168 such nodes).
 REFERENCES = ox.NamedNode("http://purl.org/dc/terms/references")
 #: How many statements over blank nodes lead from such a named thing to the blank node, at most
-#: (the remote store asks a chain of each length, as it does for the closure).
+#: (the remote store asks a chain of each length, as it does for the blank-node closure).
 OWNER_DEPTH = 4
 
 
-def owners(store: ox.Store, blank: ox.BlankNode) -> set[str]:
+def owners(oxigraph: ox.Store, blank: ox.BlankNode) -> set[str]:
     """The named things that reach ``blank`` through at most :data:`OWNER_DEPTH` statements whose
     other nodes are all blank."""
     found: set[str] = set()
@@ -100,7 +61,7 @@ def owners(store: ox.Store, blank: ox.BlankNode) -> set[str]:
     for _ in range(OWNER_DEPTH):
         above = []
         for b in frontier:
-            for q in store.quads_for_pattern(None, None, b):
+            for q in oxigraph.quads_for_pattern(None, None, b):
                 if isinstance(q.subject, ox.NamedNode):
                     found.add(q.subject.value)
                 elif isinstance(q.subject, ox.BlankNode) and q.subject.value not in seen:
@@ -116,17 +77,17 @@ def link_key(q: ox.Quad) -> tuple[str, str, str]:
     return (q.subject.value, q.predicate.value, getattr(q.graph_name, "value", ""))
 
 
-def incoming_links(store: ox.Store, node: ox.NamedNode) -> list[ox.Quad]:
+def incoming_links(oxigraph: ox.Store, node: ox.NamedNode) -> list[ox.Quad]:
     """Every link to ``node`` from another named thing, sorted: the statements ``?s ?p node``, and
     ``?owner dct:references node`` (in the blank node's graph) for each blank node ``?b`` with
     ``?b ?p node`` that ``?owner`` reaches (:func:`owners`). A blank node no named thing reaches
     is left out, as is the thing itself."""
     links: dict[tuple[str, str, str], ox.Quad] = {}
-    for q in store.quads_for_pattern(None, None, node):
+    for q in oxigraph.quads_for_pattern(None, None, node):
         if isinstance(q.subject, ox.NamedNode):
             found = [q]
         elif isinstance(q.subject, ox.BlankNode):
-            found = [ox.Quad(ox.NamedNode(o), REFERENCES, node, q.graph_name) for o in owners(store, q.subject)]
+            found = [ox.Quad(ox.NamedNode(o), REFERENCES, node, q.graph_name) for o in owners(oxigraph, q.subject)]
         else:
             found = []
         for link in found:
@@ -138,23 +99,25 @@ def incoming_links(store: ox.Store, node: ox.NamedNode) -> list[ox.Quad]:
 class EmbeddedStore:
     """A store over a loaded build held in memory by pyoxigraph."""
 
-    def __init__(self, build: Build):
-        self.build = build
-        self.store = build.store
-        self.version = build.version
-        self.base_iri = build.base_iri
+    def __init__(self, build: LoadedBuild):
+        self._oxigraph = build.oxigraph
+
+    @property
+    def oxigraph(self) -> ox.Store:
+        """The pyoxigraph store the answers come from."""
+        return self._oxigraph
 
     def describe(self, iri: str, incoming_limit: int, incoming_offset: int = 0) -> Description:
         """Return the thing's statements, the closure over its blank nodes, and incoming links."""
         node = ox.NamedNode(iri)
-        own = sorted(closure(self.store, [node]), key=sort_key)
-        incoming = incoming_links(self.store, node)
+        own = sorted(blank_node_closure(self.oxigraph, [node]), key=by_subject)
+        incoming = incoming_links(self.oxigraph, node)
         page = incoming[incoming_offset : incoming_offset + incoming_limit]
         return Description(iri, own, page, len(incoming))
 
     def has(self, iri: str) -> bool:
         """Whether the store says anything about ``iri``."""
-        return any(self.store.quads_for_pattern(ox.NamedNode(iri), None, None))
+        return any(self.oxigraph.quads_for_pattern(ox.NamedNode(iri), None, None))
 
     def labels(self, iris: Iterable[str]) -> dict[str, dict[str, str]]:
         """Return ``{iri: {language: label}}`` from skos:prefLabel, else rdfs:label."""
@@ -168,7 +131,7 @@ class EmbeddedStore:
                 if iri in result:
                     continue
                 found = {}
-                for q in self.store.quads_for_pattern(ox.NamedNode(iri), p, None):
+                for q in self.oxigraph.quads_for_pattern(ox.NamedNode(iri), p, None):
                     if isinstance(q.object, ox.Literal):
                         found.setdefault(q.object.language or "", q.object.value)
                 if found:
@@ -177,20 +140,20 @@ class EmbeddedStore:
 
     def select(self, query: str) -> list[dict[str, Term | None]]:
         """Run a project-written SELECT over the union of all graphs."""
-        solutions = self.store.query(sparql_prologue() + query, use_default_graph_as_union=True)
+        solutions = self.oxigraph.query(sparql_prologue() + query, use_default_graph_as_union=True)
         names = [v.value for v in solutions.variables]
         return [{n: row[n] for n in names} for row in solutions]
 
     def graph(self, graph_iri: str) -> list[ox.Quad]:
         """Return one named graph's quads in a stable order."""
-        return sorted(self.store.quads_for_pattern(None, None, None, ox.NamedNode(graph_iri)), key=sort_key)
+        return sorted(self.oxigraph.quads_for_pattern(None, None, None, ox.NamedNode(graph_iri)), key=by_subject)
 
     def subjects(self, prefix: str) -> list[str]:
         """Every IRI starting with ``prefix`` that is the subject of a statement, sorted."""
         return sorted(
             {
                 q.subject.value
-                for q in self.store
+                for q in self.oxigraph
                 if isinstance(q.subject, ox.NamedNode) and q.subject.value.startswith(prefix)
             }
         )
@@ -205,17 +168,15 @@ class OnDiskStore(EmbeddedStore):
     """
 
     def __init__(self, finished: FinishedBuild):
-        self.build = finished
         self.path = finished.store_path
-        self.version = finished.version
-        self.base_iri = finished.base_iri
         self._handle: ox.Store | None = None
         self._pid = 0
         self._inherited: list[ox.Store] = []
         self._lock = threading.Lock()
 
     @property
-    def store(self) -> ox.Store:
+    def oxigraph(self) -> ox.Store:
+        """This process's read-only handle of the on-disk store, opened on first use."""
         if self._pid != os.getpid():
             with self._lock:
                 if self._pid != os.getpid():
@@ -226,6 +187,7 @@ class OnDiskStore(EmbeddedStore):
         return self._handle
 
     def subjects(self, prefix: str) -> list[str]:
+        """Every IRI starting with ``prefix`` that is the subject of a statement, sorted, asked as a query."""
         rows = self.select(
             "SELECT DISTINCT ?s WHERE { ?s ?p ?o FILTER(isIRI(?s) && STRSTARTS(STR(?s), " + json.dumps(prefix) + ")) }"
         )

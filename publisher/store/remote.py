@@ -26,11 +26,12 @@ import pyoxigraph as ox
 from SPARQLWrapper import JSON, POST, TURTLE, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
+from publisher.dataset.build import Build
 from publisher.errors import Problem
-from publisher.publish.builds import FinishedBuild
 from publisher.sparql.results import write_boolean, write_graph, write_solutions
 from publisher.sparql.runner import QueryOptions, QueryResult, take
-from publisher.store.embedded import OWNER_DEPTH, REFERENCES, Description, Term, sort_key
+from publisher.store.embedded import OWNER_DEPTH, REFERENCES
+from publisher.store.protocol import Description, Term, by_subject
 from publisher.vocab import sparql_prologue
 
 SCHEME = "sparql+"
@@ -42,7 +43,8 @@ LABEL_BATCH = 200
 #: IRIs whose labels a process remembers (a few MB): properties, classes and concepts recur on every page.
 LABELS_KEPT = 20_000
 LABEL_PROPERTIES = ("http://www.w3.org/2004/02/skos/core#prefLabel", "http://www.w3.org/2000/01/rdf-schema#label")
-CLOSURE_DEPTH = 4
+#: How many blank nodes deep a description follows its statements (the embedded store follows all).
+BLANK_NODE_DEPTH = 4
 
 
 def endpoint_of(setting: str) -> str:
@@ -166,12 +168,12 @@ class RemoteEndpoint:
             raise self.failed(503, f"The data store answered something that is not SPARQL JSON ({exc}).") from None
 
 
-def listed_things(finished: FinishedBuild) -> frozenset[str] | None:
+def listed_things(build: Build) -> frozenset[str] | None:
     """Every thing under ``{base}id/`` the build lists (``subjects.txt.gz``), or None when it lists none.
 
     Read once in the server's first process, so the workers forked from it share the set.
     """
-    listed = finished.subjects_path
+    listed = build.subjects_path
     if listed is None:
         return None
     with gzip.open(listed, "rt", encoding="utf-8") as lines:
@@ -221,14 +223,12 @@ class LabelMemory:
 
 
 class RemoteStore:
-    """The store interface of the web layer (store.py) over a remote SPARQL endpoint."""
+    """The :class:`~publisher.store.protocol.Store` of the web layer over a remote SPARQL endpoint."""
 
-    def __init__(self, finished: FinishedBuild, endpoint: RemoteEndpoint):
-        self.build = finished
+    def __init__(self, build: Build, endpoint: RemoteEndpoint):
         self.endpoint = endpoint
-        self.version = finished.version
-        self.base_iri = finished.base_iri
-        self.things = listed_things(finished)
+        self.base_iri = build.base_iri
+        self.things = listed_things(build)
         self.known_labels = LabelMemory(LABELS_KEPT)
 
     def select(self, query: str) -> list[dict[str, Term | None]]:
@@ -244,7 +244,7 @@ class RemoteStore:
         """
         node = f"<{iri}>"
         branches = [f"{{ GRAPH ?g {{ {node} ?p ?o }} BIND({node} AS ?s) }}"]
-        for depth in range(1, CLOSURE_DEPTH + 1):
+        for depth in range(1, BLANK_NODE_DEPTH + 1):
             chain_patterns = []
             previous = node
             for level in range(1, depth + 1):
@@ -258,7 +258,7 @@ class RemoteStore:
                 f"ORDER BY ?s ?p ?g LIMIT {int(incoming_limit) + 1} OFFSET {int(incoming_offset)} }}"
             )
         rows = self.endpoint.solutions("SELECT DISTINCT ?g ?s ?p ?o WHERE { " + " UNION ".join(branches) + " }")
-        own = sorted({self.quad(r["s"], r["p"], r["o"], r["g"]) for r in rows if r["o"] is not None}, key=sort_key)
+        own = sorted({self.quad(r["s"], r["p"], r["o"], r["g"]) for r in rows if r["o"] is not None}, key=by_subject)
         # The sub-select's order does not survive the UNION: sort as its ORDER BY did (IRIs compare as strings).
         links = sorted((r for r in rows if r["o"] is None), key=lambda r: (r["s"].value, r["p"].value, r["g"].value))
         if incoming_limit > 0 and incoming_offset == 0 and len(links) <= incoming_limit:
@@ -314,11 +314,13 @@ class RemoteStore:
         return {iri: labels for iri, labels in result.items() if labels}
 
     def graph(self, graph_iri: str) -> list[ox.Quad]:
+        """Return one named graph's quads in a stable order."""
         rows = self.endpoint.solutions(f"SELECT ?s ?p ?o WHERE {{ GRAPH <{graph_iri}> {{ ?s ?p ?o }} }}")
         g = ox.NamedNode(graph_iri)
-        return sorted((ox.Quad(r["s"], r["p"], r["o"], g) for r in rows), key=sort_key)
+        return sorted((ox.Quad(r["s"], r["p"], r["o"], g) for r in rows), key=by_subject)
 
     def subjects(self, prefix: str) -> list[str]:
+        """Every IRI starting with ``prefix`` that is the subject of a statement, sorted."""
         rows = self.endpoint.solutions(
             "SELECT DISTINCT ?s WHERE { GRAPH ?g { ?s ?p ?o } FILTER(isIRI(?s) && STRSTARTS(STR(?s), "
             + json.dumps(prefix)

@@ -32,11 +32,9 @@ from publisher.web.state import State, malformed_escape
 if TYPE_CHECKING:
     from publisher.config import Settings
     from publisher.dataset.build import Build
-    from publisher.publish.builds import FinishedBuild
     from publisher.publish.catalog import VoidStatistics
     from publisher.publish.dumps import Dumps
-    from publisher.store.embedded import EmbeddedStore
-    from publisher.store.remote import RemoteStore
+    from publisher.store.protocol import Store
 
 READ_METHODS = ["GET", "HEAD"]
 PAGE_CSP = (
@@ -48,8 +46,8 @@ PAGE_CSP = (
 def register(
     app: Flask,
     settings: Settings,
-    store: EmbeddedStore | RemoteStore,
-    build: Build | FinishedBuild,
+    store: Store,
+    build: Build,
     dumps: Dumps,
     stats: VoidStatistics,
     catalog: list[ox.Quad],

@@ -9,10 +9,10 @@ from flask import Response, redirect, render_template, request
 
 from publisher.negotiation import BY_SUFFIX, DOCUMENT_FORMATS, HTML, NQUADS, Format, negotiate
 from publisher.render import page_data
-from publisher.render.html import Labeller, group_description, iri_to_uri, schema_org_island
+from publisher.render.html import iri_to_uri
 from publisher.render.rdf import serialize
 from publisher.render.suggest import kind_of
-from publisher.store.embedded import Description
+from publisher.store.protocol import Description
 from publisher.vocab import PREFIXES
 from publisher.web.paging import last_page, page_number, past_the_end
 from publisher.web.state import State, page_language, request_key, request_query, state, vary_for
@@ -118,35 +118,25 @@ def render_document(st: State, key: str, fmt: Format, lang: str) -> tuple[bytes,
 
 def render_html(st: State, key: str, desc: Description, lang: str) -> str:
     iri = desc.subject
-    mentioned = {
-        t.value
-        for q in desc.quads + desc.incoming
-        for t in (q.subject, q.predicate, q.object)
-        if isinstance(t, ox.NamedNode)
-    }
-    lab = Labeller(st.store.labels(mentioned), st.base, lang)
-    graphs = {q.graph_name.value for q in desc.quads if isinstance(q.graph_name, ox.NamedNode)}
-    incoming = sorted(
-        {(q.predicate.value, q.subject.value) for q in desc.incoming if isinstance(q.subject, ox.NamedNode)}
-    )
+    shown = page_data.thing_page(st.store, desc, st.base, lang)
     return render_template(
         "resource.html",
         lang=lang,
         iri=iri,
         key=key,
-        title=lab.label(iri),
-        lab=lab,
-        groups=group_description(iri, desc.quads, lab),
-        members=page_data.membership_rows(st.store, iri, "organization", lab),
-        memberships=page_data.membership_rows(st.store, iri, "member", lab),
-        history=page_data.history(st.store, iri, lab),
-        provenance=page_data.provenance(st.store, graphs, lab),
-        incoming=incoming,
+        title=shown.title,
+        lab=shown.lab,
+        groups=shown.groups,
+        members=shown.members,
+        memberships=shown.memberships,
+        history=shown.history,
+        provenance=shown.provenance,
+        incoming=shown.incoming,
         incoming_total=desc.incoming_total,
         truncated=desc.truncated,
         more_url=iri_to_uri(f"{st.base}incoming/{key}?page=2"),
         formats=[(f, st.doc_url(key, f)) for f in DOCUMENT_FORMATS if f is not HTML],
-        island=schema_org_island(iri, desc.quads, lab),
+        island=shown.island,
         base=st.base,
         iri_href=iri_to_uri(iri),
         lang_other_url=f"{st.doc_url(key, HTML)}?lang={'en' if lang == 'de' else 'de'}",
@@ -176,22 +166,14 @@ def incoming(key: str = "") -> Response:
         quads.append(ox.Quad(here, HYDRA_NEXT, ox.NamedNode(iri_to_uri(f"{st.base}incoming/{key}?page={page + 1}"))))
     if fmt is HTML:
         lang = page_language()
-        lab = Labeller(
-            st.store.labels(
-                {q.subject.value for q in desc.incoming if isinstance(q.subject, ox.NamedNode)}
-                | {q.predicate.value for q in desc.incoming}
-                | {desc.subject}
-            ),
-            st.base,
-            lang,
-        )
+        shown = page_data.incoming_page(st.store, desc, st.base, lang)
         body = render_template(
             "incoming.html",
             lang=lang,
-            lab=lab,
+            lab=shown.lab,
             iri=desc.subject,
             page=page,
-            links=[(q.predicate.value, q.subject.value) for q in desc.incoming],
+            links=shown.links,
             total=desc.incoming_total,
             limit=limit,
             key=key,

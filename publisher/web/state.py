@@ -24,15 +24,15 @@ from werkzeug.http import http_date
 from publisher.config import Settings
 from publisher.dataset.build import Build
 from publisher.negotiation import DOCUMENT_FORMATS, HTML, Format
-from publisher.publish.builds import FinishedBuild
 from publisher.publish.catalog import VoidStatistics
 from publisher.publish.dumps import Dumps
+from publisher.render import page_data
 from publisher.render.html import iri_to_uri
 from publisher.render.suggest import LazyLabelIndex
 from publisher.sparql.description import supported_functions
 from publisher.sparql.processes import QueryPool
 from publisher.sparql.runner import Runner
-from publisher.store.embedded import EmbeddedStore
+from publisher.store.protocol import Store
 from publisher.store.remote import RemoteRunner, RemoteStore
 
 if TYPE_CHECKING:  # made by the server (server/serve.py) and handed in: only its type is named here
@@ -121,8 +121,8 @@ class State:
     """What the app holds: settings, the store over the current build, and rendered bytes."""
 
     settings: Settings
-    store: EmbeddedStore | RemoteStore
-    build: Build | FinishedBuild
+    store: Store
+    build: Build
     cache: Recent = field(default_factory=lambda: Recent(CACHE_SIZE))
     known: Recent = field(default_factory=lambda: Recent(4 * CACHE_SIZE))  # thing key -> whether it exists
     tags: Recent = field(default_factory=lambda: Recent(CACHE_SIZE))  # header values: ETags, Link lists
@@ -155,7 +155,7 @@ class State:
                 size = self.settings.sparql_max_concurrent
                 # Requests for SPARQL may run or wait in all threads but two, which stay free for pages.
                 self.runner = QueryPool(
-                    lambda: embedded.store,
+                    lambda: embedded.oxigraph,
                     size,
                     wait=self.settings.sparql_queue_wait,
                     admitted=max(size + 1, self.settings.threads - 2),
@@ -166,13 +166,7 @@ class State:
 
     def read_labels(self) -> list[tuple[str, str]]:
         """(key, German label) of every labelled thing under ``{base}id/``, for the hints of a 404."""
-        things = self.base + "id/"
-        rows = self.store.select('SELECT DISTINCT ?s ?l WHERE { ?s skos:prefLabel ?l FILTER (LANG(?l) = "de") }')
-        return [
-            (s.value[len(things) :], label.value)
-            for s, label in ((r["s"], r["l"]) for r in rows)
-            if isinstance(s, ox.NamedNode) and s.value.startswith(things) and label is not None
-        ]
+        return page_data.thing_labels(self.store, self.base)
 
     def functions(self) -> list[str]:
         """The extension functions the engine evaluates, asked once, when first needed.
@@ -205,7 +199,7 @@ class State:
 
     def subjects_file(self) -> Path | None:
         """The finished build's sorted list of things, so that no process lists a large store's subjects."""
-        return self.build.subjects_path if isinstance(self.build, FinishedBuild) else None
+        return self.build.subjects_path
 
     def documented(self) -> Iterator[str]:
         """Every thing under ``{base}id/`` with a document of its own, in order, read from the build's

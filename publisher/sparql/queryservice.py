@@ -173,9 +173,9 @@ class QueryService:
 class SharedQueries:
     """The runner of a worker: its queries go to the server's query service."""
 
-    def __init__(self, service: QueryService, admitted: int):
-        self.service = service
-        self.size, self.wait = service.pool.size, service.pool.wait
+    def __init__(self, query_service: QueryService, admitted: int):
+        self.query_service = query_service
+        self.size, self.wait = query_service.pool.size, query_service.pool.wait
         self.admitted_max = admitted
         self.lock = threading.Lock()
         self.owner = 0
@@ -194,7 +194,7 @@ class SharedQueries:
             try:
                 with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
                     conn.settimeout(options.timeout + self.wait + GRACE_S)
-                    conn.connect(self.service.path)
+                    conn.connect(self.query_service.path)
                     conn.sendall(frame(request))
                     payload = receive(conn)
             except (FileNotFoundError, ConnectionRefusedError):
