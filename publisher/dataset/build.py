@@ -18,9 +18,7 @@ import pyoxigraph as ox
 from publisher.config import Settings
 from publisher.dataset.enrich import DERIVED_GRAPH_PATH, enrich
 from publisher.dataset.validate import ValidationReport, validate_store
-from publisher.vocab import ONTOLOGY_IRI, SHAPES_IRI, sparql_prologue
-
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+from publisher.vocab import ONTOLOGY_IRI, RDF_TYPE, SD_GRAPH, SHAPES_IRI, sparql_prologue
 
 
 class DataError(Exception):
@@ -126,12 +124,11 @@ def build_version(files: list[SourceFile], base_iri: str) -> str:
 def check_graph_descriptions(store: ox.Store, files: list[SourceFile]) -> list[str]:
     """Return a message for every data file that does not describe its own named graph."""
     missing = []
-    sd_graph = ox.NamedNode("http://www.w3.org/ns/sparql-service-description#Graph")
     for f in files:
         if f.kind != "data":
             continue
         g = ox.NamedNode(f.graph)
-        if not any(store.quads_for_pattern(g, ox.NamedNode(RDF_TYPE), sd_graph, g)):
+        if not any(store.quads_for_pattern(g, RDF_TYPE, SD_GRAPH, g)):
             missing.append(
                 f"{f.path}: the file must describe its own graph <{f.graph}> as sd:Graph with its sources and licence"
             )

@@ -24,13 +24,13 @@ from publisher.dataset.terms import to_rdflib
 from publisher.shacl import evaluator as shacl
 from publisher.shacl.evaluator import Result
 from publisher.shacl.shapes import Term, describe
+from publisher.vocab import SKOS_PREF_LABEL
 
 if TYPE_CHECKING:
     from publisher.dataset.build import SourceFile
 
 SEVERITY_ORDER = {"Violation": 0, "Warning": 1, "Info": 2}
 ENGINES = ("store", "pyshacl")
-PREF_LABEL = ox.NamedNode("http://www.w3.org/2004/02/skos/core#prefLabel")
 
 
 @dataclass(frozen=True)
@@ -217,7 +217,7 @@ class Locator:
     def label(self, node: Term) -> str:
         if isinstance(node, ox.Literal):
             return ""
-        found = [q.object for q in self.quads(node, PREF_LABEL) if isinstance(q.object, ox.Literal)]
+        found = [q.object for q in self.quads(node, SKOS_PREF_LABEL) if isinstance(q.object, ox.Literal)]
         labels = sorted((label.language or "", label.value) for label in found)
         by_language = dict(reversed(labels))
         return by_language.get("de") or by_language.get("en") or (labels[0][1] if labels else "")

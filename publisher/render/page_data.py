@@ -10,8 +10,9 @@ from collections import Counter
 from dataclasses import dataclass
 
 from publisher.dataset.enrich import CURRENT_MEMBERSHIP, today_bindings
-from publisher.render.html import Labeller, expand
+from publisher.render.html import Labeller
 from publisher.store.embedded import EmbeddedStore
+from publisher.vocab import expand
 
 
 @dataclass

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
-from publisher.shacl.shapes import RDF, RDFS, SH, XSD, Shape, Term, describe
+from publisher.shacl.shapes import Shape, Term, describe
+from publisher.vocab import RDF, RDFS, SH, XSD, XSD_INTEGER
 
 if TYPE_CHECKING:
     from publisher.shacl.evaluator import Evaluator
@@ -80,7 +81,7 @@ DATE = r"-?([1-9][0-9]{3,}|0[0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
 TIME = r"(([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]+)?|24:00:00(\.0+)?)"
 NUMBER = r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)"
 LEXICAL = {
-    XSD + "integer": re.compile(r"[+-]?[0-9]+"),
+    XSD_INTEGER.value: re.compile(r"[+-]?[0-9]+"),
     XSD + "decimal": re.compile(NUMBER),
     XSD + "float": re.compile(rf"{NUMBER}([eE][+-]?[0-9]+)?|[+-]?INF|NaN"),
     XSD + "double": re.compile(rf"{NUMBER}([eE][+-]?[0-9]+)?|[+-]?INF|NaN"),

@@ -20,12 +20,10 @@ from collections.abc import Iterable, Iterator
 import pyoxigraph as ox
 
 from publisher.shacl.checks import CHECKS, Pairs, Result, ValueNodes
-from publisher.shacl.shapes import RDF, RDFS, Shape, SparqlConstraint, Term, load_shapes
+from publisher.shacl.shapes import Shape, SparqlConstraint, Term, load_shapes
+from publisher.vocab import RDF_TYPE, RDFS_SUBCLASS_OF
 
 __all__ = ["DataGraph", "Evaluator", "Result", "validate"]
-
-RDF_TYPE = ox.NamedNode(RDF + "type")
-SUBCLASS_OF = ox.NamedNode(RDFS + "subClassOf")
 
 
 class DataGraph:
@@ -66,7 +64,7 @@ class DataGraph:
 
     def subclasses(self, cls: Term) -> set[Term]:
         """Return ``cls`` and its transitive rdfs:subClassOf subclasses in the data graph (SHACL §1.5)."""
-        return closure(cls, self.subjects(SUBCLASS_OF))
+        return closure(cls, self.subjects(RDFS_SUBCLASS_OF))
 
     def instances(self, cls: Term) -> set[Term]:
         """Return the SHACL instances of ``cls``: rdf:type/rdfs:subClassOf* (SHACL §1.5), computed once."""

@@ -15,8 +15,7 @@ import pyoxigraph as ox
 from publisher.negotiation import JSONLD, Format
 from publisher.render.rdf import serialize
 from publisher.sparql.runner import QueryOutcomeError
-
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+from publisher.vocab import SPARQL_RESULTS, XSD_STRING
 
 
 @dataclass(frozen=True)
@@ -51,7 +50,7 @@ def term_json(term) -> dict:
         out = {"type": "literal", "value": term.value}
         if term.language:
             out["xml:lang"] = term.language
-        elif term.datatype and term.datatype.value != XSD_STRING:
+        elif term.datatype and term.datatype != XSD_STRING:
             out["datatype"] = term.datatype.value
         return out
     return {
@@ -77,7 +76,7 @@ def term_xml(term) -> str:
         )
     if term.language:
         return f"<literal xml:lang={quoteattr(term.language)}>{escape(term.value)}</literal>"
-    if term.datatype and term.datatype.value != XSD_STRING:
+    if term.datatype and term.datatype != XSD_STRING:
         return f"<literal datatype={quoteattr(term.datatype.value)}>{escape(term.value)}</literal>"
     return f"<literal>{escape(term.value)}</literal>"
 
@@ -142,7 +141,7 @@ def write_solutions(variables: list[str], rows: Iterable[list], fmt: ResultForma
             for row in rows
         )
         return (
-            f'<?xml version="1.0" encoding="UTF-8"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">'
+            f'<?xml version="1.0" encoding="UTF-8"?>\n<sparql xmlns="{SPARQL_RESULTS}">'
             f"<head>{head}</head><results>{results}</results></sparql>\n"
         ).encode()
     if fmt is CSV:
@@ -157,7 +156,7 @@ def write_boolean(value: bool, fmt: ResultFormat) -> bytes:
         return json.dumps({"head": {}, "boolean": value}).encode("utf-8")
     if fmt is XML:
         return (
-            f'<?xml version="1.0" encoding="UTF-8"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">'
+            f'<?xml version="1.0" encoding="UTF-8"?>\n<sparql xmlns="{SPARQL_RESULTS}">'
             f"<head/><boolean>{'true' if value else 'false'}</boolean></sparql>\n"
         ).encode()
     if fmt is CSV:

@@ -19,13 +19,11 @@ from flask import Response, abort, render_template, request
 from publisher.negotiation import HTML, Format, negotiate
 from publisher.render.html import iri_to_uri
 from publisher.render.rdf import serialize
-from publisher.vocab import PREFIXES
+from publisher.vocab import RDFS_COMMENT, RDFS_SEE_ALSO
 from publisher.web.state import State, page_language, request_key, request_query
 
 #: A page number as a client writes it: digits only (Python's int() would also take " 2", "+2", "1_0").
 PAGE_NUMBER = re.compile(r"[0-9]{1,18}")
-RDFS_COMMENT = ox.NamedNode(PREFIXES["rdfs"] + "comment")
-RDFS_SEE_ALSO = ox.NamedNode(PREFIXES["rdfs"] + "seeAlso")
 
 
 def page_number(raw: str | None) -> int:
