@@ -17,6 +17,7 @@ import pyoxigraph as ox
 
 from publisher.config import Settings
 from publisher.dataset.enrich import DERIVED_GRAPH_PATH, enrich
+from publisher.dataset.sources import SourceFile
 from publisher.dataset.validate import ValidationReport, validate_store
 from publisher.vocab import ONTOLOGY_IRI, RDF_TYPE, SD_GRAPH, SHAPES_IRI, sparql_prologue
 
@@ -28,15 +29,6 @@ class DataError(Exception):
         self.path, self.line, self.column, self.message = path, line, column, message
         where = f"{path}:{line}:{column}" if line is not None else str(path)
         super().__init__(f"{where}: {message}")
-
-
-@dataclass(frozen=True)
-class SourceFile:
-    """One Turtle file of the build and the named graph it is loaded into."""
-
-    path: Path
-    kind: str  # "ontology", "shapes" or "data"
-    graph: str
 
 
 @dataclass

@@ -13,21 +13,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 import rdflib
 import rdflib.plugins.sparql
 from rdflib.namespace import RDF, SH, XSD
 
+from publisher.dataset.sources import SourceFile
 from publisher.dataset.terms import to_rdflib
 from publisher.shacl import evaluator as shacl
 from publisher.shacl.evaluator import Result
 from publisher.shacl.shapes import Term, describe
 from publisher.vocab import SKOS_PREF_LABEL
-
-if TYPE_CHECKING:
-    from publisher.dataset.build import SourceFile
 
 SEVERITY_ORDER = {"Violation": 0, "Warning": 1, "Info": 2}
 ENGINES = ("store", "pyshacl")

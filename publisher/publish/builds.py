@@ -29,7 +29,8 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from publisher.config import Settings
-from publisher.dataset.build import Build, SourceFile
+from publisher.dataset.build import Build
+from publisher.dataset.sources import SourceFile
 from publisher.dataset.validate import ValidationReport
 from publisher.negotiation import NQUADS
 from publisher.publish.catalog import VoidStatistics, catalog_graph, void_statistics
