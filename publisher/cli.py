@@ -26,11 +26,23 @@ def settings_from(ctx: click.Context) -> Settings:
 
 
 def load_or_exit(settings: Settings, paths: list[Path] | None) -> Build:
+    """Load the dataset, or say which file is unreadable and exit 1."""
     try:
         return load_build(settings, paths)
     except DataError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
+
+
+def load_conforming_or_exit(settings: Settings, consequence: str = "") -> Build:
+    """Load the dataset, or exit 1 with the report when it does not conform, saying what is left undone."""
+    build = load_or_exit(settings, None)
+    if not build.conforms:
+        click.echo(build.report.format(), err=True)
+        if consequence:
+            click.echo(f"error: the data does not conform; {consequence}.", err=True)
+        sys.exit(1)
+    return build
 
 
 def explicit_base(ctx: click.Context) -> bool:
@@ -151,10 +163,7 @@ def stats(ctx: click.Context) -> None:
     whether the server the pid file names serves that build.
     """
     settings = serving_settings(ctx, settings_from(ctx))
-    build = load_or_exit(settings, None)
-    if not build.conforms:
-        click.echo(build.report.format(), err=True)
-        sys.exit(1)
+    build = load_conforming_or_exit(settings)
     click.echo(dataset_stats(build).format())
     compare_with_server(settings, build.version)
 
@@ -200,11 +209,7 @@ def build(
 
     settings = settings_from(ctx)
     warn_of_placeholders(settings)
-    result = load_or_exit(settings, None)
-    if not result.conforms:
-        click.echo(result.report.format(), err=True)
-        click.echo("error: the data does not conform; nothing was written.", err=True)
-        sys.exit(1)
+    result = load_conforming_or_exit(settings, "nothing was written")
     folder = store_dir or out or settings.download_path
     try:
         dumps = write_build(settings, result, folder, with_store=store_dir is not None)
@@ -268,11 +273,7 @@ def serve(
             sys.exit(1)
         version = app.extensions["regiolod"].build.version
     else:
-        loaded = load_or_exit(settings, None)
-        if not loaded.conforms:
-            click.echo(loaded.report.format(), err=True)
-            click.echo("error: the data does not conform; nothing is served.", err=True)
-            sys.exit(1)
+        loaded = load_conforming_or_exit(settings, "nothing is served")
         app = create_app(settings, loaded)
         version = loaded.version
 
@@ -307,11 +308,7 @@ def reload(ctx: click.Context) -> None:
     """
     settings = settings_from(ctx)
     if not settings.store:
-        fresh = load_or_exit(settings, None)
-        if not fresh.conforms:
-            click.echo(fresh.report.format(), err=True)
-            click.echo("error: the data does not conform; the server keeps serving its current build.", err=True)
-            sys.exit(1)
+        load_conforming_or_exit(settings, "the server keeps serving its current build")
     try:
         pid = int(settings.pid_path.read_text(encoding="ascii").strip())
         os.kill(pid, signal.SIGHUP)
