@@ -265,26 +265,27 @@ def serve(
     refuse_if_running(settings)  # before the build below writes dumps and switches download/current
     settings = serving_settings(ctx, settings)
     warn_of_placeholders(settings)
+    shared = not dev  # gunicorn's master runs one query service for all its workers
     if settings.store:
         try:
-            app = create_app(settings)
+            app = create_app(settings, shared_queries=shared)
         except BuildFolderError as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(1)
         version = app.extensions["regiolod"].build.version
     else:
         loaded = load_conforming_or_exit(settings, "nothing is served")
-        app = create_app(settings, loaded)
+        app = create_app(settings, loaded, shared_queries=shared)
         version = loaded.version
 
     def rebuild() -> Flask:
         """The app over the data as it is now; refused unless it conforms (SIGHUP, `regiolod reload`)."""
         if settings.store:
-            return create_app(settings)
+            return create_app(settings, shared_queries=True)
         fresh = load_build(settings)
         if not fresh.conforms:
             raise RefusedBuild(fresh.report.format())
-        return create_app(settings, fresh)
+        return create_app(settings, fresh, shared_queries=True)
 
     click.echo(
         f"regiolod serves build {version} at http://{settings.host}:{settings.port}/ (base IRI {settings.base_iri})",
