@@ -85,6 +85,16 @@ def refuse_if_running(settings: Settings) -> None:
     sys.exit(1)
 
 
+def refuse_unsupported_gunicorn() -> None:
+    """Exit before anything is loaded or written when gunicorn lacks what regiolod's workers override."""
+    from publisher.server.fairaccept import unsupported_gunicorn
+
+    message = unsupported_gunicorn()
+    if message is not None:
+        click.echo(f"error: {message}", err=True)
+        sys.exit(1)
+
+
 def warn_of_placeholders(settings: Settings) -> None:
     """Say once, on stderr, which catalog settings are still placeholders (README "For harvesters")."""
     from publisher.publish.catalog import placeholders
@@ -257,6 +267,8 @@ def serve(
     from publisher.publish.builds import BuildFolderError
     from publisher.server.serve import GunicornServer, RefusedBuild
 
+    if not dev:
+        refuse_unsupported_gunicorn()
     settings = settings_from(ctx)
     changes: dict[str, object] = {k: v for k, v in (("host", host), ("port", port), ("workers", workers)) if v}
     if store_dir is not None:
