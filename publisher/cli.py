@@ -391,7 +391,7 @@ def import_gv100ad(ctx: click.Context, register: Path, out: Path | None, populat
 def show_settings() -> None:
     """List every setting with its environment variable, default and meaning."""
     for s in SETTINGS:
-        click.echo(f"{s.env_var}  (default: {s.default})\n    {s.help}")
+        click.echo(f"{s.env_var}  (default: {s.text})\n    {s.help}")
 
 
 if __name__ == "__main__":
