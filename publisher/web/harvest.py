@@ -250,9 +250,7 @@ def sitemap_index() -> Response:
         f"<sitemap><loc>{escape(st.base)}sitemap-{n}.xml</loc><lastmod>{lastmod}</lastmod></sitemap>"
         for n in range(1, pages + 1)
     )
-    body = (
-        f'<?xml version="1.0" encoding="UTF-8"?>\n<sitemapindex xmlns="{SITEMAP}">{entries}</sitemapindex>\n'
-    )
+    body = f'<?xml version="1.0" encoding="UTF-8"?>\n<sitemapindex xmlns="{SITEMAP}">{entries}</sitemapindex>\n'
     return st.respond(body.encode("utf-8"), "application/xml", ("sitemap",))
 
 
@@ -265,10 +263,7 @@ def sitemap_page(page: int) -> Response:
     chunk = sitemap_urls(st, page)
     lastmod = st.build.modified.date().isoformat()
     entries = "".join(f"<url><loc>{escape(u)}</loc><lastmod>{lastmod}</lastmod></url>" for u in chunk)
-    body = (
-        f'<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="{SITEMAP}">'
-        f"{entries}</urlset>\n"
-    )
+    body = f'<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="{SITEMAP}">{entries}</urlset>\n'
     return st.respond(body.encode("utf-8"), "application/xml", ("sitemap", str(page)))
 
 
