@@ -21,7 +21,8 @@ from pathlib import Path
 from timing import ROOT
 
 from publisher.config import Settings
-from publisher.dataset.build import SourceFile, discover_files, load_files
+from publisher.dataset.build import discover_files, load_files
+from publisher.dataset.sources import SourceFile
 from publisher.dataset.validate import validate_store
 
 

@@ -17,7 +17,9 @@ if TYPE_CHECKING:
     from publisher.dataset.build import LoadedBuild
 
 
-def create_app(settings: Settings | None = None, build: LoadedBuild | None = None) -> Flask:
+def create_app(
+    settings: Settings | None = None, build: LoadedBuild | None = None, shared_queries: bool = False
+) -> Flask:
     """Build the Flask app over the data ``settings`` name (DESIGN §3).
 
     By default the dataset is loaded and validated here (unless ``build`` is given); the app refuses
@@ -25,6 +27,7 @@ def create_app(settings: Settings | None = None, build: LoadedBuild | None = Non
     the catalog graph to the store. With the ``store`` setting it serves a finished build instead:
     an on-disk store folder, or a remote SPARQL endpoint with the build's metadata in download_dir.
     Neither parses nor validates anything: only conforming builds are ever written.
+    ``shared_queries``: the server runs one query service for all its workers (``regiolod serve``).
     """
     from flask import Flask
 
@@ -35,7 +38,7 @@ def create_app(settings: Settings | None = None, build: LoadedBuild | None = Non
     app = Flask(__name__)
     app.config["REGIOLOD_SETTINGS"] = settings
     if build is None and settings.store:
-        register(app, settings, *finished_store(settings))
+        register(app, settings, *finished_store(settings), shared_queries=shared_queries)
         return app
 
     from publisher.dataset.build import load_build
@@ -50,7 +53,7 @@ def create_app(settings: Settings | None = None, build: LoadedBuild | None = Non
     stats = void_statistics(build)
     catalog = catalog_graph(settings, build, dumps, stats)
     build.oxigraph.extend(catalog)
-    register(app, settings, EmbeddedStore(build), build, dumps, stats, catalog)
+    register(app, settings, EmbeddedStore(build), build, dumps, stats, catalog, shared_queries)
     return app
 
 

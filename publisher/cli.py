@@ -26,11 +26,23 @@ def settings_from(ctx: click.Context) -> Settings:
 
 
 def load_or_exit(settings: Settings, paths: list[Path] | None) -> LoadedBuild:
+    """Load the dataset, or say which file is unreadable and exit 1."""
     try:
         return load_build(settings, paths)
     except DataError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
+
+
+def load_conforming_or_exit(settings: Settings, consequence: str = "") -> LoadedBuild:
+    """Load the dataset, or exit 1 with the report when it does not conform, saying what is left undone."""
+    build = load_or_exit(settings, None)
+    if not build.conforms:
+        click.echo(build.report.format(), err=True)
+        if consequence:
+            click.echo(f"error: the data does not conform; {consequence}.", err=True)
+        sys.exit(1)
+    return build
 
 
 def explicit_base(ctx: click.Context) -> bool:
@@ -71,6 +83,16 @@ def refuse_if_running(settings: Settings) -> None:
         err=True,
     )
     sys.exit(1)
+
+
+def refuse_unsupported_gunicorn() -> None:
+    """Exit before anything is loaded or written when gunicorn lacks what regiolod's workers override."""
+    from publisher.server.fairaccept import unsupported_gunicorn
+
+    message = unsupported_gunicorn()
+    if message is not None:
+        click.echo(f"error: {message}", err=True)
+        sys.exit(1)
 
 
 def warn_of_placeholders(settings: Settings) -> None:
@@ -151,10 +173,7 @@ def stats(ctx: click.Context) -> None:
     whether the server the pid file names serves that build.
     """
     settings = serving_settings(ctx, settings_from(ctx))
-    build = load_or_exit(settings, None)
-    if not build.conforms:
-        click.echo(build.report.format(), err=True)
-        sys.exit(1)
+    build = load_conforming_or_exit(settings)
     click.echo(dataset_stats(build).format())
     compare_with_server(settings, build.version)
 
@@ -200,11 +219,7 @@ def build(
 
     settings = settings_from(ctx)
     warn_of_placeholders(settings)
-    result = load_or_exit(settings, None)
-    if not result.conforms:
-        click.echo(result.report.format(), err=True)
-        click.echo("error: the data does not conform; nothing was written.", err=True)
-        sys.exit(1)
+    result = load_conforming_or_exit(settings, "nothing was written")
     folder = store_dir or out or settings.download_path
     try:
         dumps = write_build(settings, result, folder, with_store=store_dir is not None)
@@ -252,6 +267,8 @@ def serve(
     from publisher.publish.builds import BuildFolderError
     from publisher.server.serve import GunicornServer, RefusedBuild
 
+    if not dev:
+        refuse_unsupported_gunicorn()
     settings = settings_from(ctx)
     changes: dict[str, object] = {k: v for k, v in (("host", host), ("port", port), ("workers", workers)) if v}
     if store_dir is not None:
@@ -260,30 +277,27 @@ def serve(
     refuse_if_running(settings)  # before the build below writes dumps and switches download/current
     settings = serving_settings(ctx, settings)
     warn_of_placeholders(settings)
+    shared = not dev  # gunicorn's master runs one query service for all its workers
     if settings.store:
         try:
-            app = create_app(settings)
+            app = create_app(settings, shared_queries=shared)
         except BuildFolderError as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(1)
         version = app.extensions["regiolod"].build.version
     else:
-        loaded = load_or_exit(settings, None)
-        if not loaded.conforms:
-            click.echo(loaded.report.format(), err=True)
-            click.echo("error: the data does not conform; nothing is served.", err=True)
-            sys.exit(1)
-        app = create_app(settings, loaded)
+        loaded = load_conforming_or_exit(settings, "nothing is served")
+        app = create_app(settings, loaded, shared_queries=shared)
         version = loaded.version
 
     def rebuild() -> Flask:
         """The app over the data as it is now; refused unless it conforms (SIGHUP, `regiolod reload`)."""
         if settings.store:
-            return create_app(settings)
+            return create_app(settings, shared_queries=True)
         fresh = load_build(settings)
         if not fresh.conforms:
             raise RefusedBuild(fresh.report.format())
-        return create_app(settings, fresh)
+        return create_app(settings, fresh, shared_queries=True)
 
     click.echo(
         f"regiolod serves build {version} at http://{settings.host}:{settings.port}/ (base IRI {settings.base_iri})",
@@ -307,11 +321,7 @@ def reload(ctx: click.Context) -> None:
     """
     settings = settings_from(ctx)
     if not settings.store:
-        fresh = load_or_exit(settings, None)
-        if not fresh.conforms:
-            click.echo(fresh.report.format(), err=True)
-            click.echo("error: the data does not conform; the server keeps serving its current build.", err=True)
-            sys.exit(1)
+        load_conforming_or_exit(settings, "the server keeps serving its current build")
     try:
         pid = int(settings.pid_path.read_text(encoding="ascii").strip())
         os.kill(pid, signal.SIGHUP)
@@ -381,7 +391,7 @@ def import_gv100ad(ctx: click.Context, register: Path, out: Path | None, populat
 def show_settings() -> None:
     """List every setting with its environment variable, default and meaning."""
     for s in SETTINGS:
-        click.echo(f"{s.env_var}  (default: {s.default})\n    {s.help}")
+        click.echo(f"{s.env_var}  (default: {s.text})\n    {s.help}")
 
 
 if __name__ == "__main__":

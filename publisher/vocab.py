@@ -1,38 +1,100 @@
-"""The one prefix table of the project: every serializer and every query binds these."""
+"""Every IRI the code names, once: the namespaces, the one prefix table and the terms the code uses.
+
+Every serializer and every query binds :data:`PREFIXES`; modules build other terms of a namespace
+as ``DCAT + "Dataset"`` and never write a namespace or a term below out again.
+"""
 
 from __future__ import annotations
+
+import pyoxigraph as ox
 
 RL = "https://w3id.org/regiolod/def#"
 RL_SHAPES = "https://w3id.org/regiolod/shapes#"
 ONTOLOGY_IRI = "https://w3id.org/regiolod/def"
 SHAPES_IRI = "https://w3id.org/regiolod/shapes"
 
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+OWL = "http://www.w3.org/2002/07/owl#"
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+DCT = "http://purl.org/dc/terms/"
+ORG = "http://www.w3.org/ns/org#"
+GEO = "http://www.opengis.net/ont/geosparql#"
+TIME = "http://www.w3.org/2006/time#"
+PROV = "http://www.w3.org/ns/prov#"
+M8G = "http://data.europa.eu/m8g/"
+FOAF = "http://xmlns.com/foaf/0.1/"
+SD = "http://www.w3.org/ns/sparql-service-description#"
+DCATDE = "http://dcat-ap.de/def/dcatde/"
+SH = "http://www.w3.org/ns/shacl#"
+VOID = "http://rdfs.org/ns/void#"
+HYDRA = "http://www.w3.org/ns/hydra/core#"
+SCHEMA = "https://schema.org/"
+DCAT = "http://www.w3.org/ns/dcat#"
+DCATAP = "http://data.europa.eu/r5r/"
+VCARD = "http://www.w3.org/2006/vcard/ns#"
+SPDX = "http://spdx.org/rdf/terms#"
+
 PREFIXES: dict[str, str] = {
     "rl": RL,
     "rlsh": RL_SHAPES,
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "xsd": "http://www.w3.org/2001/XMLSchema#",
-    "owl": "http://www.w3.org/2002/07/owl#",
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "dct": "http://purl.org/dc/terms/",
-    "org": "http://www.w3.org/ns/org#",
-    "geo": "http://www.opengis.net/ont/geosparql#",
-    "time": "http://www.w3.org/2006/time#",
-    "prov": "http://www.w3.org/ns/prov#",
-    "m8g": "http://data.europa.eu/m8g/",
-    "foaf": "http://xmlns.com/foaf/0.1/",
-    "sd": "http://www.w3.org/ns/sparql-service-description#",
-    "dcatde": "http://dcat-ap.de/def/dcatde/",
-    "sh": "http://www.w3.org/ns/shacl#",
-    "void": "http://rdfs.org/ns/void#",
-    "hydra": "http://www.w3.org/ns/hydra/core#",
-    "schema": "https://schema.org/",
-    "dcat": "http://www.w3.org/ns/dcat#",
-    "dcatap": "http://data.europa.eu/r5r/",
-    "vcard": "http://www.w3.org/2006/vcard/ns#",
-    "spdx": "http://spdx.org/rdf/terms#",
+    "rdf": RDF,
+    "rdfs": RDFS,
+    "xsd": XSD,
+    "owl": OWL,
+    "skos": SKOS,
+    "dct": DCT,
+    "org": ORG,
+    "geo": GEO,
+    "time": TIME,
+    "prov": PROV,
+    "m8g": M8G,
+    "foaf": FOAF,
+    "sd": SD,
+    "dcatde": DCATDE,
+    "sh": SH,
+    "void": VOID,
+    "hydra": HYDRA,
+    "schema": SCHEMA,
+    "dcat": DCAT,
+    "dcatap": DCATAP,
+    "vcard": VCARD,
+    "spdx": SPDX,
 }
+
+# Namespaces and documents the code names that the prefix table leaves out.
+GEOF = "http://www.opengis.net/def/function/geosparql/"  # GeoSPARQL 1.1 functions
+FORMATS = "http://www.w3.org/ns/formats/"  # W3C unique URIs for file formats
+EU = "http://publications.europa.eu/resource/authority/"  # EU controlled vocabularies
+IANA = "https://www.iana.org/assignments/media-types/"
+GEOCODING = "http://dcat-ap.de/def/politicalGeocoding/"  # DCAT-AP.de political geocoding keys
+WIKIDATA = "http://www.wikidata.org/entity/"
+NUTS = "http://data.europa.eu/nuts/code/"  # Eurostat's NUTS regions
+PUBLISHER_TYPES = "http://purl.org/adms/publishertype/"  # ADMS publisher types
+SPARQL_PROTOCOL = "https://www.w3.org/TR/sparql11-protocol/"  # the standard the endpoint conforms to
+SPARQL_RESULTS = "http://www.w3.org/2005/sparql-results#"  # XML namespace of SPARQL Query Results XML
+SITEMAP = "http://www.sitemaps.org/schemas/sitemap/0.9"  # XML namespace of the sitemaps.org protocol
+#: Datenlizenz Deutschland – Namensnennung – Version 2.0, the licence of the register and the dataset.
+DL_BY_DE_2_0 = "http://dcat-ap.de/def/licenses/dl-by-de/2.0"
+
+# The terms the code names as nodes; modules take the string as ``RDF_TYPE.value``.
+RDF_TYPE = ox.NamedNode(RDF + "type")
+RDFS_LABEL = ox.NamedNode(RDFS + "label")
+RDFS_COMMENT = ox.NamedNode(RDFS + "comment")
+RDFS_SEE_ALSO = ox.NamedNode(RDFS + "seeAlso")
+RDFS_SUBCLASS_OF = ox.NamedNode(RDFS + "subClassOf")
+XSD_STRING = ox.NamedNode(XSD + "string")
+XSD_INTEGER = ox.NamedNode(XSD + "integer")
+SKOS_PREF_LABEL = ox.NamedNode(SKOS + "prefLabel")
+DCT_REFERENCES = ox.NamedNode(DCT + "references")
+SD_GRAPH = ox.NamedNode(SD + "Graph")
+FOAF_PRIMARY_TOPIC = ox.NamedNode(FOAF + "primaryTopic")
+HYDRA_TOTAL_ITEMS = ox.NamedNode(HYDRA + "totalItems")
+HYDRA_NEXT = ox.NamedNode(HYDRA + "next")
+VOID_IN_DATASET = ox.NamedNode(VOID + "inDataset")
+#: The properties a thing's label is read from, best first.
+LABEL_PROPERTIES = (SKOS_PREF_LABEL, RDFS_LABEL)
 
 
 def sparql_prologue() -> str:
@@ -46,3 +108,9 @@ def shorten(iri: str) -> str:
         if iri.startswith(ns) and iri[len(ns) :] and "/" not in iri[len(ns) :]:
             return f"{prefix}:{iri[len(ns) :]}"
     return f"<{iri}>"
+
+
+def expand(name: str) -> str:
+    """Return the IRI of a prefixed name (``skos:prefLabel``) whose prefix is in the table."""
+    prefix, local = name.split(":", 1)
+    return PREFIXES[prefix] + local

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pyoxigraph as ox
+import pytest
 
 from publisher.cli import main
 from publisher.config import SETTINGS
@@ -57,6 +58,27 @@ def test_serve_refuses_data_that_does_not_conform(runner, project_copy: Path) ->
     assert result.exit_code == 1
     assert "Violation at Walsrode" in result.output
     assert "nothing is served" in result.output
+
+
+@pytest.mark.parametrize(
+    ("command", "consequence"),
+    [
+        ("stats", None),
+        ("build", "nothing was written"),
+        ("reload", "the server keeps serving its current build"),
+    ],
+)
+def test_every_command_that_loads_refuses_data_that_does_not_conform(
+    runner, project_copy: Path, command: str, consequence: str | None
+) -> None:
+    """As `serve` does: the report on stderr, what is left undone, exit 1, and nothing written or signalled."""
+    break_walsrode_ags(project_copy)
+    result = run(runner, project_copy, command)
+    assert result.exit_code == 1
+    assert "Violation at Walsrode" in result.stderr and result.stdout == ""
+    if consequence is not None:
+        assert result.stderr.rstrip().endswith(f"error: the data does not conform; {consequence}.")
+    assert not (project_copy / "download").exists()  # no dumps, no build folder, no pid file asked for
 
 
 def test_stats(runner, build) -> None:

@@ -8,7 +8,9 @@ import signal
 import time
 from pathlib import Path
 
-from publisher.server.fairaccept import FREE, Turns
+import pytest
+
+from publisher.server.fairaccept import FREE, FairThreadWorker, Turns, unsupported_gunicorn
 from tests.processes import BIN, clean_env, free_port, running
 from tests.test_reliability import wait_for, workers_of
 
@@ -112,3 +114,36 @@ def test_a_new_worker_takes_its_turn_and_a_slot_is_reused_only_after_the_old_wor
     assert turns.claim(fourth) is None  # its slot is not handed out before it is reaped
     turns.release(first)
     assert turns.claim(fourth) == 0
+
+
+class Gunicorn23Worker:
+    """The threaded worker's loop as gunicorn 23.0 has it: accept(server, listener), accepting never turned off."""
+
+    def accept(self, server, listener) -> None: ...
+
+    def run(self) -> None: ...
+
+
+def test_the_worker_names_what_an_older_gunicorn_lacks() -> None:
+    assert unsupported_gunicorn() is None  # the installed gunicorn has everything the worker overrides
+    message = unsupported_gunicorn(Gunicorn23Worker)
+    for missing in ("accept(listener)", "set_accept_enabled(enabled)", "wait_for_and_dispatch_events(timeout)"):
+        assert f"ThreadWorker.{missing}" in message
+    assert "install gunicorn" in message  # the range regiolod's metadata (pyproject.toml) allows
+
+
+def test_serve_refuses_to_start_on_a_gunicorn_without_the_internals(
+    runner, project_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Told at start, before anything is loaded or written, not by every worker at its first connection."""
+    from gunicorn.workers.gthread import ThreadWorker
+
+    from publisher.cli import main
+
+    monkeypatch.delattr(ThreadWorker, "set_accept_enabled")
+    result = runner.invoke(main, ["--root", str(project_copy), "serve", "--port", str(free_port())])
+    assert result.exit_code == 1
+    assert "lacks ThreadWorker.set_accept_enabled(enabled)" in result.stderr and "Traceback" not in result.output
+    assert not (project_copy / "download").exists()
+    with pytest.raises(RuntimeError, match="set_accept_enabled"):  # the worker class refuses under any launcher
+        FairThreadWorker.check_config(None, None)

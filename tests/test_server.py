@@ -133,3 +133,31 @@ def test_the_access_log_goes_where_the_setting_says(tmp_path, access_log: str) -
     assert len(lines) == (0 if access_log == "" else 1)
     if access_log == "file":
         assert '"GET /doc/territory/03358 ' in (tmp_path / "access.log").read_text()
+
+
+def test_the_query_runner_is_chosen_once_where_the_app_is_made(settings, build, finished) -> None:
+    """`regiolod serve` asks for one query service of the server; the server starts and stops the service
+    the app holds and swaps nothing; every other app runs its queries in processes of its own."""
+    from dataclasses import replace
+
+    from publisher import create_app
+    from publisher.server.serve import GunicornServer
+    from publisher.sparql.processes import QueryPool
+    from publisher.sparql.queryservice import SharedQueries
+    from publisher.store.remote import RemoteRunner
+
+    served = replace(settings, sparql_max_concurrent=3, threads=8, workers=4)
+    per_worker = served.threads - 2  # README: at most threads - 2 SPARQL requests per worker run or wait
+    app = create_app(served, build, shared_queries=True)
+    runner = app.extensions["regiolod"].runner
+    assert isinstance(runner, SharedQueries) and runner.admitted_max == per_worker
+    assert runner.query_service.pool.size == 3 and runner.query_service.pool.admitted_max == per_worker * served.workers
+    server = GunicornServer(app, served)
+    try:
+        assert app.extensions["regiolod"].runner is runner and server.queries is runner.query_service
+    finally:
+        server.on_exit(None)
+    alone = create_app(served, build).extensions["regiolod"].runner
+    assert isinstance(alone, QueryPool) and alone.size == 3 and alone.admitted_max == per_worker
+    remote = replace(served, store="sparql+http://127.0.0.1:9/query", download_dir=str(finished))
+    assert isinstance(create_app(remote, shared_queries=True).extensions["regiolod"].runner, RemoteRunner)

@@ -14,7 +14,8 @@ import pyoxigraph as ox
 import pytest
 
 from publisher.config import Settings
-from publisher.dataset.build import SourceFile, discover_files, load_files
+from publisher.dataset.build import discover_files, load_files
+from publisher.dataset.sources import SourceFile
 from publisher.dataset.validate import check_store, validate_store
 from publisher.shacl.evaluator import Result
 from publisher.shacl.shapes import UnsupportedShapeError

@@ -17,10 +17,9 @@ import pyoxigraph as ox
 
 from publisher.config import Settings
 from publisher.dataset.enrich import DERIVED_GRAPH_PATH, enrich
+from publisher.dataset.sources import SourceFile
 from publisher.dataset.validate import ValidationReport, validate_store
-from publisher.vocab import ONTOLOGY_IRI, SHAPES_IRI, sparql_prologue
-
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+from publisher.vocab import ONTOLOGY_IRI, RDF_TYPE, SD_GRAPH, SHAPES_IRI, sparql_prologue
 
 
 class DataError(Exception):
@@ -30,15 +29,6 @@ class DataError(Exception):
         self.path, self.line, self.column, self.message = path, line, column, message
         where = f"{path}:{line}:{column}" if line is not None else str(path)
         super().__init__(f"{where}: {message}")
-
-
-@dataclass(frozen=True)
-class SourceFile:
-    """One Turtle file of the build and the named graph it is loaded into."""
-
-    path: Path
-    kind: str  # "ontology", "shapes" or "data"
-    graph: str
 
 
 @dataclass(kw_only=True)
@@ -147,12 +137,11 @@ def build_version(files: list[SourceFile], base_iri: str) -> str:
 def check_graph_descriptions(oxigraph: ox.Store, files: list[SourceFile]) -> list[str]:
     """Return a message for every data file that does not describe its own named graph."""
     missing = []
-    sd_graph = ox.NamedNode("http://www.w3.org/ns/sparql-service-description#Graph")
     for f in files:
         if f.kind != "data":
             continue
         g = ox.NamedNode(f.graph)
-        if not any(oxigraph.quads_for_pattern(g, ox.NamedNode(RDF_TYPE), sd_graph, g)):
+        if not any(oxigraph.quads_for_pattern(g, RDF_TYPE, SD_GRAPH, g)):
             missing.append(
                 f"{f.path}: the file must describe its own graph <{f.graph}> as sd:Graph with its sources and licence"
             )

@@ -11,7 +11,7 @@ import datetime as dt
 
 import pyoxigraph as ox
 
-from publisher.vocab import PREFIXES, sparql_prologue
+from publisher.vocab import RDF_TYPE, SD_GRAPH, SKOS_PREF_LABEL, expand, sparql_prologue
 
 DERIVED_GRAPH_PATH = "id/graph/derived"
 
@@ -85,24 +85,22 @@ def derived_quads(store: ox.Store, graph: ox.NamedNode, today: dt.date) -> list[
 
 def graph_description(store: ox.Store, graph: ox.NamedNode, today: dt.date) -> list[ox.Quad]:
     """Describe the derived graph like every data file describes its own (sd:Graph with provenance)."""
-    sd_graph = ox.NamedNode(PREFIXES["sd"] + "Graph")
     sources = sorted(
         {
             q.subject.value
-            for q in store.quads_for_pattern(None, ox.NamedNode(PREFIXES["rdf"] + "type"), sd_graph)
+            for q in store.quads_for_pattern(None, RDF_TYPE, SD_GRAPH)
             if isinstance(q.subject, ox.NamedNode)
         }
     )
 
-    def p(curie: str) -> ox.NamedNode:
-        prefix, local = curie.split(":")
-        return ox.NamedNode(PREFIXES[prefix] + local)
+    def p(name: str) -> ox.NamedNode:
+        return ox.NamedNode(expand(name))
 
     quads = [
-        (p("rdf:type"), sd_graph),
-        (p("rdf:type"), p("prov:Entity")),
-        (p("skos:prefLabel"), ox.Literal("Abgeleitete Aussagen", language="de")),
-        (p("skos:prefLabel"), ox.Literal("Derived statements", language="en")),
+        (RDF_TYPE, SD_GRAPH),
+        (RDF_TYPE, p("prov:Entity")),
+        (SKOS_PREF_LABEL, ox.Literal("Abgeleitete Aussagen", language="de")),
+        (SKOS_PREF_LABEL, ox.Literal("Derived statements", language="en")),
         (
             p("dct:description"),
             ox.Literal(

@@ -13,24 +13,21 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 import rdflib
 import rdflib.plugins.sparql
 from rdflib.namespace import RDF, SH, XSD
 
+from publisher.dataset.sources import SourceFile
 from publisher.dataset.terms import to_rdflib
 from publisher.shacl import evaluator as shacl
 from publisher.shacl.evaluator import Result
 from publisher.shacl.shapes import Term, show_term
-
-if TYPE_CHECKING:
-    from publisher.dataset.build import SourceFile
+from publisher.vocab import SKOS_PREF_LABEL
 
 SEVERITY_ORDER = {"Violation": 0, "Warning": 1, "Info": 2}
 ENGINES = ("store", "pyshacl")
-PREF_LABEL = ox.NamedNode("http://www.w3.org/2004/02/skos/core#prefLabel")
 
 
 @dataclass(frozen=True)
@@ -217,7 +214,7 @@ class Locator:
     def label(self, node: Term) -> str:
         if isinstance(node, ox.Literal):
             return ""
-        found = [q.object for q in self.quads(node, PREF_LABEL) if isinstance(q.object, ox.Literal)]
+        found = [q.object for q in self.quads(node, SKOS_PREF_LABEL) if isinstance(q.object, ox.Literal)]
         labels = sorted((label.language or "", label.value) for label in found)
         by_language = dict(reversed(labels))
         return by_language.get("de") or by_language.get("en") or (labels[0][1] if labels else "")

@@ -18,11 +18,10 @@ import pyoxigraph as ox
 
 from publisher.gv100ad.output import MARKER
 from publisher.gv100ad.records import RegisterError
-from publisher.gv100ad.turtle import PREFIXES, Node
+from publisher.gv100ad.turtle import Node
+from publisher.vocab import RDF_TYPE, RL, SKOS_PREF_LABEL, expand
 
 BASE = "http://regiolod.invalid/"
-RL = "https://w3id.org/regiolod/def#"
-SKOS_PREF_LABEL = "http://www.w3.org/2004/02/skos/core#prefLabel"
 
 
 @dataclass
@@ -40,19 +39,16 @@ class Curated:
         subject = node.subject[1:-1] if node.subject else ""
         statements = []
         for predicate, objects in node.statements:
-            full = expand(predicate)
+            full = full_iri(predicate)
             kept = [o for o in objects if isinstance(o, Node) or (subject, full, canonical(o)) not in self.triples]
             self.left_out += len(objects) - len(kept)
             statements.append((predicate, kept))
         return Node(node.subject, statements) if any(objects for _, objects in statements) else None
 
 
-def expand(name: str) -> str:
+def full_iri(name: str) -> str:
     """The full IRI of a prefixed name of the importer's Turtle (``a`` is rdf:type)."""
-    if name == "a":
-        return PREFIXES["rdf"] + "type"
-    prefix, local = name.split(":", 1)
-    return PREFIXES[prefix] + local
+    return RDF_TYPE.value if name == "a" else expand(name)
 
 
 def canonical(term: str) -> str:
@@ -61,8 +57,8 @@ def canonical(term: str) -> str:
         return term
     if term.startswith('"'):
         text, _, datatype = term.rpartition('"^^')
-        return f'{text}"^^<{expand(datatype)}>' if text else term
-    return f"<{expand(term)}>"
+        return f'{text}"^^<{full_iri(datatype)}>' if text else term
+    return f"<{full_iri(term)}>"
 
 
 def canonical_term(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> str:
@@ -96,7 +92,7 @@ def read_curated(folder: Path, exclude: Path | None = None) -> Curated:
                 path, f"the curated file does not parse ({exc}); `regiolod validate` shows where"
             ) from None
     curated = Curated()
-    labels = store.quads_for_pattern(None, ox.NamedNode(SKOS_PREF_LABEL), None)
+    labels = store.quads_for_pattern(None, SKOS_PREF_LABEL, None)
     for q in sorted(labels, key=lambda q: str(q.object)):
         if isinstance(q.subject, ox.NamedNode) and isinstance(q.object, ox.Literal) and q.object.language:
             curated.labels.setdefault((relative(q.subject), q.object.language), q.object.value)

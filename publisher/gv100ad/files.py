@@ -14,8 +14,9 @@ from publisher.gv100ad.curated import Curated
 from publisher.gv100ad.records import Edition, Register
 from publisher.gv100ad.things import RegisterGraph
 from publisher.gv100ad.turtle import Node, date, document, english_date, german_date, literal
+from publisher.vocab import DL_BY_DE_2_0
 
-LICENCE = "<http://dcat-ap.de/def/licenses/dl-by-de/2.0>"
+LICENCE = f"<{DL_BY_DE_2_0}>"
 DESTATIS_PAGE = "<https://www.destatis.de/DE/Themen/Laender-Regionen/Regionales/Gemeindeverzeichnis/_inhalt.html>"
 OWN_GRAPH = "This file's named graph and its provenance"
 

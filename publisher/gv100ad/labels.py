@@ -13,9 +13,10 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 
 from publisher.gv100ad.records import Record
+from publisher.vocab import GEOCODING
 
-GEOCODING = {
-    level: f"http://dcat-ap.de/def/politicalGeocoding/{level}Key/"
+GEOCODING_KEYS = {
+    level: f"{GEOCODING}{level}Key/"
     for level in ("state", "governmentDistrict", "district", "municipalAssociation", "municipality")
 }
 

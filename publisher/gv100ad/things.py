@@ -16,7 +16,7 @@ from collections import defaultdict
 from publisher.gv100ad.curated import Curated
 from publisher.gv100ad.labels import (
     ASSOCIATION_KINDS,
-    GEOCODING,
+    GEOCODING_KEYS,
     SeatFinder,
     association_label,
     district_body,
@@ -168,7 +168,7 @@ class RegisterGraph:
             land.name,
             codes,
             *self.figures(f"id/territory/{key}", self.in_land[key], SUM_OF_MUNICIPALITIES),
-            ("skos:exactMatch", [iri(GEOCODING["state"] + key)]),
+            ("skos:exactMatch", [iri(GEOCODING_KEYS["state"] + key)]),
         )
         seat = self.seat(f"id/organization/{key}", land, key, "Sitz der Landesregierung")
         return [territory, self.body(key, ["rl:Land"], f"Land {land.name}", codes, "rl:orgtype-land", *seat)]
@@ -187,7 +187,7 @@ class RegisterGraph:
             [typed(key, "rl:GovernmentDistrictKey" if government else "rl:PlanningRegionKey")],
             ("geo:sfWithin", [iri(f"id/territory/{k}") for k in within]),
             *self.figures(f"id/territory/{key}", members, SUM_OF_MUNICIPALITIES),
-            ("skos:exactMatch", [iri(GEOCODING["governmentDistrict"] + key)] if government else []),
+            ("skos:exactMatch", [iri(GEOCODING_KEYS["governmentDistrict"] + key)] if government else []),
             name=name,
         )
 
@@ -204,7 +204,7 @@ class RegisterGraph:
             codes,
             ("geo:sfWithin", self.upper_levels(key)),
             *self.figures(f"id/territory/{key}", self.in_district[key], SUM_OF_MUNICIPALITIES),
-            ("skos:exactMatch", [iri(GEOCODING["district"] + key)]),
+            ("skos:exactMatch", [iri(GEOCODING_KEYS["district"] + key)]),
         )
         seat = self.seat(f"id/organization/{key}", district, key, "Verwaltungssitz")
         return [territory, self.body(key, [kind], label, codes, classification, *seat)]
@@ -215,7 +215,7 @@ class RegisterGraph:
         state = key[:2] in self.city_states
         codes = [typed(key, "rl:DistrictKey"), typed(m.ags, "rl:AGS"), typed(m.key, "rl:ARS")]
         codes += [typed(key[:2], "rl:StateKey")] if state else []
-        matches = [iri(GEOCODING["district"] + key)] + ([iri(GEOCODING["state"] + key[:2])] if state else [])
+        matches = [iri(GEOCODING_KEYS["district"] + key)] + ([iri(GEOCODING_KEYS["state"] + key[:2])] if state else [])
         territory = self.territory(
             key,
             ["rl:StateTerritory"] * state + ["rl:DistrictTerritory", "rl:MunicipalityTerritory"],
@@ -244,7 +244,7 @@ class RegisterGraph:
             codes,
             ("geo:sfWithin", [iri(f"id/territory/{key[:5]}")]),
             *self.figures(f"id/territory/{key}", self.in_association[key], SUM_OF_MEMBERS),
-            ("skos:exactMatch", [iri(GEOCODING["municipalAssociation"] + key)]),
+            ("skos:exactMatch", [iri(GEOCODING_KEYS["municipalAssociation"] + key)]),
             ("skos:note", [] if kind else [literal(note)]),
         )
         if kind is None or classification is None:
@@ -266,7 +266,7 @@ class RegisterGraph:
             codes,
             ("geo:sfWithin", [iri(f"id/territory/{k}") for k in within]),
             *self.figures(f"id/territory/{key}", [m], None),
-            ("skos:exactMatch", [iri(GEOCODING["municipality"] + m.ags)]),
+            ("skos:exactMatch", [iri(GEOCODING_KEYS["municipality"] + m.ags)]),
             name=m.name,  # as data/heidekreis.ttl does for every Gemeinde
         )
         if m.type_code == "66":

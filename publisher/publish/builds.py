@@ -29,7 +29,8 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from publisher.config import Settings
-from publisher.dataset.build import Build, LoadedBuild, SourceFile
+from publisher.dataset.build import Build, LoadedBuild
+from publisher.dataset.sources import SourceFile
 from publisher.negotiation import NQUADS
 from publisher.publish.catalog import VoidStatistics, catalog_graph, void_statistics
 from publisher.publish.dumps import SUBJECTS, Dumps, GzipOutput, dump_graphs, read_dumps, write_dumps, write_nquads

@@ -16,25 +16,37 @@ from publisher.config import SETTINGS, Setting, Settings
 from publisher.dataset.build import Build, LoadedBuild
 from publisher.negotiation import JSONLD, RDF_FORMATS, RDFXML, TURTLE, Format, by_key
 from publisher.publish.dumps import Dumps, dump_graphs, statement_groups, subject_runs
-from publisher.vocab import PREFIXES
+from publisher.vocab import (
+    DCAT,
+    DCATAP,
+    DCATDE,
+    DCT,
+    EU,
+    FOAF,
+    GEOCODING,
+    IANA,
+    NUTS,
+    PROV,
+    PUBLISHER_TYPES,
+    RDF_TYPE,
+    RDFS,
+    RL,
+    SD_GRAPH,
+    SKOS,
+    SKOS_PREF_LABEL,
+    SPARQL_PROTOCOL,
+    SPDX,
+    TIME,
+    VCARD,
+    VOID,
+    WIKIDATA,
+    XSD,
+    XSD_INTEGER,
+)
 
-DCAT = "http://www.w3.org/ns/dcat#"
-DCT = PREFIXES["dct"]
-DCATDE = PREFIXES["dcatde"]
-DCATAP = "http://data.europa.eu/r5r/"
-VCARD = "http://www.w3.org/2006/vcard/ns#"
-FOAF = PREFIXES["foaf"]
-SPDX = "http://spdx.org/rdf/terms#"
-VOID = PREFIXES["void"]
-HYDRA = PREFIXES["hydra"]
-RDF_TYPE = PREFIXES["rdf"] + "type"
-XSD = PREFIXES["xsd"]
-EU = "http://publications.europa.eu/resource/authority/"
-IANA = "https://www.iana.org/assignments/media-types/"
-GEOCODING = "http://dcat-ap.de/def/politicalGeocoding/"
 LINK_TARGETS = [
-    ("wikidata", "Wikidata", "http://www.wikidata.org/entity/"),
-    ("nuts", "NUTS (Eurostat)", "http://data.europa.eu/nuts/code/"),
+    ("wikidata", "Wikidata", WIKIDATA),
+    ("nuts", "NUTS (Eurostat)", NUTS),
     ("geocoding", "DCAT-AP.de politische Geokodierung", GEOCODING),
 ]
 ATTRIBUTION = "© Statistisches Bundesamt (Destatis), 2023; © GeoBasis-DE / BKG 2021 (Daten verändert); regiolod"
@@ -109,13 +121,13 @@ def void_statistics(build: LoadedBuild) -> VoidStatistics:
     properties: Counter[str] = Counter()
     links: Counter[str] = Counter()
     dates: list[str] = []
-    exact = PREFIXES["skos"] + "exactMatch"
+    exact = SKOS + "exactMatch"
     date_props = {
-        PREFIXES["time"] + "inXSDDate",
-        PREFIXES["time"] + "inXSDgYear",
+        TIME + "inXSDDate",
+        TIME + "inXSDgYear",
         DCT + "date",
-        PREFIXES["rl"] + "referenceDate",
-        PREFIXES["rl"] + "founded",
+        RL + "referenceDate",
+        RL + "founded",
     }
     entity_prefix = build.base_iri + "id/"
     triples = subjects = entities = 0
@@ -132,7 +144,7 @@ def void_statistics(build: LoadedBuild) -> VoidStatistics:
                 triples += 1
                 properties[p.value] += 1
                 objects.add(str(o))
-                if p.value == RDF_TYPE and isinstance(o, ox.NamedNode):
+                if p == RDF_TYPE and isinstance(o, ox.NamedNode):
                     class_members[o.value] += 1
                 if p.value == exact and isinstance(o, ox.NamedNode):
                     for key, _, prefix in LINK_TARGETS:
@@ -153,6 +165,11 @@ def void_statistics(build: LoadedBuild) -> VoidStatistics:
     )
 
 
+def named(iri: str | ox.NamedNode) -> ox.NamedNode:
+    """Return ``iri`` as a node, so that callers pass a term of :mod:`publisher.vocab` or a string alike."""
+    return ox.NamedNode(iri) if isinstance(iri, str) else iri
+
+
 class GraphBuilder:
     """Small helper to write quads into one graph."""
 
@@ -168,14 +185,14 @@ class GraphBuilder:
         self.blank += 1
         return ox.BlankNode(f"c{self.blank}")
 
-    def add(self, s, p: str, o) -> None:
+    def add(self, s, p: str | ox.NamedNode, o) -> None:
         subject = ox.NamedNode(s) if isinstance(s, str) else s
-        self.quads.append(ox.Quad(subject, ox.NamedNode(p), o, self.graph))
+        self.quads.append(ox.Quad(subject, named(p), o, self.graph))
 
-    def iri(self, s, p: str, o: str) -> None:
-        self.add(s, p, ox.NamedNode(o))
+    def iri(self, s, p: str | ox.NamedNode, o: str | ox.NamedNode) -> None:
+        self.add(s, p, named(o))
 
-    def text(self, s, p: str, value: str, lang: str | None = None, datatype: str | None = None) -> None:
+    def text(self, s, p: str | ox.NamedNode, value: str, lang: str | None = None, datatype: str | None = None) -> None:
         if lang:
             self.add(s, p, ox.Literal(value, language=lang))
         elif datatype:
@@ -309,11 +326,11 @@ def catalog_graph(settings: Settings, build: Build, dumps: Dumps, stats: VoidSta
     g.text(svc, DCT + "description", "Nur lesender SPARQL-1.1-Endpunkt über den ganzen Datensatz.", "de")
     g.iri(svc, DCAT + "endpointURL", f"{base}sparql")
     g.iri(svc, DCAT + "endpointDescription", f"{base}sparql")
-    g.iri(svc, DCT + "conformsTo", "https://www.w3.org/TR/sparql11-protocol/")
-    g.iri("https://www.w3.org/TR/sparql11-protocol/", RDF_TYPE, DCT + "Standard")
-    g.text("https://www.w3.org/TR/sparql11-protocol/", DCT + "title", "SPARQL 1.1 Protocol", "en")
+    g.iri(svc, DCT + "conformsTo", SPARQL_PROTOCOL)
+    g.iri(SPARQL_PROTOCOL, RDF_TYPE, DCT + "Standard")
+    g.text(SPARQL_PROTOCOL, DCT + "title", "SPARQL 1.1 Protocol", "en")
     # Everything is an rdfs:Resource; DCAT-AP checks it without inference, so it is said once.
-    g.iri(f"{base}sparql", RDF_TYPE, PREFIXES["rdfs"] + "Resource")
+    g.iri(f"{base}sparql", RDF_TYPE, RDFS + "Resource")
     g.iri(svc, DCAT + "servesDataset", ids["regiolod"])
     g.iri(svc, DCT + "publisher", ids["publisher"])
     g.iri(svc, DCAT + "contactPoint", contact)
@@ -330,10 +347,10 @@ def describe_catalog_graph(g: GraphBuilder, settings: Settings, build: Build, mo
     """Describe the catalog graph as every data file describes its own (sd:Graph with provenance), so that
     its name, which the Service Description and the N-Quads give, dereferences like the others."""
     graph = g.graph.value
-    g.iri(graph, RDF_TYPE, PREFIXES["sd"] + "Graph")
-    g.iri(graph, RDF_TYPE, PREFIXES["prov"] + "Entity")
-    g.text(graph, PREFIXES["skos"] + "prefLabel", "Katalog und VoID-Beschreibung", "de")
-    g.text(graph, PREFIXES["skos"] + "prefLabel", "Catalog and VoID description", "en")
+    g.iri(graph, RDF_TYPE, SD_GRAPH)
+    g.iri(graph, RDF_TYPE, PROV + "Entity")
+    g.text(graph, SKOS_PREF_LABEL, "Katalog und VoID-Beschreibung", "de")
+    g.text(graph, SKOS_PREF_LABEL, "Catalog and VoID description", "en")
     g.text(
         graph,
         DCT + "description",
@@ -353,15 +370,15 @@ def describe_catalog_graph(g: GraphBuilder, settings: Settings, build: Build, mo
     g.iri(graph, DCT + "license", settings.licence)
     g.text(graph, DCT + "modified", modified, datatype=XSD + "date")
     for source in dump_graphs(build):
-        g.iri(graph, PREFIXES["prov"] + "wasDerivedFrom", source)
+        g.iri(graph, PROV + "wasDerivedFrom", source)
 
 
 def describe_publisher(g: GraphBuilder, settings: Settings, publisher: str) -> None:
     g.iri(publisher, RDF_TYPE, FOAF + "Agent")
     g.iri(publisher, RDF_TYPE, FOAF + "Organization")
     g.text(publisher, FOAF + "name", settings.publisher_name, "de")
-    g.text(publisher, PREFIXES["skos"] + "prefLabel", settings.publisher_name, "de")
-    g.iri(publisher, DCT + "type", f"http://purl.org/adms/publishertype/{settings.publisher_type}")
+    g.text(publisher, SKOS_PREF_LABEL, settings.publisher_name, "de")
+    g.iri(publisher, DCT + "type", PUBLISHER_TYPES + settings.publisher_type)
 
 
 def describe_distribution(g: GraphBuilder, settings: Settings, dist: str, url: str, fmt: Format, modified: str) -> None:
@@ -382,7 +399,7 @@ def describe_distribution(g: GraphBuilder, settings: Settings, dist: str, url: s
 def describe_void(g: GraphBuilder, build: Build, dataset: str, stats: VoidStatistics) -> None:
     """VoID: endpoint, dumps, URI space, example, vocabularies, statistics, partitions, linksets."""
     base = build.base_iri
-    integer = XSD + "integer"
+    integer = XSD_INTEGER.value
     g.iri(dataset, RDF_TYPE, VOID + "Dataset")
     g.iri(dataset, VOID + "sparqlEndpoint", f"{base}sparql")
     g.text(dataset, VOID + "uriSpace", f"{base}id/")
@@ -418,7 +435,7 @@ def describe_void(g: GraphBuilder, build: Build, dataset: str, stats: VoidStatis
         g.iri(dataset, VOID + "subset", linkset)
         g.iri(linkset, RDF_TYPE, VOID + "Linkset")
         g.text(linkset, DCT + "title", f"Verknüpfungen zu {label}", "de")
-        g.iri(linkset, VOID + "linkPredicate", PREFIXES["skos"] + "exactMatch")
+        g.iri(linkset, VOID + "linkPredicate", SKOS + "exactMatch")
         g.iri(linkset, VOID + "subjectsTarget", dataset)
         g.iri(linkset, VOID + "objectsTarget", prefix)
         g.iri(linkset, VOID + "target", dataset)

@@ -14,10 +14,7 @@ from urllib.parse import quote
 import pyoxigraph as ox
 from markupsafe import Markup
 
-from publisher.vocab import PREFIXES, RL, shorten
-
-NS = {p: iri for p, iri in PREFIXES.items()}
-RDF_TYPE = NS["rdf"] + "type"
+from publisher.vocab import ORG, RDF_TYPE, RDFS_LABEL, RL, RL_SHAPES, expand, shorten
 
 GROUPS: list[tuple[str, dict[str, str], list[str]]] = [
     (
@@ -104,7 +101,7 @@ GROUPS: list[tuple[str, dict[str, str], list[str]]] = [
     ),
 ]
 # Shown as tables (memberships) or duplicates of what is shown (rdfs:label mirrors skos:prefLabel).
-HIDDEN = {NS["rdfs"] + "label", NS["org"] + "hasMembership", NS["org"] + "hasMember", NS["org"] + "memberOf"}
+HIDDEN = {RDFS_LABEL.value, ORG + "hasMembership", ORG + "hasMember", ORG + "memberOf"}
 
 #: Labels of the reused vocabularies' terms, which the ontology does not carry.
 TERM_LABELS: dict[str, dict[str, str]] = {
@@ -172,12 +169,8 @@ TERM_LABELS: dict[str, dict[str, str]] = {
     "time:ProperInterval": {"de": "Zeitraum", "en": "interval"},
     "time:Instant": {"de": "Zeitpunkt", "en": "instant"},
 }
-GROUP_OF = {
-    shorten_expand: name
-    for name, _, props in GROUPS
-    for shorten_expand in (NS[p.split(":")[0]] + p.split(":")[1] for p in props)
-}
-ORDER_OF = {NS[p.split(":")[0]] + p.split(":")[1]: i for _, _, props in GROUPS for i, p in enumerate(props)}
+GROUP_OF = {expand(p): name for name, _, props in GROUPS for p in props}
+ORDER_OF = {expand(p): i for _, _, props in GROUPS for i, p in enumerate(props)}
 
 DATATYPE_LABELS = {
     "AGS": "AGS",
@@ -187,11 +180,6 @@ DATATYPE_LABELS = {
     "MunicipalAssociationKey": "Gemeindeverbandsschlüssel",
     "NUTS": "NUTS",
 }
-
-
-def expand(curie: str) -> str:
-    prefix, local = curie.split(":", 1)
-    return NS[prefix] + local
 
 
 def iri_to_uri(iri: str) -> str:
@@ -275,7 +263,7 @@ class Labeller:
     def href(self, iri: str) -> str | None:
         if iri.startswith(RL):
             return f"{self.base_iri}def#{quote(iri[len(RL) :])}"
-        if iri.startswith("https://w3id.org/regiolod/shapes#"):
+        if iri.startswith(RL_SHAPES):
             return f"{self.base_iri}shapes#{quote(iri.split('#', 1)[1])}"
         if iri.startswith(("http://", "https://")):
             return iri_to_uri(iri)
@@ -315,7 +303,7 @@ def value_of(term, quad_graph: str, index: dict[str, list[ox.Quad]], lab: Labell
         if depth < 3:
             parts.setdefault(q.predicate.value, []).append(value_of(q.object, "", index, lab, depth + 1))
     summary = figure_summary(parts, lab)
-    shown = {RDF_TYPE} | ({expand("rdf:value")} if summary else set())
+    shown = {RDF_TYPE.value} | ({expand("rdf:value")} if summary else set())
     for values in parts.values():  # blank-node labels differ from load to load: order by what is shown
         values.sort(key=lambda v: (v.text.casefold(), v.href or "", v.lang, repr(v.parts)))
     ordered = sorted(parts.items(), key=lambda kv: (PART_ORDER.get(kv[0], 99), ORDER_OF.get(kv[0], 999), kv[0]))
@@ -388,16 +376,16 @@ def group_description(subject: str, quads: list[ox.Quad], lab: Labeller) -> list
 
 def schema_org_island(subject: str, quads: list[ox.Quad], lab: Labeller) -> str:
     """A schema.org JSON-LD block for search engines, safe to embed in a script element."""
-    types = {q.object.value for q in quads if str(q.subject) == f"<{subject}>" and q.predicate.value == RDF_TYPE}
+    types = {q.object.value for q in quads if str(q.subject) == f"<{subject}>" and q.predicate == RDF_TYPE}
     own = [q for q in quads if str(q.subject) == f"<{subject}>"]
     if RL + "Territory" in types:
         kind = "AdministrativeArea"
     elif RL + "AdministrativeBody" in types:
         kind = "GovernmentOrganization"
     elif types & {
-        NS["org"] + "Organization",
-        NS["org"] + "FormalOrganization",
-        NS["org"] + "OrganizationalCollaboration",
+        ORG + "Organization",
+        ORG + "FormalOrganization",
+        ORG + "OrganizationalCollaboration",
     }:
         kind = "Organization"
     else:

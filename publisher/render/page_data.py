@@ -15,9 +15,9 @@ from typing import Any
 import pyoxigraph as ox
 
 from publisher.dataset.enrich import CURRENT_MEMBERSHIP, today_bindings
-from publisher.render.html import Group, Labeller, expand, group_description, iri_to_uri, safe_href, schema_org_island
+from publisher.render.html import Group, Labeller, group_description, iri_to_uri, safe_href, schema_org_island
 from publisher.store.protocol import Description, Store
-from publisher.vocab import ONTOLOGY_IRI, RL, SHAPES_IRI
+from publisher.vocab import ONTOLOGY_IRI, RL, SHAPES_IRI, expand
 
 
 @dataclass

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 import pyoxigraph as ox
 
 from publisher.negotiation import JSONLD, NQUADS, RDFXML, TURTLE, Format
-from publisher.vocab import PREFIXES
+from publisher.vocab import PREFIXES, RDF_TYPE, XSD, XSD_INTEGER, XSD_STRING
 
 #: The JSON-LD context published at /context.jsonld and embedded in every JSON-LD document.
 JSONLD_CONTEXT: dict[str, str] = {p: ns for p, ns in PREFIXES.items() if p not in ("sh", "rlsh")}
@@ -104,8 +104,6 @@ def by_graph(q: ox.Quad) -> tuple[str, str, str, str]:
     return (str(q.graph_name), str(q.subject), str(q.predicate), str(q.object))
 
 
-XSD = "http://www.w3.org/2001/XMLSchema#"
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 #: Namespaces longest first, so that the most specific prefix wins.
 _COMPACTION = sorted(((ns, p) for p, ns in JSONLD_CONTEXT.items()), key=lambda item: (-len(item[0]), item[1]))
 #: Integers JSON carries natively without loss in every JSON-LD processor (IEEE doubles).
@@ -129,19 +127,19 @@ def jsonld_value(term) -> object:
         return {"@id": f"_:{term.value}"}
     if term.language:
         return {"@language": term.language, "@value": term.value}
-    datatype = term.datatype.value
-    if datatype == XSD + "string":
+    datatype = term.datatype
+    if datatype == XSD_STRING:
         return term.value
-    if datatype == XSD + "integer":
+    if datatype == XSD_INTEGER:
         try:
             number = int(term.value)
         except ValueError:
             number = None
         if number is not None and str(number) == term.value and abs(number) < _SAFE_INTEGER:
             return number
-    if datatype == XSD + "boolean" and term.value in ("true", "false"):
+    if datatype.value == XSD + "boolean" and term.value in ("true", "false"):
         return term.value == "true"
-    return {"@type": compact_iri(datatype), "@value": term.value}
+    return {"@type": compact_iri(datatype.value), "@value": term.value}
 
 
 def _json_key(value: object) -> str:
@@ -154,7 +152,7 @@ def jsonld_node(subject, triples: Iterable[ox.Triple]) -> dict[str, object]:
     node: dict[str, object] = {"@id": f"_:{subject.value}" if isinstance(subject, ox.BlankNode) else subject.value}
     values: dict[str, list[object]] = {}
     for t in triples:
-        if t.predicate.value == RDF_TYPE and isinstance(t.object, ox.NamedNode):
+        if t.predicate == RDF_TYPE and isinstance(t.object, ox.NamedNode):
             values.setdefault("@type", []).append(compact_iri(t.object.value))
         else:
             values.setdefault(compact_iri(t.predicate.value), []).append(jsonld_value(t.object))

@@ -17,20 +17,54 @@ tried: right after many clients hang up together, a worker still busy closing th
 and the next group of clients lands in the other worker.) So that a worker that is stuck cannot
 keep clients waiting, a connection that has waited ``MAX_DEFER_S`` is accepted by whoever sees it.
 The listening socket itself is unchanged: nothing is lost when a worker ends.
+
+The worker overrides internals of gunicorn's threaded worker, not a public interface: the event loop
+that turns accepting on and off (``set_accept_enabled``, ``wait_for_and_dispatch_events``,
+``accept(listener)``) came with gunicorn 24.0; 23.0 registers ``accept(server, listener)`` and never
+turns accepting off. pyproject.toml allows the versions checked; :func:`unsupported_gunicorn` says
+at start what an installed gunicorn lacks, rather than every worker failing at its first connection.
 """
 
 from __future__ import annotations
 
 import ctypes
+import inspect
 import multiprocessing
 import time
+from importlib import metadata
 
+import gunicorn
 from gunicorn.workers.gthread import ThreadWorker
 
 SLOTS = 128  # workers at once, old and new during a reload; a worker without a slot accepts as gunicorn does
 FREE = -1
 YIELD_S = 0.002
 MAX_DEFER_S = 0.25
+#: The methods of gunicorn's ThreadWorker that FairThreadWorker overrides, with their parameters.
+OVERRIDDEN = {"accept": ["listener"], "set_accept_enabled": ["enabled"], "wait_for_and_dispatch_events": ["timeout"]}
+
+
+def unsupported_gunicorn(worker: type = ThreadWorker) -> str | None:
+    """Say what of gunicorn's threaded worker :class:`FairThreadWorker` overrides and ``worker`` lacks, or None."""
+    missing = []
+    for name, parameters in OVERRIDDEN.items():
+        method = getattr(worker, name, None)
+        if not callable(method) or list(inspect.signature(method).parameters)[1:] != parameters:
+            missing.append(f"ThreadWorker.{name}({', '.join(parameters)})")
+    if not missing:
+        return None
+    return (
+        f"gunicorn {gunicorn.__version__} lacks {', '.join(missing)}, which regiolod's worker "
+        f"(publisher/server/fairaccept.py) overrides; install {allowed_gunicorn()}"
+    )
+
+
+def allowed_gunicorn() -> str:
+    """The gunicorn requirement of regiolod's metadata (pyproject.toml), e.g. ``gunicorn<28,>=24``."""
+    try:
+        return next(r for r in metadata.requires("regiolod") or () if r.startswith("gunicorn"))
+    except (metadata.PackageNotFoundError, StopIteration):
+        return "a gunicorn version pyproject.toml allows"
 
 
 class Turns:
@@ -83,6 +117,14 @@ class FairThreadWorker(ThreadWorker):
     deferring_since = 0.0  # when this worker began to leave the waiting connection to another
     deferred_at = 0.0  # when it last did
     resume_at = 0.0  # until when it does not listen
+
+    @classmethod
+    def check_config(cls, cfg, log) -> None:
+        """Refuse to start (gunicorn's master asks before it forks a worker) on a gunicorn without the internals."""
+        message = unsupported_gunicorn()
+        if message is not None:
+            raise RuntimeError(message)  # gunicorn prints it and exits 1
+        super().check_config(cfg, log)
 
     def accept(self, listener) -> None:
         if self.slot is not None and self.should_defer():

@@ -19,7 +19,6 @@ from gunicorn.app.base import BaseApplication
 from publisher.config import Settings
 from publisher.server.fairaccept import Turns
 from publisher.server.rendercache import SharedRenders
-from publisher.sparql.processes import QueryPool
 from publisher.sparql.queryservice import QueryService, SharedQueries
 
 
@@ -68,21 +67,11 @@ def freeze_before_fork() -> None:
     gc.freeze()
 
 
-def share_queries(app: Flask) -> QueryService | None:
-    """Give the app's workers one query service for the server instead of a pool each (queryservice.py)."""
-    state = app.extensions["regiolod"]
-    if isinstance(state.runner, QueryPool):
-        per_worker = state.runner.admitted_max
-        # Every request a worker admits may wait in the service for a free process: the service admits
-        # as many as all workers together (each worker still bounds its own, to keep threads for pages).
-        state.runner.admitted_max = per_worker * state.settings.workers
-        state.runner.reset()
-        query_service = QueryService(state.runner)
-        state.runner = SharedQueries(query_service, admitted=per_worker)
-        return query_service
-    if isinstance(state.runner, SharedQueries):
-        return state.runner.query_service
-    return None  # a remote store: its queries go to the remote endpoint
+def query_service(app: Flask) -> QueryService | None:
+    """The query service the master runs for the app's workers (``create_app(..., shared_queries=True)``);
+    None for a remote store, whose queries go to the remote endpoint."""
+    runner = app.extensions["regiolod"].runner
+    return runner.query_service if isinstance(runner, SharedQueries) else None
 
 
 def share_renders(settings: Settings) -> tuple[SharedRenders, Path | None]:
@@ -117,7 +106,7 @@ class GunicornServer(BaseApplication):
         self.application = app
         self.settings = settings
         self.rebuild = rebuild
-        self.queries = share_queries(app)
+        self.queries = query_service(app)
         self.renders, self.private_renders = share_renders(settings)
         attach_renders(app, self.renders)
         self.turns = Turns()
@@ -154,7 +143,7 @@ class GunicornServer(BaseApplication):
             return
         # The old workers are stopped gracefully now; queries they still send get 503 (no service).
         attach_renders(app, self.renders)
-        old_queries, self.queries = self.queries, share_queries(app)
+        old_queries, self.queries = self.queries, query_service(app)
         if old_queries is not None:
             old_queries.stop()
         self.application, self.callable = app, None

@@ -2,23 +2,23 @@
 
 Every check takes the value nodes of all focus nodes (SHACL §1.5) and returns (focus, result) pairs.
 Nested shapes (sh:node, sh:property, the logical components, sh:qualifiedValueShape) are asked once
-for all distinct value nodes through :meth:`publisher.shacl.evaluator.Evaluator.failures`.
+for all distinct value nodes through :meth:`Evaluation.failures`, which
+:class:`publisher.shacl.evaluator.Evaluator` implements.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import pyoxigraph as ox
 
-from publisher.shacl.shapes import RDF, RDFS, SH, XSD, Shape, Term, show_term
-
-if TYPE_CHECKING:
-    from publisher.shacl.evaluator import Evaluator
+from publisher.shacl.data import DataGraph
+from publisher.shacl.shapes import Shape, SparqlConstraint, Term, show_term
+from publisher.vocab import RDF, RDFS, SH, XSD, XSD_INTEGER
 
 
 @dataclass(slots=True)
@@ -51,6 +51,18 @@ Pairs = list[tuple[Term, Result]]  # (the focus node validated against the shape
 ValueNodes = dict[Term, list[Term]]
 
 
+class Evaluation(Protocol):
+    """What a check asks of the validation it is part of (the evaluator implements it)."""
+
+    data: DataGraph
+
+    def failures(self, shape: Shape, nodes: Iterable[Term]) -> dict[Term, list[Result]]:
+        """Map the nodes that do not conform to ``shape`` to their results."""
+
+    def solutions(self, constraint: SparqlConstraint) -> dict[Term, list[dict[str, Term]]]:
+        """Group the solutions of a SPARQL-based constraint by $this."""
+
+
 def result(
     shape: Shape, focus: Term, component: str, parameter: Any, value: Term | None = None, details: tuple = ()
 ) -> Result:
@@ -63,10 +75,10 @@ def all_values(values: ValueNodes) -> list[Term]:
     return list(dict.fromkeys(v for vs in values.values() for v in vs))
 
 
-def per_value(component: str, test: Callable[[Evaluator, Any, ValueNodes], Callable[[Term], bool]]):
+def per_value(component: str, test: Callable[[Evaluation, Any, ValueNodes], Callable[[Term], bool]]):
     """Make a check that gives a result with sh:value for each value node that fails ``test``."""
 
-    def check(ev: Evaluator, shape: Shape, parameter: Any, values: ValueNodes) -> Pairs:
+    def check(ev: Evaluation, shape: Shape, parameter: Any, values: ValueNodes) -> Pairs:
         ok = test(ev, parameter, values)
         return [(f, result(shape, f, component, parameter, v)) for f, vs in values.items() for v in vs if not ok(v)]
 
@@ -80,7 +92,7 @@ DATE = r"-?([1-9][0-9]{3,}|0[0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
 TIME = r"(([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]+)?|24:00:00(\.0+)?)"
 NUMBER = r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)"
 LEXICAL = {
-    XSD + "integer": re.compile(r"[+-]?[0-9]+"),
+    XSD_INTEGER.value: re.compile(r"[+-]?[0-9]+"),
     XSD + "decimal": re.compile(NUMBER),
     XSD + "float": re.compile(rf"{NUMBER}([eE][+-]?[0-9]+)?|[+-]?INF|NaN"),
     XSD + "double": re.compile(rf"{NUMBER}([eE][+-]?[0-9]+)?|[+-]?INF|NaN"),
@@ -111,7 +123,7 @@ def well_formed(lexical: str, datatype: str) -> bool:
     return True
 
 
-def datatype_test(ev: Evaluator, datatype: Any, values: ValueNodes) -> Callable[[Term], bool]:
+def datatype_test(ev: Evaluation, datatype: Any, values: ValueNodes) -> Callable[[Term], bool]:
     rule = datatype.value
 
     def ok(v: Term) -> bool:
@@ -133,27 +145,27 @@ NODE_KINDS = {
 }
 
 
-def node_kind_test(ev: Evaluator, kind: Any, values: ValueNodes) -> Callable[[Term], bool]:
+def node_kind_test(ev: Evaluation, kind: Any, values: ValueNodes) -> Callable[[Term], bool]:
     local = kind.value.removeprefix(SH)
     return lambda v: local in NODE_KINDS[type(v)]
 
 
-def class_test(ev: Evaluator, cls: Any, values: ValueNodes) -> Callable[[Term], bool]:
+def class_test(ev: Evaluation, cls: Any, values: ValueNodes) -> Callable[[Term], bool]:
     instances = ev.data.instances(cls)
     return lambda v: v in instances
 
 
-def in_test(ev: Evaluator, members: Any, values: ValueNodes) -> Callable[[Term], bool]:
+def in_test(ev: Evaluation, members: Any, values: ValueNodes) -> Callable[[Term], bool]:
     allowed = set(members)
     return lambda v: v in allowed
 
 
-def pattern_test(ev: Evaluator, regex: Any, values: ValueNodes) -> Callable[[Term], bool]:
+def pattern_test(ev: Evaluation, regex: Any, values: ValueNodes) -> Callable[[Term], bool]:
     """sh:pattern (§4.4.2): blank nodes never match; literals by lexical form, IRIs by their text."""
     return lambda v: not isinstance(v, ox.BlankNode) and regex.search(v.value) is not None
 
 
-def language_in_test(ev: Evaluator, ranges: Any, values: ValueNodes) -> Callable[[Term], bool]:
+def language_in_test(ev: Evaluation, ranges: Any, values: ValueNodes) -> Callable[[Term], bool]:
     """sh:languageIn (§4.4.3): a language tag matching one of the basic ranges, as SPARQL langMatches."""
     wanted = [r.value.lower() for r in ranges]
 
@@ -167,22 +179,22 @@ def language_in_test(ev: Evaluator, ranges: Any, values: ValueNodes) -> Callable
 # --- cardinality, string and property pair constraints (SHACL §4.2, §4.4.4, §4.5) ----------------------
 
 
-def check_min_count(ev: Evaluator, shape: Shape, n: Any, values: ValueNodes) -> Pairs:
+def check_min_count(ev: Evaluation, shape: Shape, n: Any, values: ValueNodes) -> Pairs:
     component = "MinCountConstraintComponent"
     return [(f, result(shape, f, component, n)) for f, vs in values.items() if len(vs) < n]
 
 
-def check_max_count(ev: Evaluator, shape: Shape, n: Any, values: ValueNodes) -> Pairs:
+def check_max_count(ev: Evaluation, shape: Shape, n: Any, values: ValueNodes) -> Pairs:
     component = "MaxCountConstraintComponent"
     return [(f, result(shape, f, component, n)) for f, vs in values.items() if len(vs) > n]
 
 
-def check_has_value(ev: Evaluator, shape: Shape, wanted: Any, values: ValueNodes) -> Pairs:
+def check_has_value(ev: Evaluation, shape: Shape, wanted: Any, values: ValueNodes) -> Pairs:
     component = "HasValueConstraintComponent"
     return [(f, result(shape, f, component, wanted)) for f, vs in values.items() if wanted not in vs]
 
 
-def check_unique_lang(ev: Evaluator, shape: Shape, _on: Any, values: ValueNodes) -> Pairs:
+def check_unique_lang(ev: Evaluation, shape: Shape, _on: Any, values: ValueNodes) -> Pairs:
     """One result per language tag used by more than one value (§4.4.4), without sh:value as pySHACL."""
     found: Pairs = []
     for f, vs in values.items():
@@ -192,7 +204,7 @@ def check_unique_lang(ev: Evaluator, shape: Shape, _on: Any, values: ValueNodes)
     return found
 
 
-def check_equals(ev: Evaluator, shape: Shape, predicate: Any, values: ValueNodes) -> Pairs:
+def check_equals(ev: Evaluation, shape: Shape, predicate: Any, values: ValueNodes) -> Pairs:
     other = ev.data.objects(predicate)
     found: Pairs = []
     for f, vs in values.items():
@@ -202,7 +214,7 @@ def check_equals(ev: Evaluator, shape: Shape, predicate: Any, values: ValueNodes
     return found
 
 
-def check_disjoint(ev: Evaluator, shape: Shape, predicate: Any, values: ValueNodes) -> Pairs:
+def check_disjoint(ev: Evaluation, shape: Shape, predicate: Any, values: ValueNodes) -> Pairs:
     other = ev.data.objects(predicate)
     found: Pairs = []
     for f, vs in values.items():
@@ -215,7 +227,7 @@ def check_disjoint(ev: Evaluator, shape: Shape, predicate: Any, values: ValueNod
 # --- shape-based and logical constraints (SHACL §4.6, §4.7) ---------------------------------------------
 
 
-def check_node(ev: Evaluator, shape: Shape, other: Any, values: ValueNodes) -> Pairs:
+def check_node(ev: Evaluation, shape: Shape, other: Any, values: ValueNodes) -> Pairs:
     """sh:node (§4.7.1): a result per non-conforming value node, explained by the nested results."""
     failing = ev.failures(other, all_values(values))
     component = "NodeConstraintComponent"
@@ -227,19 +239,19 @@ def check_node(ev: Evaluator, shape: Shape, other: Any, values: ValueNodes) -> P
     ]
 
 
-def check_property(ev: Evaluator, shape: Shape, other: Any, values: ValueNodes) -> Pairs:
+def check_property(ev: Evaluation, shape: Shape, other: Any, values: ValueNodes) -> Pairs:
     """sh:property (§4.7.2): the property shape's own results, reported for each value node."""
     failing = ev.failures(other, all_values(values))
     return [(f, r) for f, vs in values.items() for v in vs for r in failing.get(v, ())]
 
 
-def failing_not(ev: Evaluator, members: Any, nodes: list[Term]) -> set[Term]:
+def failing_not(ev: Evaluation, members: Any, nodes: list[Term]) -> set[Term]:
     """sh:not (§4.6.1): the nodes that conform to the shape."""
     failing = ev.failures(members, nodes)
     return {n for n in nodes if n not in failing}
 
 
-def failing_and(ev: Evaluator, members: Any, nodes: list[Term]) -> set[Term]:
+def failing_and(ev: Evaluation, members: Any, nodes: list[Term]) -> set[Term]:
     """sh:and (§4.6.2): nodes failing any member; each member only sees the nodes still passing."""
     bad: set[Term] = set()
     for member in members:
@@ -249,7 +261,7 @@ def failing_and(ev: Evaluator, members: Any, nodes: list[Term]) -> set[Term]:
     return bad
 
 
-def failing_or(ev: Evaluator, members: Any, nodes: list[Term]) -> set[Term]:
+def failing_or(ev: Evaluation, members: Any, nodes: list[Term]) -> set[Term]:
     """sh:or (§4.6.3): nodes failing every member; each member only sees the nodes still failing."""
     remaining = nodes
     for member in members:
@@ -258,7 +270,7 @@ def failing_or(ev: Evaluator, members: Any, nodes: list[Term]) -> set[Term]:
     return set(remaining)
 
 
-def failing_xone(ev: Evaluator, members: Any, nodes: list[Term]) -> set[Term]:
+def failing_xone(ev: Evaluation, members: Any, nodes: list[Term]) -> set[Term]:
     """sh:xone (§4.6.4): nodes conforming to no member or to more than one (counting stops at two)."""
     passed = dict.fromkeys(nodes, 0)
     for member in members:
@@ -269,10 +281,10 @@ def failing_xone(ev: Evaluator, members: Any, nodes: list[Term]) -> set[Term]:
     return {n for n, count in passed.items() if count != 1}
 
 
-def logical(component: str, failing_nodes: Callable[[Evaluator, Any, list[Term]], set[Term]]):
+def logical(component: str, failing_nodes: Callable[[Evaluation, Any, list[Term]], set[Term]]):
     """Make a check for sh:not, sh:and, sh:or or sh:xone: a result for each value node that fails."""
 
-    def test(ev: Evaluator, members: Any, values: ValueNodes) -> Callable[[Term], bool]:
+    def test(ev: Evaluation, members: Any, values: ValueNodes) -> Callable[[Term], bool]:
         bad = failing_nodes(ev, members, all_values(values))
         return lambda v: v not in bad
 
@@ -282,7 +294,7 @@ def logical(component: str, failing_nodes: Callable[[Evaluator, Any, list[Term]]
 def qualified(component: str, too_few: bool):
     """sh:qualifiedValueShape with sh:qualifiedMinCount or sh:qualifiedMaxCount (§4.7.3), no siblings."""
 
-    def check(ev: Evaluator, shape: Shape, parameter: Any, values: ValueNodes) -> Pairs:
+    def check(ev: Evaluation, shape: Shape, parameter: Any, values: ValueNodes) -> Pairs:
         other, n = parameter
         failing = ev.failures(other, all_values(values))
         found: Pairs = []
@@ -298,7 +310,7 @@ def qualified(component: str, too_few: bool):
 # --- SPARQL-based constraints (SHACL §5) ----------------------------------------------------------------
 
 
-def check_sparql(ev: Evaluator, shape: Shape, constraint: Any, values: ValueNodes) -> Pairs:
+def check_sparql(ev: Evaluation, shape: Shape, constraint: Any, values: ValueNodes) -> Pairs:
     """Each distinct solution for a focus node is a result (§5.3); messages get {?var} substituted."""
     solutions = ev.solutions(constraint)
     texts = tuple(dict.fromkeys(constraint.messages + shape.messages))
@@ -318,7 +330,7 @@ def fill(message: str, row: dict[str, Term]) -> str:
     return re.sub(r"\{[?$](\w+)\}", lambda m: row[m.group(1)].value if m.group(1) in row else m.group(0), message)
 
 
-CHECKS: dict[str, Callable[[Evaluator, Shape, Any, ValueNodes], Pairs]] = {
+CHECKS: dict[str, Callable[[Evaluation, Shape, Any, ValueNodes], Pairs]] = {
     "ClassConstraintComponent": per_value("ClassConstraintComponent", class_test),
     "DatatypeConstraintComponent": per_value("DatatypeConstraintComponent", datatype_test),
     "NodeKindConstraintComponent": per_value("NodeKindConstraintComponent", node_kind_test),

@@ -15,12 +15,7 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from publisher.vocab import shorten
-
-SH = "http://www.w3.org/ns/shacl#"
-RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-XSD = "http://www.w3.org/2001/XMLSchema#"
+from publisher.vocab import RDF, RDF_TYPE, RDFS, RDFS_SUBCLASS_OF, SH, shorten
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
 
@@ -163,7 +158,7 @@ class ShapesGraph:
         """Return every node the shapes graph makes a shape (SHACL §2.1: typed, targeted or referenced)."""
         found = []
         for node, props in self.props.items():
-            types = {t.value for t in props.get(RDF + "type", []) if isinstance(t, ox.NamedNode)}
+            types = {t.value for t in props.get(RDF_TYPE.value, []) if isinstance(t, ox.NamedNode)}
             if types & {SH + "NodeShape", SH + "PropertyShape"} or any(
                 SH + p in props for p in ("targetClass", "targetNode", "targetSubjectsOf", "targetObjectsOf", "path")
             ):
@@ -225,9 +220,9 @@ class ShapesGraph:
         metaclasses = {RDFS + "Class"} | {
             s.value
             for s, props in self.props.items()
-            if isinstance(s, ox.NamedNode) and ox.NamedNode(RDFS + "Class") in props.get(RDFS + "subClassOf", [])
+            if isinstance(s, ox.NamedNode) and ox.NamedNode(RDFS + "Class") in props.get(RDFS_SUBCLASS_OF.value, [])
         }
-        types = {t.value for t in self.values(node, RDF + "type") if isinstance(t, ox.NamedNode)}
+        types = {t.value for t in self.values(node, RDF_TYPE.value) if isinstance(t, ox.NamedNode)}
         return (node,) if isinstance(node, ox.NamedNode) and types & metaclasses else ()
 
     def constraints(self, node: Term, shape: Shape) -> list[Constraint]:

@@ -7,11 +7,8 @@ from collections.abc import Callable
 import pyoxigraph as ox
 
 from publisher.negotiation import GRAPH_FORMATS, RESULT_FORMATS
-from publisher.vocab import PREFIXES
+from publisher.vocab import FORMATS, GEO, GEOF, RDF_TYPE, RDFS_LABEL, SD, SD_GRAPH, VOID, XSD_INTEGER
 
-SD = "http://www.w3.org/ns/sparql-service-description#"
-FORMATS = "http://www.w3.org/ns/formats/"
-GEOF = "http://www.opengis.net/def/function/geosparql/"
 CANDIDATE_FUNCTIONS = [
     "sfEquals",
     "sfDisjoint",
@@ -29,8 +26,8 @@ def function_probes() -> list[tuple[str, str]]:
     probes = []
     for name in CANDIDATE_FUNCTIONS:
         query = (
-            f'SELECT ?x WHERE {{ BIND (<{GEOF}{name}>("POINT(1 1)"^^<{PREFIXES["geo"]}wktLiteral>, '
-            f'"POLYGON((0 0, 0 2, 2 2, 2 0, 0 0))"^^<{PREFIXES["geo"]}wktLiteral>) AS ?x) }}'
+            f'SELECT ?x WHERE {{ BIND (<{GEOF}{name}>("POINT(1 1)"^^<{GEO}wktLiteral>, '
+            f'"POLYGON((0 0, 0 2, 2 2, 2 0, 0 0))"^^<{GEO}wktLiteral>) AS ?x) }}'
         )
         probes.append((GEOF + name, query))
     return probes
@@ -59,38 +56,36 @@ def service_description(endpoint: str, graph_sizes: dict[str, int], functions: l
     def n(iri: str) -> ox.NamedNode:
         return ox.NamedNode(iri)
 
-    def t(s, p: str, o) -> ox.Triple:
-        return ox.Triple(s, n(p), o)
+    def t(s, p: str | ox.NamedNode, o) -> ox.Triple:
+        return ox.Triple(s, n(p) if isinstance(p, str) else p, o)
 
-    rdf_type = PREFIXES["rdf"] + "type"
-    triples_p = PREFIXES["void"] + "triples"
-    integer = n(PREFIXES["xsd"] + "integer")
+    triples_p = VOID + "triples"
     service = n(endpoint + "#service")
     dataset = ox.BlankNode("dataset")
     default = ox.BlankNode("default")
     out = [
-        t(service, rdf_type, n(SD + "Service")),
+        t(service, RDF_TYPE, n(SD + "Service")),
         t(service, SD + "endpoint", n(endpoint)),
         t(service, SD + "supportedLanguage", n(SD + "SPARQL11Query")),
         t(service, SD + "feature", n(SD + "UnionDefaultGraph")),
-        t(service, PREFIXES["rdfs"] + "label", ox.Literal("regiolod SPARQL endpoint (read-only)", language="en")),
+        t(service, RDFS_LABEL, ox.Literal("regiolod SPARQL endpoint (read-only)", language="en")),
         t(service, SD + "defaultDataset", dataset),
-        t(dataset, rdf_type, n(SD + "Dataset")),
+        t(dataset, RDF_TYPE, n(SD + "Dataset")),
         t(dataset, SD + "defaultGraph", default),
-        t(default, rdf_type, n(SD + "Graph")),
-        t(default, triples_p, ox.Literal(str(sum(graph_sizes.values())), datatype=integer)),
+        t(default, RDF_TYPE, SD_GRAPH),
+        t(default, triples_p, ox.Literal(str(sum(graph_sizes.values())), datatype=XSD_INTEGER)),
     ]
     out += [t(service, SD + "resultFormat", n(FORMATS + f.w3c)) for f in (*RESULT_FORMATS, *GRAPH_FORMATS)]
     out += [t(service, SD + "extensionFunction", n(f)) for f in functions]
-    out += [t(n(f), rdf_type, n(SD + "Function")) for f in functions]
+    out += [t(n(f), RDF_TYPE, n(SD + "Function")) for f in functions]
     for i, (graph, size) in enumerate(sorted(graph_sizes.items())):
         named, desc = ox.BlankNode(f"named{i}"), ox.BlankNode(f"graph{i}")
         out += [
             t(dataset, SD + "namedGraph", named),
-            t(named, rdf_type, n(SD + "NamedGraph")),
+            t(named, RDF_TYPE, n(SD + "NamedGraph")),
             t(named, SD + "name", n(graph)),
             t(named, SD + "graph", desc),
-            t(desc, rdf_type, n(SD + "Graph")),
-            t(desc, triples_p, ox.Literal(str(size), datatype=integer)),
+            t(desc, RDF_TYPE, SD_GRAPH),
+            t(desc, triples_p, ox.Literal(str(size), datatype=XSD_INTEGER)),
         ]
     return out

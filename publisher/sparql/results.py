@@ -14,8 +14,7 @@ import pyoxigraph as ox
 from publisher.errors import Problem
 from publisher.negotiation import CSV, JSON, JSONLD, XML, Format
 from publisher.render.rdf import serialize
-
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+from publisher.vocab import SPARQL_RESULTS, XSD_STRING
 
 
 def term_json(term) -> dict:
@@ -28,7 +27,7 @@ def term_json(term) -> dict:
         out = {"type": "literal", "value": term.value}
         if term.language:
             out["xml:lang"] = term.language
-        elif term.datatype and term.datatype.value != XSD_STRING:
+        elif term.datatype and term.datatype != XSD_STRING:
             out["datatype"] = term.datatype.value
         return out
     return {
@@ -54,7 +53,7 @@ def term_xml(term) -> str:
         )
     if term.language:
         return f"<literal xml:lang={quoteattr(term.language)}>{escape(term.value)}</literal>"
-    if term.datatype and term.datatype.value != XSD_STRING:
+    if term.datatype and term.datatype != XSD_STRING:
         return f"<literal datatype={quoteattr(term.datatype.value)}>{escape(term.value)}</literal>"
     return f"<literal>{escape(term.value)}</literal>"
 
@@ -119,7 +118,7 @@ def write_solutions(variables: list[str], rows: Iterable[list], fmt: Format) -> 
             for row in rows
         )
         return (
-            f'<?xml version="1.0" encoding="UTF-8"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">'
+            f'<?xml version="1.0" encoding="UTF-8"?>\n<sparql xmlns="{SPARQL_RESULTS}">'
             f"<head>{head}</head><results>{results}</results></sparql>\n"
         ).encode()
     if fmt is CSV:
@@ -134,7 +133,7 @@ def write_boolean(value: bool, fmt: Format) -> bytes:
         return json.dumps({"head": {}, "boolean": value}).encode("utf-8")
     if fmt is XML:
         return (
-            f'<?xml version="1.0" encoding="UTF-8"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">'
+            f'<?xml version="1.0" encoding="UTF-8"?>\n<sparql xmlns="{SPARQL_RESULTS}">'
             f"<head/><boolean>{'true' if value else 'false'}</boolean></sparql>\n"
         ).encode()
     if fmt is CSV:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import pyoxigraph as ox
 
 from publisher.store.protocol import Description, Term, by_subject
-from publisher.vocab import sparql_prologue
+from publisher.vocab import DCT_REFERENCES, LABEL_PROPERTIES, sparql_prologue
 
 if TYPE_CHECKING:
     from publisher.dataset.build import LoadedBuild
@@ -43,11 +43,6 @@ def blank_node_closure(
     return found
 
 
-#: A link from a blank node is shown as a link from the named things that reach the blank node
-#: (DCMI Terms: dct:references, "a related resource that is referenced, cited, or otherwise pointed
-#: to by the described resource"): in the document of the thing linked to, the blank node could only
-#: be named, never said what it is (a figure's `dct:source` made sources carry 168 such nodes).
-REFERENCES = ox.NamedNode("http://purl.org/dc/terms/references")
 #: How many statements over blank nodes lead from such a named thing to the blank node, at most
 #: (the remote store asks a chain of each length, as it does for the blank-node closure).
 OWNER_DEPTH = 4
@@ -87,7 +82,10 @@ def incoming_links(oxigraph: ox.Store, node: ox.NamedNode) -> list[ox.Quad]:
         if isinstance(q.subject, ox.NamedNode):
             found = [q]
         elif isinstance(q.subject, ox.BlankNode):
-            found = [ox.Quad(ox.NamedNode(o), REFERENCES, node, q.graph_name) for o in owners(oxigraph, q.subject)]
+            # DCMI Terms: dct:references is "a related resource that is referenced, cited, or otherwise
+            # pointed to by the described resource"; in the document of the thing linked to, the blank node
+            # could only be named, never said what it is (a figure's `dct:source` made sources carry 168).
+            found = [ox.Quad(ox.NamedNode(o), DCT_REFERENCES, node, q.graph_name) for o in owners(oxigraph, q.subject)]
         else:
             found = []
         for link in found:
@@ -122,11 +120,7 @@ class EmbeddedStore:
     def labels(self, iris: Iterable[str]) -> dict[str, dict[str, str]]:
         """Return ``{iri: {language: label}}`` from skos:prefLabel, else rdfs:label."""
         result: dict[str, dict[str, str]] = {}
-        for predicate in (
-            "http://www.w3.org/2004/02/skos/core#prefLabel",
-            "http://www.w3.org/2000/01/rdf-schema#label",
-        ):
-            p = ox.NamedNode(predicate)
+        for p in LABEL_PROPERTIES:
             for iri in iris:
                 if iri in result:
                     continue

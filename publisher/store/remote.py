@@ -30,9 +30,9 @@ from publisher.dataset.build import Build
 from publisher.errors import Problem
 from publisher.sparql.results import write_boolean, write_graph, write_solutions
 from publisher.sparql.runner import QueryOptions, QueryResult, take
-from publisher.store.embedded import OWNER_DEPTH, REFERENCES
+from publisher.store.embedded import OWNER_DEPTH
 from publisher.store.protocol import Description, Term, by_subject
-from publisher.vocab import sparql_prologue
+from publisher.vocab import DCT_REFERENCES, LABEL_PROPERTIES, sparql_prologue
 
 SCHEME = "sparql+"
 RETRY_AFTER = 5
@@ -42,7 +42,6 @@ CHUNK = 1 << 16
 LABEL_BATCH = 200
 #: IRIs whose labels a process remembers (a few MB): properties, classes and concepts recur on every page.
 LABELS_KEPT = 20_000
-LABEL_PROPERTIES = ("http://www.w3.org/2004/02/skos/core#prefLabel", "http://www.w3.org/2000/01/rdf-schema#label")
 #: How many blank nodes deep a description follows its statements (the embedded store follows all).
 BLANK_NODE_DEPTH = 4
 
@@ -190,7 +189,7 @@ def links_pattern(node: str) -> str:
         chain = [f"?b{level + 1} ?q{level + 1} ?b{level} . FILTER(isBlank(?b{level + 1}))" for level in range(1, depth)]
         branches.append(
             f"{{ GRAPH ?g {{ ?b1 ?q0 {node} }} FILTER(isBlank(?b1)) {' '.join(chain)} "
-            f"?s ?q ?b{depth} . FILTER(isIRI(?s) && ?s != {node}) BIND(<{REFERENCES.value}> AS ?p) }}"
+            f"?s ?q ?b{depth} . FILTER(isIRI(?s) && ?s != {node}) BIND(<{DCT_REFERENCES.value}> AS ?p) }}"
         )
     return " UNION ".join(branches)
 
@@ -308,7 +307,7 @@ class RemoteStore:
         learned = {}
         for iri in wanted:
             by_property = found.get(iri, {})
-            learned[iri] = next((by_property[p] for p in LABEL_PROPERTIES if p in by_property), {})
+            learned[iri] = next((by_property[p.value] for p in LABEL_PROPERTIES if p.value in by_property), {})
         self.known_labels.keep(learned)
         result.update(learned)
         return {iri: labels for iri, labels in result.items() if labels}

@@ -51,9 +51,12 @@ def register(
     dumps: Dumps,
     stats: VoidStatistics,
     catalog: list[ox.Quad],
+    shared_queries: bool = False,
 ) -> None:
     """Attach the state and every route to ``app``."""
-    app.extensions["regiolod"] = State(settings, store, build, dumps=dumps, stats=stats, catalog=catalog)
+    app.extensions["regiolod"] = State(
+        settings, store, build, dumps=dumps, stats=stats, catalog=catalog, shared_queries=shared_queries
+    )
     app.url_map.strict_slashes = False
     # Werkzeug would answer "//" in a path with a redirect built from the Host header; links come from the base only.
     app.url_map.merge_slashes = False

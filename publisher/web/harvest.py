@@ -11,9 +11,10 @@ import pyoxigraph as ox
 from flask import Response, abort, render_template, request, send_file
 
 from publisher.negotiation import CATALOG_FORMATS, HTML, VOID_FORMATS, by_suffix, negotiate
-from publisher.publish.catalog import DCAT, DCT, HYDRA, iris
+from publisher.publish.catalog import iris
 from publisher.render.html import iri_to_uri
 from publisher.render.rdf import serialize
+from publisher.vocab import DCAT, DCT, HYDRA, RDF_TYPE, SITEMAP, SPDX, XSD_INTEGER
 from publisher.web.paging import html_or_text, last_page, page_number, past_the_end
 from publisher.web.state import State, page_language, state, vary_for
 
@@ -113,9 +114,9 @@ def hydra_view(
         return ox.Quad(s, ox.NamedNode(HYDRA + p), o, graph)
 
     out = [
-        ox.Quad(view, ox.NamedNode(PREFIX_RDF_TYPE), ox.NamedNode(HYDRA + "PartialCollectionView"), graph),
+        ox.Quad(view, RDF_TYPE, ox.NamedNode(HYDRA + "PartialCollectionView"), graph),
         q(ox.NamedNode(catalog), "view", view),
-        q(ox.NamedNode(catalog), "totalItems", ox.Literal(str(total), datatype=ox.NamedNode(XSD_INTEGER))),
+        q(ox.NamedNode(catalog), "totalItems", ox.Literal(str(total), datatype=XSD_INTEGER)),
         q(view, "first", ox.NamedNode(page_url(st, 1, modified_since))),
         q(view, "last", ox.NamedNode(page_url(st, pages, modified_since))),
     ]
@@ -124,10 +125,6 @@ def hydra_view(
     if page < pages:
         out.append(q(view, "next", ox.NamedNode(page_url(st, page + 1, modified_since))))
     return out
-
-
-PREFIX_RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
 
 
 def catalog(ext: str | None = None) -> Response:
@@ -187,17 +184,17 @@ def catalog_view(st: State, quads: list[ox.Quad]) -> list[dict]:
         by_subject.setdefault(str(q.subject).strip("<>"), {}).setdefault(q.predicate.value, []).append(q.object.value)
     out = []
     for ds, props in sorted(by_subject.items()):
-        if DCAT + "Dataset" not in props.get(PREFIX_RDF_TYPE, []):
+        if DCAT + "Dataset" not in props.get(RDF_TYPE.value, []):
             continue
         dists = []
         for dist in sorted(props.get(DCAT + "distribution", [])):
             d = by_subject.get(dist, {})
-            checksum = by_subject.get(d.get("http://spdx.org/rdf/terms#checksum", [""])[0], {})
+            checksum = by_subject.get(d.get(SPDX + "checksum", [""])[0], {})
             dists.append(
                 {
                     "url": d.get(DCAT + "downloadURL", [""])[0],
                     "bytes": d.get(DCAT + "byteSize", [""])[0],
-                    "sha256": checksum.get("http://spdx.org/rdf/terms#checksumValue", [""])[0],
+                    "sha256": checksum.get(SPDX + "checksumValue", [""])[0],
                     "format": d.get(DCT + "format", [""])[0].rsplit("/", 1)[-1],
                 }
             )
@@ -250,10 +247,7 @@ def sitemap_index() -> Response:
         f"<sitemap><loc>{escape(st.base)}sitemap-{n}.xml</loc><lastmod>{lastmod}</lastmod></sitemap>"
         for n in range(1, pages + 1)
     )
-    body = (
-        '<?xml version="1.0" encoding="UTF-8"?>\n<sitemapindex xmlns="http://www.sitemaps.org/schemas/'
-        f'sitemap/0.9">{entries}</sitemapindex>\n'
-    )
+    body = f'<?xml version="1.0" encoding="UTF-8"?>\n<sitemapindex xmlns="{SITEMAP}">{entries}</sitemapindex>\n'
     return st.respond(body.encode("utf-8"), "application/xml", ("sitemap",))
 
 
@@ -266,10 +260,7 @@ def sitemap_page(page: int) -> Response:
     chunk = sitemap_urls(st, page)
     lastmod = st.build.modified.date().isoformat()
     entries = "".join(f"<url><loc>{escape(u)}</loc><lastmod>{lastmod}</lastmod></url>" for u in chunk)
-    body = (
-        f'<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
-        f"{entries}</urlset>\n"
-    )
+    body = f'<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="{SITEMAP}">{entries}</urlset>\n'
     return st.respond(body.encode("utf-8"), "application/xml", ("sitemap", str(page)))
 
 

@@ -10,9 +10,9 @@ from werkzeug.exceptions import HTTPException
 
 from publisher.negotiation import BY_SUFFIX, DOCUMENT_FORMATS, HTML, Format, negotiate
 from publisher.render import page_data
-from publisher.render.html import expand, safe_href
+from publisher.render.html import safe_href
 from publisher.render.rdf import JSONLD_CONTEXT, serialize
-from publisher.vocab import shorten
+from publisher.vocab import expand, shorten
 from publisher.web.paging import html_or_text, last_page, message_response, page_number, past_the_end
 from publisher.web.state import State, page_language, state, vary_for
 

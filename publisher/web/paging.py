@@ -19,14 +19,12 @@ from flask import Response, abort, render_template, request
 from publisher.negotiation import HTML, Format, negotiate
 from publisher.render.html import iri_to_uri
 from publisher.render.rdf import serialize
-from publisher.vocab import PREFIXES
+from publisher.vocab import RDFS_COMMENT, RDFS_SEE_ALSO
 from publisher.web.state import State, page_language, request_key, request_query
 
 #: A page number as a client writes it: digits only (Python's int() would also take " 2", "+2", "1_0"). Any
 #: length is a page number (a long one is past the end, 404) up to what int() converts (4,300 digits).
 PAGE_NUMBER = re.compile(r"[0-9]{1,4000}")
-RDFS_COMMENT = ox.NamedNode(PREFIXES["rdfs"] + "comment")
-RDFS_SEE_ALSO = ox.NamedNode(PREFIXES["rdfs"] + "seeAlso")
 
 
 def page_number(raw: str | None) -> int:

@@ -13,16 +13,18 @@ from publisher.render.html import iri_to_uri
 from publisher.render.rdf import serialize
 from publisher.render.suggest import kind_of
 from publisher.store.protocol import Description
-from publisher.vocab import PREFIXES
+from publisher.vocab import (
+    FOAF_PRIMARY_TOPIC,
+    HYDRA_NEXT,
+    HYDRA_TOTAL_ITEMS,
+    RDFS_COMMENT,
+    RDFS_SEE_ALSO,
+    VOID_IN_DATASET,
+    XSD_INTEGER,
+)
 from publisher.web.paging import last_page, page_number, past_the_end
 from publisher.web.state import State, page_language, request_key, request_query, state, vary_for
 
-FOAF_PRIMARY_TOPIC = ox.NamedNode(PREFIXES["foaf"] + "primaryTopic")
-RDFS_SEE_ALSO = ox.NamedNode(PREFIXES["rdfs"] + "seeAlso")
-HYDRA_TOTAL = ox.NamedNode(PREFIXES["hydra"] + "totalItems")
-HYDRA_NEXT = ox.NamedNode(PREFIXES["hydra"] + "next")
-XSD_INTEGER = ox.NamedNode(PREFIXES["xsd"] + "integer")
-VOID_IN_DATASET = ox.NamedNode(PREFIXES["void"] + "inDataset")
 #: No store is asked to skip more links than this (a page number of 18 digits times the limit).
 MAX_OFFSET = 2**62
 
@@ -102,7 +104,7 @@ def description_quads(st: State, key: str, desc: Description) -> list[ox.Quad]:
         more = ox.NamedNode(iri_to_uri(f"{st.base}incoming/{key}"))
         extra += [
             ox.Quad(doc, RDFS_SEE_ALSO, more),
-            ox.Quad(more, HYDRA_TOTAL, ox.Literal(str(desc.incoming_total), datatype=XSD_INTEGER)),
+            ox.Quad(more, HYDRA_TOTAL_ITEMS, ox.Literal(str(desc.incoming_total), datatype=XSD_INTEGER)),
             ox.Quad(more, HYDRA_NEXT, ox.NamedNode(iri_to_uri(f"{st.base}incoming/{key}?page=2"))),
         ]
     return desc.quads + desc.incoming + extra
@@ -160,7 +162,7 @@ def incoming(key: str = "") -> Response:
         return past_the_end(st, page, pages, iri_to_uri(f"{st.base}incoming/{key}?page={pages}"), fmt)
     here = ox.NamedNode(iri_to_uri(f"{st.base}incoming/{key}?page={page}"))
     quads = list(desc.incoming) + [
-        ox.Quad(here, HYDRA_TOTAL, ox.Literal(str(desc.incoming_total), datatype=XSD_INTEGER))
+        ox.Quad(here, HYDRA_TOTAL_ITEMS, ox.Literal(str(desc.incoming_total), datatype=XSD_INTEGER))
     ]
     if page * limit < desc.incoming_total:
         quads.append(ox.Quad(here, HYDRA_NEXT, ox.NamedNode(iri_to_uri(f"{st.base}incoming/{key}?page={page + 1}"))))
@@ -218,7 +220,7 @@ def not_found_thing(st: State, key: str) -> Response:
         comment = ox.Literal(
             f"Nothing is known about <{iri}>. Lists: {st.base}territories, {st.base}organizations", language="en"
         )
-        quads = [ox.Quad(doc, ox.NamedNode(PREFIXES["rdfs"] + "comment"), comment)]
+        quads = [ox.Quad(doc, RDFS_COMMENT, comment)]
         quads += [ox.Quad(doc, RDFS_SEE_ALSO, ox.NamedNode(h)) for h, _ in hints]
         response = Response(serialize(quads, fmt), status=404, content_type=fmt.content_type)
     response.headers["Vary"] = "Accept"

@@ -31,7 +31,9 @@ from publisher.render.html import iri_to_uri
 from publisher.render.suggest import LazyLabelIndex
 from publisher.sparql.description import supported_functions
 from publisher.sparql.processes import QueryPool
+from publisher.sparql.queryservice import QueryService, SharedQueries
 from publisher.sparql.runner import Runner
+from publisher.store.embedded import EmbeddedStore
 from publisher.store.protocol import Store
 from publisher.store.remote import RemoteRunner, RemoteStore
 
@@ -116,6 +118,26 @@ def normalize_path(raw: str) -> str:
     return _PERCENT.sub(fix, raw)
 
 
+def query_runner(settings: Settings, store: Store, shared: bool) -> Runner:
+    """Choose where the SPARQL queries of an app run: the remote store, the server's one query service
+    (``shared``: the gunicorn master forks it before the workers), or query processes of this process."""
+    if isinstance(store, RemoteStore):
+        return RemoteRunner(store.endpoint)
+    if not isinstance(store, EmbeddedStore):
+        raise TypeError(f"no query runner for a {type(store).__name__}")
+    embedded = store  # an on-disk store opens its pyoxigraph store in each query process: ask it there
+    size = settings.sparql_max_concurrent
+    # Requests for SPARQL may run or wait in all threads but two, which stay free for pages.
+    admitted = max(size + 1, settings.threads - 2)
+    if not shared:
+        return QueryPool(lambda: embedded.oxigraph, size, wait=settings.sparql_queue_wait, admitted=admitted)
+    # Every request a worker admits may wait in the service for a free process: the service admits as
+    # many as all workers together (each worker still bounds its own, to keep threads for pages).
+    wait, workers = settings.sparql_queue_wait, settings.workers
+    pool = QueryPool(lambda: embedded.oxigraph, size, wait=wait, admitted=admitted * workers)
+    return SharedQueries(QueryService(pool), admitted=admitted)
+
+
 @dataclass
 class State:
     """What the app holds: settings, the store over the current build, and rendered bytes."""
@@ -132,7 +154,9 @@ class State:
     stats: VoidStatistics | None = None
     # Kept as built: the store turns derived integer types such as xsd:nonNegativeInteger into xsd:integer.
     catalog: list[ox.Quad] = field(default_factory=list)
-    runner: Runner | None = None
+    # Whether the server runs the queries of all its workers in one query service (query_runner).
+    shared_queries: bool = False
+    runner: Runner = field(init=False)
     graph_names: set[str] = field(default_factory=set)
     graph_sizes: dict[str, int] = field(default_factory=dict)
     extension_functions: list[str] | None = None
@@ -146,20 +170,7 @@ class State:
             sizes[self.catalog[0].graph_name.value] = len(set(self.catalog))
         self.graph_sizes = dict(sorted(sizes.items()))
         self.graph_names = set(sizes)
-        if isinstance(self.store, RemoteStore):
-            if self.runner is None:
-                self.runner = RemoteRunner(self.store.endpoint)
-        else:
-            if self.runner is None:
-                embedded = self.store
-                size = self.settings.sparql_max_concurrent
-                # Requests for SPARQL may run or wait in all threads but two, which stay free for pages.
-                self.runner = QueryPool(
-                    lambda: embedded.oxigraph,
-                    size,
-                    wait=self.settings.sparql_queue_wait,
-                    admitted=max(size + 1, self.settings.threads - 2),
-                )
+        self.runner = query_runner(self.settings, self.store, self.shared_queries)
         self._subjects: list[str] | None = None
         self._document_count: int | None = None
         self.labels = LazyLabelIndex(self.read_labels)
