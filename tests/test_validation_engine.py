@@ -258,6 +258,7 @@ def test_every_supported_constraint_gives_the_same_results_in_both_engines() -> 
         ("ex:S sh:targetClass ex:T ; sh:property [ sh:path ex:p ; sh:qualifiedValueShape [ sh:class ex:T ] ; "
          "sh:qualifiedMinCount 1 ; sh:qualifiedValueShapesDisjoint true ] .", "sh:qualifiedValueShapesDisjoint"),
         ("ex:S sh:targetClass ex:T ; sh:target [ a sh:SPARQLTarget ] .", "sh:target"),
+        ("ex:S sh:targetClass ex:T ; sh:targetNode <<( ex:a ex:b ex:c )>> .", "a triple term"),
     ],
 )
 def test_unsupported_features_fail_at_load(shape: str, feature: str) -> None:

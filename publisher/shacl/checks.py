@@ -49,10 +49,17 @@ class Result:
 
 Pairs = list[tuple[Term, Result]]  # (the focus node validated against the shape, a result)
 ValueNodes = dict[Term, list[Term]]
+#: Checks one constraint of a shape (its parameter) for the value nodes of all focus nodes.
+Check = Callable[["Evaluator", Shape, Any, ValueNodes], Pairs]
 
 
 def result(
-    shape: Shape, focus: Term, component: str, parameter: Any, value: Term | None = None, details: tuple = ()
+    shape: Shape,
+    focus: Term,
+    component: str,
+    parameter: Any,
+    value: Term | None = None,
+    details: tuple[Result, ...] = (),
 ) -> Result:
     """Build a result of ``shape`` (SHACL §3.6.2); its generic message is only worded when read."""
     return Result(focus, shape.path, value, component, shape.severity, shape.node, shape.messages, details,
@@ -63,7 +70,7 @@ def all_values(values: ValueNodes) -> list[Term]:
     return list(dict.fromkeys(v for vs in values.values() for v in vs))
 
 
-def per_value(component: str, test: Callable[[Evaluator, Any, ValueNodes], Callable[[Term], bool]]):
+def per_value(component: str, test: Callable[[Evaluator, Any, ValueNodes], Callable[[Term], bool]]) -> Check:
     """Make a check that gives a result with sh:value for each value node that fails ``test``."""
 
     def check(ev: Evaluator, shape: Shape, parameter: Any, values: ValueNodes) -> Pairs:
@@ -103,7 +110,7 @@ def well_formed(lexical: str, datatype: str) -> bool:
     if not pattern.fullmatch(text):
         return False
     if datatype in (XSD + "date", XSD + "dateTime"):
-        year, month, day = (int(part) for part in re.match(r"-?(\d+)-(\d+)-(\d+)", text).groups())
+        year, month, day = (int(part) for part in re.findall(r"\d+", text)[:3])  # the pattern matched: all three
         try:
             dt.date(year, month, day)
         except ValueError:
@@ -111,7 +118,7 @@ def well_formed(lexical: str, datatype: str) -> bool:
     return True
 
 
-def datatype_test(ev: Evaluator, datatype: Any, values: ValueNodes) -> Callable[[Term], bool]:
+def datatype_test(ev: Evaluator, datatype: ox.NamedNode, values: ValueNodes) -> Callable[[Term], bool]:
     rule = datatype.value
 
     def ok(v: Term) -> bool:
@@ -269,7 +276,7 @@ def failing_xone(ev: Evaluator, members: Any, nodes: list[Term]) -> set[Term]:
     return {n for n, count in passed.items() if count != 1}
 
 
-def logical(component: str, failing_nodes: Callable[[Evaluator, Any, list[Term]], set[Term]]):
+def logical(component: str, failing_nodes: Callable[[Evaluator, Any, list[Term]], set[Term]]) -> Check:
     """Make a check for sh:not, sh:and, sh:or or sh:xone: a result for each value node that fails."""
 
     def test(ev: Evaluator, members: Any, values: ValueNodes) -> Callable[[Term], bool]:
@@ -279,7 +286,7 @@ def logical(component: str, failing_nodes: Callable[[Evaluator, Any, list[Term]]
     return per_value(component, test)
 
 
-def qualified(component: str, too_few: bool):
+def qualified(component: str, too_few: bool) -> Check:
     """sh:qualifiedValueShape with sh:qualifiedMinCount or sh:qualifiedMaxCount (§4.7.3), no siblings."""
 
     def check(ev: Evaluator, shape: Shape, parameter: Any, values: ValueNodes) -> Pairs:
@@ -318,7 +325,7 @@ def fill(message: str, row: dict[str, Term]) -> str:
     return re.sub(r"\{[?$](\w+)\}", lambda m: row[m.group(1)].value if m.group(1) in row else m.group(0), message)
 
 
-CHECKS: dict[str, Callable[[Evaluator, Shape, Any, ValueNodes], Pairs]] = {
+CHECKS: dict[str, Check] = {
     "ClassConstraintComponent": per_value("ClassConstraintComponent", class_test),
     "DatatypeConstraintComponent": per_value("DatatypeConstraintComponent", datatype_test),
     "NodeKindConstraintComponent": per_value("NodeKindConstraintComponent", node_kind_test),

@@ -33,7 +33,8 @@ class DataGraph:
 
     def __init__(self, store: ox.Store, graphs: Iterable[str]):
         self.store = store
-        self.graphs = [ox.NamedNode(g) for g in graphs]
+        # typed as pyoxigraph's query takes a default graph made of named graphs (its list is invariant)
+        self.graphs: list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] = [ox.NamedNode(g) for g in graphs]
         self._objects: dict[ox.NamedNode, dict[Term, list[Term]]] = {}
         self._subjects: dict[ox.NamedNode, dict[Term, list[Term]]] = {}
         self._instances: dict[Term, set[Term]] = {}
@@ -97,9 +98,14 @@ class DataGraph:
         solutions on the union of all graphs (data and shapes) has none on the data graphs either,
         so the exact run is only needed when there may be violations.
         """
-        if monotone and not any(True for _ in self.store.query(query, use_default_graph_as_union=True)):
-            return []
-        return distinct_rows(self.store.query(query, default_graph=self.graphs))
+        if monotone:
+            union = self.store.query(query, use_default_graph_as_union=True)
+            assert isinstance(union, ox.QuerySolutions)  # shapes.parse_sparql admits SELECT queries only
+            if not any(True for _ in union):
+                return []
+        rows = self.store.query(query, default_graph=self.graphs)
+        assert isinstance(rows, ox.QuerySolutions)
+        return distinct_rows(rows)
 
 
 def distinct_rows(solutions: ox.QuerySolutions) -> list[dict[str, Term]]:
