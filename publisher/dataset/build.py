@@ -62,9 +62,11 @@ class Build:
     def data_graphs(self) -> list[str]:
         return [f.graph for f in self.files if f.kind == "data"]
 
-    def query(self, sparql: str) -> ox.QuerySolutions | ox.QueryTriples | ox.QueryBoolean:
-        """Run a trusted, project-written query over the union of all graphs."""
-        return self.store.query(sparql_prologue() + sparql, use_default_graph_as_union=True)
+    def query(self, sparql: str) -> ox.QuerySolutions:
+        """Run a trusted, project-written SELECT query over the union of all graphs."""
+        solutions = self.store.query(sparql_prologue() + sparql, use_default_graph_as_union=True)
+        assert isinstance(solutions, ox.QuerySolutions)
+        return solutions
 
 
 def turtle_files(folder: Path, exclude: tuple[str, ...] = ()) -> list[Path]:

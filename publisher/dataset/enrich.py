@@ -78,8 +78,9 @@ def derived_quads(store: ox.Store, graph: ox.NamedNode, today: dt.date) -> list[
     queries.append(CURRENT_MEMBERSHIPS.replace("TODAY", today_bindings(today)))
     quads = []
     for q in queries:
-        for t in store.query(sparql_prologue() + q, use_default_graph_as_union=True):
-            quads.append(ox.Quad(t.subject, t.predicate, t.object, graph))
+        triples = store.query(sparql_prologue() + q, use_default_graph_as_union=True)
+        assert isinstance(triples, ox.QueryTriples)  # every rule is a CONSTRUCT
+        quads += [ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples]
     return quads
 
 
@@ -98,7 +99,7 @@ def graph_description(store: ox.Store, graph: ox.NamedNode, today: dt.date) -> l
         prefix, local = curie.split(":")
         return ox.NamedNode(PREFIXES[prefix] + local)
 
-    quads = [
+    quads: list[tuple[ox.NamedNode, ox.NamedNode | ox.Literal]] = [
         (p("rdf:type"), sd_graph),
         (p("rdf:type"), p("prov:Entity")),
         (p("skos:prefLabel"), ox.Literal("Abgeleitete Aussagen", language="de")),
@@ -112,7 +113,8 @@ def graph_description(store: ox.Store, graph: ox.NamedNode, today: dt.date) -> l
             ),
         ),
         (p("dct:modified"), ox.Literal(today.isoformat(), datatype=p("xsd:date"))),
-    ] + [(p("prov:wasDerivedFrom"), ox.NamedNode(s)) for s in sources]
+        *((p("prov:wasDerivedFrom"), ox.NamedNode(s)) for s in sources),
+    ]
     return [ox.Quad(graph, pred, obj, graph) for pred, obj in quads]
 
 
