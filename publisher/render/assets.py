@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 
 #: Flask's static folder of the package: what ``/static/…`` serves.
-STATIC = Path(__file__).resolve().parent / "static"
+STATIC = Path(__file__).resolve().parent.parent / "static"
 
 
 def integrity(path: Path) -> str | None:
