@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import pyoxigraph as ox
 
@@ -45,7 +45,7 @@ def function_probes() -> list[tuple[str, str]]:
     return probes
 
 
-def supported_functions(select: Callable[[str], list]) -> list[str]:
+def supported_functions(select: Callable[[str], Sequence[object]]) -> list[str]:
     """The GeoSPARQL functions the engine evaluates, found by asking it (never assumed).
 
     ``select`` runs a query and returns the values of ?x (an empty store of the same engine will
@@ -68,7 +68,7 @@ def service_description(endpoint: str, graph_sizes: dict[str, int], functions: l
     def n(iri: str) -> ox.NamedNode:
         return ox.NamedNode(iri)
 
-    def t(s, p: str, o) -> ox.Triple:
+    def t(s: ox.NamedNode | ox.BlankNode, p: str, o: ox.NamedNode | ox.BlankNode | ox.Literal) -> ox.Triple:
         return ox.Triple(s, n(p), o)
 
     rdf_type = PREFIXES["rdf"] + "type"
