@@ -174,14 +174,21 @@ class GraphBuilder:
         self.blank += 1
         return ox.BlankNode(f"c{self.blank}")
 
-    def add(self, s, p: str, o) -> None:
+    def add(self, s: str | ox.NamedNode | ox.BlankNode, p: str, o: ox.NamedNode | ox.BlankNode | ox.Literal) -> None:
         subject = ox.NamedNode(s) if isinstance(s, str) else s
         self.quads.append(ox.Quad(subject, ox.NamedNode(p), o, self.graph))
 
-    def iri(self, s, p: str, o: str) -> None:
+    def iri(self, s: str | ox.NamedNode | ox.BlankNode, p: str, o: str) -> None:
         self.add(s, p, ox.NamedNode(o))
 
-    def text(self, s, p: str, value: str, lang: str | None = None, datatype: str | None = None) -> None:
+    def text(
+        self,
+        s: str | ox.NamedNode | ox.BlankNode,
+        p: str,
+        value: str,
+        lang: str | None = None,
+        datatype: str | None = None,
+    ) -> None:
         if lang:
             self.add(s, p, ox.Literal(value, language=lang))
         elif datatype:
