@@ -41,6 +41,7 @@ $(YASGUI_FILES) &: package.json package-lock.json
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 test: lint vendor
 	$(BIN)/pytest
