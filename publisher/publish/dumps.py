@@ -103,22 +103,13 @@ def _subjects(store: ox.Store, graphs: list[str], kind: type[Subject]) -> list[S
 
 @overload
 def statement_groups(
-    store: ox.Store,
-    graphs: list[str],
-    names: dict[str, ox.BlankNode],
-    roots: list[ox.NamedNode] | None = None,
-    with_graph: Literal[False] = False,
+    store: ox.Store, graphs: list[str], names: dict[str, ox.BlankNode], roots: list[ox.NamedNode] | None = None
 ) -> Iterator[list[ox.Triple]]: ...
 
 
 @overload
 def statement_groups(
-    store: ox.Store,
-    graphs: list[str],
-    names: dict[str, ox.BlankNode],
-    roots: list[ox.NamedNode] | None = None,
-    *,
-    with_graph: Literal[True],
+    store: ox.Store, graphs: list[str], names: dict[str, ox.BlankNode], *, with_graph: Literal[True]
 ) -> Iterator[list[ox.Quad]]: ...
 
 
