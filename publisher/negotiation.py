@@ -142,7 +142,9 @@ class MediaRange:
 
 def split_ranges(header: str) -> list[str]:
     """Split at commas that are not inside a quoted parameter value."""
-    parts, current, quoted, escaped = [], [], False, False
+    parts: list[str] = []
+    current: list[str] = []
+    quoted = escaped = False
     for ch in header:
         if escaped:
             escaped = False

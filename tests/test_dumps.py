@@ -153,6 +153,13 @@ def test_jsonld_compacts_only_iris_that_read_back_the_same() -> None:
     assert {"@id": "https://schema.org///odd"} in thing["skos:related"]
 
 
+def test_jsonld_names_a_triple_term_it_cannot_express() -> None:
+    """JSON-LD 1.1 has no triple terms (RDF 1.2): the writer names the term instead of failing on an attribute."""
+    quoted = ox.Triple(node("a"), node("b"), node("c"))
+    with pytest.raises(ValueError, match=r"JSON-LD 1\.1 cannot express the triple term .*http://example"):
+        serialize_jsonld([ox.Triple(node("thing"), node("says"), quoted)])
+
+
 def test_the_territories_dump_is_every_territory_with_its_blank_nodes(build, tmp_path) -> None:
     dumps = write_dumps(build, tmp_path)
     data = gzip.decompress((dumps.folder / "territories.ttl.gz").read_bytes())

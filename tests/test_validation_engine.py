@@ -259,6 +259,7 @@ def test_every_supported_constraint_gives_the_same_results_in_both_engines() -> 
         ("ex:S sh:targetClass ex:T ; sh:property [ sh:path ex:p ; sh:qualifiedValueShape [ sh:class ex:T ] ; "
          "sh:qualifiedMinCount 1 ; sh:qualifiedValueShapesDisjoint true ] .", "sh:qualifiedValueShapesDisjoint"),
         ("ex:S sh:targetClass ex:T ; sh:target [ a sh:SPARQLTarget ] .", "sh:target"),
+        ("ex:S sh:targetClass ex:T ; sh:targetNode <<( ex:a ex:b ex:c )>> .", "a triple term"),
     ],
 )
 def test_unsupported_features_fail_at_load(shape: str, feature: str) -> None:
@@ -344,3 +345,12 @@ def test_sparql_constraints_see_the_data_graphs_only() -> None:
     ours, reference = both_engines(store, files)
     assert ours == reference
     assert [(key[0].value, key[6]) for key in ours] == [("http://example.org/x", ("no ex:q",))]
+
+
+def test_the_pyshacl_engine_names_the_triple_terms_rdflib_cannot_hold() -> None:
+    """The reference engine copies the data into rdflib, which has no RDF 1.2 triple terms: it says so."""
+    prefixes = "@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://example.org/> .\n"
+    shapes = prefixes + "ex:S sh:targetClass ex:T ; sh:property [ sh:path ex:p ; sh:minCount 1 ] ."
+    store, files = synthetic(shapes, prefixes + "ex:x a ex:T ; ex:p <<( ex:a ex:b ex:c )>> .")
+    with pytest.raises(ValueError, match=r"no triple terms \(RDF 1\.2\).*<http://example\.org/a>"):
+        check_store(store, files, engine="pyshacl")

@@ -71,9 +71,11 @@ class LoadedBuild(Build):
     def conforms(self) -> bool:
         return self.report.conforms
 
-    def query(self, sparql: str) -> ox.QuerySolutions | ox.QueryTriples | ox.QueryBoolean:
-        """Run a trusted, project-written query over the union of all graphs."""
-        return self.oxigraph.query(sparql_prologue() + sparql, use_default_graph_as_union=True)
+    def query(self, sparql: str) -> ox.QuerySolutions:
+        """Run a trusted, project-written SELECT query over the union of all graphs."""
+        solutions = self.oxigraph.query(sparql_prologue() + sparql, use_default_graph_as_union=True)
+        assert isinstance(solutions, ox.QuerySolutions)
+        return solutions
 
 
 def turtle_files(folder: Path, exclude: tuple[str, ...] = ()) -> list[Path]:

@@ -78,8 +78,9 @@ def derived_quads(store: ox.Store, graph: ox.NamedNode, today: dt.date) -> list[
     queries.append(CURRENT_MEMBERSHIPS.replace("TODAY", today_bindings(today)))
     quads = []
     for q in queries:
-        for t in store.query(sparql_prologue() + q, use_default_graph_as_union=True):
-            quads.append(ox.Quad(t.subject, t.predicate, t.object, graph))
+        triples = store.query(sparql_prologue() + q, use_default_graph_as_union=True)
+        assert isinstance(triples, ox.QueryTriples)  # every rule is a CONSTRUCT
+        quads += [ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples]
     return quads
 
 
@@ -96,7 +97,7 @@ def graph_description(store: ox.Store, graph: ox.NamedNode, today: dt.date) -> l
     def p(name: str) -> ox.NamedNode:
         return ox.NamedNode(expand(name))
 
-    quads = [
+    quads: list[tuple[ox.NamedNode, ox.NamedNode | ox.Literal]] = [
         (RDF_TYPE, SD_GRAPH),
         (RDF_TYPE, p("prov:Entity")),
         (SKOS_PREF_LABEL, ox.Literal("Abgeleitete Aussagen", language="de")),
@@ -110,7 +111,8 @@ def graph_description(store: ox.Store, graph: ox.NamedNode, today: dt.date) -> l
             ),
         ),
         (p("dct:modified"), ox.Literal(today.isoformat(), datatype=p("xsd:date"))),
-    ] + [(p("prov:wasDerivedFrom"), ox.NamedNode(s)) for s in sources]
+        *((p("prov:wasDerivedFrom"), ox.NamedNode(s)) for s in sources),
+    ]
     return [ox.Quad(graph, pred, obj, graph) for pred, obj in quads]
 
 

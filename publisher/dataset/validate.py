@@ -194,21 +194,24 @@ class Locator:
             value=show_term(result.value),
         )
 
-    def quads(self, subject: Term | None, predicate: ox.NamedNode | None, obj: Term | None = None) -> list[ox.Quad]:
+    def quads(
+        self, subject: ox.NamedNode | ox.BlankNode | None, predicate: ox.NamedNode | None, obj: Term | None = None
+    ) -> list[ox.Quad]:
         """Return the matching quads of the data graphs (one index lookup, however many files there are)."""
         return [q for q in self.store.quads_for_pattern(subject, predicate, obj) if q.graph_name in self.graphs]
 
     def anchor(self, node: Term) -> tuple[Term, str]:
         """Walk from a blank node up to the IRI that holds it; return it and the path taken."""
         trail = ""
-        seen = set()
+        seen: set[ox.BlankNode] = set()
         while isinstance(node, ox.BlankNode) and node not in seen:
             seen.add(node)
             parents = sorted(self.quads(None, None, node), key=lambda q: (str(q.subject), q.predicate.value))
-            if not parents:
+            holder = parents[0].subject if parents else None
+            if not isinstance(holder, ox.NamedNode | ox.BlankNode):  # none, or a triple term (RDF 1.2): no IRI
                 break
             trail = f" / {show_term(parents[0].predicate)}" + trail
-            node = parents[0].subject
+            node = holder
         return node, trail
 
     def label(self, node: Term) -> str:

@@ -18,7 +18,7 @@ import pyoxigraph as ox
 
 from publisher.gv100ad.output import MARKER
 from publisher.gv100ad.records import RegisterError
-from publisher.gv100ad.turtle import Node
+from publisher.gv100ad.turtle import Node, Statement
 from publisher.vocab import RDF_TYPE, RL, SKOS_PREF_LABEL, expand
 
 BASE = "http://regiolod.invalid/"
@@ -37,7 +37,7 @@ class Curated:
     def prune(self, node: Node) -> Node | None:
         """Return the node without the statements the curated files make, or None when nothing is left."""
         subject = node.subject[1:-1] if node.subject else ""
-        statements = []
+        statements: list[Statement] = []
         for predicate, objects in node.statements:
             full = full_iri(predicate)
             kept = [o for o in objects if isinstance(o, Node) or (subject, full, canonical(o)) not in self.triples]
@@ -102,6 +102,7 @@ def read_curated(folder: Path, exclude: Path | None = None) -> Curated:
     rows = store.query(f"""SELECT ?s ?p ?date WHERE {{
         VALUES ?p {{ <{RL}population> <{RL}area> }}
         ?s ?p ?f . ?f <{RL}rank> <{RL}rank-preferred> ; <{RL}referenceDate> ?date }}""")
+    assert isinstance(rows, ox.QuerySolutions)
     for row in rows:
         if isinstance(row["s"], ox.NamedNode):
             curated.figures.add((relative(row["s"]), row["p"].value.removeprefix(RL), row["date"].value))

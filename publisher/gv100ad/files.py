@@ -33,9 +33,13 @@ class Files:
     statements_left_out: int
 
 
+#: German letters spelt in ASCII, for file names.
+ASCII_LETTERS: dict[str, str | int | None] = {"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"}
+
+
 def slug(name: str) -> str:
     """Turn a Land name into part of a file name: lower-case ASCII, words joined by hyphens."""
-    text = name.lower().translate(str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"}))
+    text = name.lower().translate(str.maketrans(ASCII_LETTERS))
     return re.sub(r"[^a-z0-9]+", "-", text).strip("-")
 
 

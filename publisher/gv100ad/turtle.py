@@ -8,6 +8,7 @@ The text is written directly rather than through a serializer so that it keeps r
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from publisher.gv100ad.output import MARKER
@@ -17,7 +18,7 @@ from publisher.vocab import PREFIXES as NS
 PREFIXES = {k: NS[k] for k in "rl rdf xsd skos dct org geo prov m8g foaf sd dcatde".split()}
 MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
 
-Statement = tuple[str, list["str | Node"]]
+Statement = tuple[str, Sequence["str | Node"]]  # read-only: a list of IRIs is a list of objects
 
 
 @dataclass

@@ -185,14 +185,23 @@ class GraphBuilder:
         self.blank += 1
         return ox.BlankNode(f"c{self.blank}")
 
-    def add(self, s, p: str | ox.NamedNode, o) -> None:
+    def add(
+        self, s: str | ox.NamedNode | ox.BlankNode, p: str | ox.NamedNode, o: ox.NamedNode | ox.BlankNode | ox.Literal
+    ) -> None:
         subject = ox.NamedNode(s) if isinstance(s, str) else s
         self.quads.append(ox.Quad(subject, named(p), o, self.graph))
 
-    def iri(self, s, p: str | ox.NamedNode, o: str | ox.NamedNode) -> None:
+    def iri(self, s: str | ox.NamedNode | ox.BlankNode, p: str | ox.NamedNode, o: str | ox.NamedNode) -> None:
         self.add(s, p, named(o))
 
-    def text(self, s, p: str | ox.NamedNode, value: str, lang: str | None = None, datatype: str | None = None) -> None:
+    def text(
+        self,
+        s: str | ox.NamedNode | ox.BlankNode,
+        p: str | ox.NamedNode,
+        value: str,
+        lang: str | None = None,
+        datatype: str | None = None,
+    ) -> None:
         if lang:
             self.add(s, p, ox.Literal(value, language=lang))
         elif datatype:

@@ -18,6 +18,7 @@ import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Literal, TypeVar, overload
 
 import pyoxigraph as ox
 
@@ -30,6 +31,7 @@ from publisher.render.rdf import (
     blank_node_names,
     jsonld_members,
     jsonld_node,
+    oxigraph_bytes,
     renamer,
     turtle_body,
 )
@@ -87,11 +89,28 @@ def blank_names(oxigraph: ox.Store) -> dict[str, ox.BlankNode]:
     )
 
 
-def _subjects(oxigraph: ox.Store, graphs: list[str], test: str) -> list:
+Subject = TypeVar("Subject", ox.NamedNode, ox.BlankNode)
+
+
+def _subjects(oxigraph: ox.Store, graphs: list[str], kind: type[Subject]) -> list[Subject]:
     values = " ".join(f"<{g}>" for g in graphs)
+    test = "isIRI" if kind is ox.NamedNode else "isBlank"
     query = f"SELECT DISTINCT ?s WHERE {{ VALUES ?g {{ {values} }} GRAPH ?g {{ ?s ?p ?o }} FILTER({test}(?s)) }}"
     rows = oxigraph.query(query)
-    return [r["s"] for r in rows]
+    assert isinstance(rows, ox.QuerySolutions)
+    return [s for r in rows if isinstance(s := r["s"], kind)]
+
+
+@overload
+def statement_groups(
+    oxigraph: ox.Store, graphs: list[str], names: dict[str, ox.BlankNode], roots: list[ox.NamedNode] | None = None
+) -> Iterator[list[ox.Triple]]: ...
+
+
+@overload
+def statement_groups(
+    oxigraph: ox.Store, graphs: list[str], names: dict[str, ox.BlankNode], *, with_graph: Literal[True]
+) -> Iterator[list[ox.Quad]]: ...
 
 
 def statement_groups(
@@ -100,7 +119,7 @@ def statement_groups(
     names: dict[str, ox.BlankNode],
     roots: list[ox.NamedNode] | None = None,
     with_graph: bool = False,
-) -> Iterator[list]:
+) -> Iterator[list[ox.Triple]] | Iterator[list[ox.Quad]]:
     """The statements of ``graphs`` a thing at a time, in a stable order, without holding them all.
 
     Each group is a root's statements followed, depth first, by those of the blank nodes it points
@@ -114,31 +133,36 @@ def statement_groups(
     term = renamer(names)
     seen: set[str] = set()
 
-    def group(root) -> list:
-        found: list = []
-        stack = [root]
+    def group(root: ox.NamedNode | ox.BlankNode) -> list[ox.Triple] | list[ox.Quad]:
+        triples: list[ox.Triple] = []
+        quads: list[ox.Quad] = []
+        stack: list[ox.NamedNode | ox.BlankNode] = [root]
         while stack:
             subject = stack.pop()
             if isinstance(subject, ox.BlankNode):
                 if subject.value in seen:
                     continue
                 seen.add(subject.value)
-            rows: dict[tuple[str, str], tuple] = {}
+            rows: dict[tuple[str, str], tuple[ox.Quad, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple]] = {}
             for q in oxigraph.quads_for_pattern(subject, None, None, only):
                 if only is None and not (isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value in allowed):
                     continue
                 o = term(q.object)
-                rows.setdefault((q.predicate.value, str(o)), (q.predicate, o, q.object, q.graph_name))
+                rows.setdefault((q.predicate.value, str(o)), (q, o))
             ordered = [rows[k] for k in sorted(rows)]
             s = term(subject)
-            found += [ox.Quad(s, p, o, g) if with_graph else ox.Triple(s, p, o) for p, o, _, g in ordered]
-            stack += [old for _, _, old, _ in reversed(ordered) if isinstance(old, ox.BlankNode)]
-        return found
+            if with_graph:
+                quads += [ox.Quad(s, q.predicate, o, q.graph_name) for q, o in ordered]
+            else:
+                triples += [ox.Triple(s, q.predicate, o) for q, o in ordered]
+            stack += [q.object for q, _ in reversed(ordered) if isinstance(q.object, ox.BlankNode)]
+        return quads if with_graph else triples
 
-    for root in roots if roots is not None else sorted(_subjects(oxigraph, graphs, "isIRI"), key=lambda n: n.value):
+    starts = roots if roots is not None else sorted(_subjects(oxigraph, graphs, ox.NamedNode), key=lambda n: n.value)
+    for root in starts:
         yield group(root)
     if roots is None:
-        orphans = [b for b in _subjects(oxigraph, graphs, "isBlank") if b.value not in seen]
+        orphans = [b for b in _subjects(oxigraph, graphs, ox.BlankNode) if b.value not in seen]
         for blank in sorted(orphans, key=lambda b: term(b).value):
             if blank.value not in seen:
                 yield group(blank)
@@ -192,7 +216,7 @@ def write_nquads(out: GzipOutput, oxigraph: ox.Store, graphs: list[str], names: 
     """N-Quads of ``graphs``, a graph at a time."""
     for graph in sorted(graphs):
         for found in statement_groups(oxigraph, [graph], names, with_graph=True):
-            out.write(ox.serialize(found, format=ox.RdfFormat.N_QUADS), len(found))
+            out.write(oxigraph_bytes(found, ox.RdfFormat.N_QUADS), len(found))
 
 
 def write_triple_dumps(build: LoadedBuild, staging: Path, names: dict[str, ox.BlankNode]) -> list[DumpFile]:
@@ -214,7 +238,7 @@ def write_triple_dumps(build: LoadedBuild, staging: Path, names: dict[str, ox.Bl
             root = found[0].subject if found else None
             if isinstance(root, ox.NamedNode) and root.value.startswith(prefix):
                 things.write(root.value + "\n", 1)
-            nt.write(ox.serialize(found, format=ox.RdfFormat.N_TRIPLES), len(found))
+            nt.write(oxigraph_bytes(found, ox.RdfFormat.N_TRIPLES), len(found))
             ttl.write(turtle_body(found), len(found))
             nodes = (jsonld_node(run[0].subject, run) for run in subject_runs(found))
             jsonld.write(separator + jsonld_members(nodes), len(found))

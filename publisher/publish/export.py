@@ -191,7 +191,8 @@ def export_things(client: FlaskClient, writer: SiteWriter, keys: list[str], resu
 
 def fetch(client: FlaskClient, path: str, accept: str | None = None, status: int = 200) -> TestResponse:
     """GET a page the export needs; its body is read and the response closed (a file stays open otherwise)."""
-    with client.get(path, headers={"Accept": accept} if accept else {}) as response:
+    response = client.get(path, headers={"Accept": accept} if accept else {})
+    with response:
         response.get_data()
     if response.status_code != status:
         raise StaticExportError(f"GET {path} answered {response.status_code}, not {status}")

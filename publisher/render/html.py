@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
@@ -244,7 +245,7 @@ class Labeller:
     def __init__(self, labels: dict[str, dict[str, str]], base_iri: str, lang: str):
         self.labels, self.base_iri, self.lang = labels, base_iri, lang
 
-    def learn(self, lookup, iris) -> None:
+    def learn(self, lookup: Callable[[Iterable[str]], dict[str, dict[str, str]]], iris: Iterable[str]) -> None:
         """Fetch the labels of ``iris`` not known yet with ``lookup`` (a store's ``labels``)."""
         missing = set(iris) - set(self.labels)
         if missing:
@@ -291,7 +292,13 @@ def same_value(a: Value, b: Value) -> bool:
     return (a.text, a.href, a.lang, a.parts) == (b.text, b.href, b.lang, b.parts)
 
 
-def value_of(term, quad_graph: str, index: dict[str, list[ox.Quad]], lab: Labeller, depth: int = 0) -> Value:
+def value_of(
+    term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple,
+    quad_graph: str,
+    index: dict[str, list[ox.Quad]],
+    lab: Labeller,
+    depth: int = 0,
+) -> Value:
     if isinstance(term, ox.NamedNode):
         return Value(lab.label(term.value), lab.href(term.value), graph=quad_graph)
     if isinstance(term, ox.Literal):
@@ -376,8 +383,14 @@ def group_description(subject: str, quads: list[ox.Quad], lab: Labeller) -> list
 
 def schema_org_island(subject: str, quads: list[ox.Quad], lab: Labeller) -> str:
     """A schema.org JSON-LD block for search engines, safe to embed in a script element."""
-    types = {q.object.value for q in quads if str(q.subject) == f"<{subject}>" and q.predicate == RDF_TYPE}
     own = [q for q in quads if str(q.subject) == f"<{subject}>"]
+
+    def iris(predicate: str) -> list[str]:
+        """The IRIs the thing has as values of ``predicate``, sorted."""
+        found = {q.object.value for q in own if q.predicate.value == predicate and isinstance(q.object, ox.NamedNode)}
+        return sorted(found)
+
+    types = set(iris(RDF_TYPE.value))
     if RL + "Territory" in types:
         kind = "AdministrativeArea"
     elif RL + "AdministrativeBody" in types:
@@ -404,18 +417,16 @@ def schema_org_island(subject: str, quads: list[ox.Quad], lab: Labeller) -> str:
     ]
     if identifiers:
         doc["identifier"] = identifiers
-    same = sorted(
-        {q.object.value for q in own if q.predicate.value == expand("skos:exactMatch") and is_web_iri(q.object.value)}
-    )
+    same = [iri for iri in iris(expand("skos:exactMatch")) if is_web_iri(iri)]
     if same:
         doc["sameAs"] = same
-    within = sorted({q.object.value for q in own if q.predicate.value == expand("geo:sfWithin")})
+    within = iris(expand("geo:sfWithin"))
     if within and kind == "AdministrativeArea":
         doc["containedInPlace"] = [{"@id": w, "name": lab.label(w)} for w in within]
-    spatial = sorted({q.object.value for q in own if q.predicate.value == expand("dct:spatial")})
+    spatial = iris(expand("dct:spatial"))
     if spatial and kind != "AdministrativeArea":
         doc["areaServed"] = [{"@id": s, "name": lab.label(s)} for s in spatial]
-    member_of = sorted({q.object.value for q in own if q.predicate.value == expand("org:memberOf")})
+    member_of = iris(expand("org:memberOf"))
     if member_of:
         doc["memberOf"] = [{"@id": m, "name": lab.label(m)} for m in member_of]
     text = json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=True)

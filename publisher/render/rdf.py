@@ -5,12 +5,16 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import TypeVar
 
 import pyoxigraph as ox
 
 from publisher.negotiation import JSONLD, NQUADS, RDFXML, TURTLE, Format
 from publisher.vocab import PREFIXES, RDF_TYPE, XSD, XSD_INTEGER, XSD_STRING
+
+#: Any term of a statement; a renamed one is of the same kind, or the blank node it was.
+AnyTerm = TypeVar("AnyTerm", bound=ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple)
 
 #: The JSON-LD context published at /context.jsonld and embedded in every JSON-LD document.
 JSONLD_CONTEXT: dict[str, str] = {p: ns for p, ns in PREFIXES.items() if p not in ("sh", "rlsh")}
@@ -84,10 +88,10 @@ def blank_node_names(quads: Iterable[ox.Quad]) -> dict[str, ox.BlankNode]:
     return names
 
 
-def renamer(names: dict[str, ox.BlankNode]):
+def renamer(names: dict[str, ox.BlankNode]) -> Callable[[AnyTerm], AnyTerm | ox.BlankNode]:
     """A function that gives a term its new blank-node name, or the term itself."""
 
-    def term(t):
+    def term(t: AnyTerm) -> AnyTerm | ox.BlankNode:
         return names.get(t.value, t) if isinstance(t, ox.BlankNode) else t
 
     return term
@@ -118,9 +122,11 @@ def compact_iri(iri: str) -> str:
     return iri
 
 
-def jsonld_value(term) -> object:
+def jsonld_value(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> object:
     """A JSON-LD value for an object: a node reference, a string, a native number or boolean when
     that converts back to the very same literal, else a typed or language-tagged value object."""
+    if isinstance(term, ox.Triple):
+        raise ValueError(f"JSON-LD 1.1 cannot express the triple term (RDF 1.2) {term}")
     if isinstance(term, ox.NamedNode):
         return {"@id": compact_iri(term.value)}
     if isinstance(term, ox.BlankNode):
@@ -146,9 +152,11 @@ def _json_key(value: object) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False)
 
 
-def jsonld_node(subject, triples: Iterable[ox.Triple]) -> dict[str, object]:
+def jsonld_node(subject: ox.NamedNode | ox.BlankNode | ox.Triple, triples: Iterable[ox.Triple]) -> dict[str, object]:
     """One node object of flattened, compacted JSON-LD: ``rdf:type`` as ``@type``, a single value
     bare, several as an array in a stable order (values are unordered sets, JSON-LD 1.1 §4.3)."""
+    if isinstance(subject, ox.Triple):
+        raise ValueError(f"JSON-LD 1.1 cannot express the triple term (RDF 1.2) {subject}")
     node: dict[str, object] = {"@id": f"_:{subject.value}" if isinstance(subject, ox.BlankNode) else subject.value}
     values: dict[str, list[object]] = {}
     for t in triples:
@@ -163,7 +171,7 @@ def jsonld_node(subject, triples: Iterable[ox.Triple]) -> dict[str, object]:
 
 def jsonld_nodes(triples: Iterable[ox.Triple]) -> list[dict[str, object]]:
     """Node objects for ``triples``, one per subject, in the order of the subjects' first statements."""
-    by_subject: dict[str, tuple[object, list[ox.Triple]]] = {}
+    by_subject: dict[str, tuple[ox.NamedNode | ox.BlankNode | ox.Triple, list[ox.Triple]]] = {}
     for t in triples:
         by_subject.setdefault(str(t.subject), (t.subject, []))[1].append(t)
     return [jsonld_node(subject, found) for subject, found in by_subject.values()]
@@ -203,6 +211,15 @@ def order_prefixes(data: bytes) -> bytes:
     return (text[:start] + "<rdf:RDF " + " ".join(attributes) + text[end:]).encode("utf-8")
 
 
+def oxigraph_bytes(
+    statements: Iterable[ox.Triple] | Iterable[ox.Quad], fmt: ox.RdfFormat, prefixes: dict[str, str] | None = None
+) -> bytes:
+    """Serialize ``statements`` with Oxigraph into bytes (its stub does not say that no output means bytes)."""
+    data = ox.serialize(statements, format=fmt, prefixes=prefixes)
+    assert data is not None
+    return data
+
+
 #: The prefix declarations of every Turtle document, in the table's order, and the blank line after them.
 TURTLE_HEAD = "".join(f"@prefix {p}: <{ns}> .\n" for p, ns in PREFIXES.items()).encode("utf-8") + b"\n"
 
@@ -210,7 +227,7 @@ TURTLE_HEAD = "".join(f"@prefix {p}: <{ns}> .\n" for p, ns in PREFIXES.items()).
 def turtle_body(triples: Iterable[ox.Triple]) -> bytes:
     """Turtle for ``triples`` written with the project's prefixes but without declaring them, so
     that the bodies of consecutive parts can follow one :data:`TURTLE_HEAD`."""
-    data = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
+    data = oxigraph_bytes(triples, ox.RdfFormat.TURTLE, PREFIXES)
     start = 0
     while data.startswith(b"@prefix ", start):
         start = data.index(b"\n", start) + 1
@@ -221,12 +238,12 @@ def serialize(quads: list[ox.Quad], fmt: Format) -> bytes:
     """Serialize ``quads`` in ``fmt``; every format but N-Quads drops the graph names."""
     quads = sorted(relabel_blank_nodes(quads), key=by_graph)
     if fmt.key == NQUADS.key:
-        return ox.serialize(quads, format=ox.RdfFormat.N_QUADS)
+        return oxigraph_bytes(quads, ox.RdfFormat.N_QUADS)
     triples = unique_triples(quads)
     if fmt.key == JSONLD.key:
         return serialize_jsonld(triples)
     if fmt.key == TURTLE.key:
         return TURTLE_HEAD + turtle_body(triples)
     prefixes = PREFIXES if fmt.key == RDFXML.key else None
-    data = ox.serialize(triples, format=ox.RdfFormat.from_media_type(fmt.media_type), prefixes=prefixes)
+    data = oxigraph_bytes(triples, ox.RdfFormat.from_media_type(fmt.media_type), prefixes)
     return order_prefixes(data) if prefixes else data

@@ -30,8 +30,10 @@ from __future__ import annotations
 import ctypes
 import inspect
 import multiprocessing
+import socket
 import time
 from importlib import metadata
+from types import FrameType
 
 import gunicorn
 from gunicorn.workers.gthread import ThreadWorker
@@ -126,19 +128,23 @@ class FairThreadWorker(ThreadWorker):
             raise RuntimeError(message)  # gunicorn prints it and exits 1
         super().check_config(cfg, log)
 
-    def accept(self, listener) -> None:
-        if self.slot is not None and self.should_defer():
+    def accept(self, listener: socket.socket) -> None:
+        turns, slot = self.turns, self.slot
+        if turns is None or slot is None:  # no place in the turns: accept as gunicorn does
+            super().accept(listener)
+            return
+        if self.should_defer(turns, slot):
             self.resume_at = time.monotonic() + YIELD_S
             super().set_accept_enabled(False)
             return
         before = self.nr_conns
         super().accept(listener)
-        if self.slot is not None and self.nr_conns > before:
-            self.turns.accepted[self.slot] += 1  # only this worker writes its own slot
+        if self.nr_conns > before:
+            turns.accepted[slot] += 1  # only this worker writes its own slot
 
-    def should_defer(self) -> bool:
-        fewest = self.turns.fewest(self.slot)
-        if fewest is None or self.turns.accepted[self.slot] <= fewest:
+    def should_defer(self, turns: Turns, slot: int) -> bool:
+        fewest = turns.fewest(slot)
+        if fewest is None or turns.accepted[slot] <= fewest:
             return False
         now = time.monotonic()
         if now - self.deferred_at > 10 * YIELD_S:  # a new connection, not the one looked at a moment ago
@@ -146,19 +152,19 @@ class FairThreadWorker(ThreadWorker):
         self.deferred_at = now
         return now - self.deferring_since < MAX_DEFER_S  # nobody took it: the other worker may be stuck
 
-    def set_accept_enabled(self, enabled: bool) -> None:
+    def set_accept_enabled(self, enabled: bool | None) -> None:
         if enabled and time.monotonic() < self.resume_at:
             return  # still leaving new connections to the others
         super().set_accept_enabled(enabled)
 
-    def wait_for_and_dispatch_events(self, timeout: float) -> None:
+    def wait_for_and_dispatch_events(self, timeout: float | None) -> None:
         pause = self.resume_at - time.monotonic()
-        if pause > 0:  # wake up when it is time to listen again
-            timeout = min(timeout, pause)
+        if pause > 0:  # wake up when it is time to listen again (None: gunicorn would wait for ever)
+            timeout = pause if timeout is None else min(timeout, pause)
         super().wait_for_and_dispatch_events(timeout)
 
-    def handle_exit(self, sig, frame) -> None:
-        if self.slot is not None:
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        if self.turns is not None and self.slot is not None:
             self.turns.leave(self.slot)
             self.slot = None
         super().handle_exit(sig, frame)

@@ -10,6 +10,7 @@ only make the limit stricter for them, never looser, and the memory never grows.
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import math
 import multiprocessing
@@ -25,8 +26,9 @@ class RateLimiter:
 
     def __init__(self, rate: float, burst: int, header: str = ""):
         self.rate, self.burst, self.header = rate, burst, header
-        # Created in the gunicorn master before the fork: every worker sees the same buckets.
-        self.table = multiprocessing.Array("d", 2 * SLOTS, lock=True)
+        # Created in the gunicorn master before the fork: every worker sees the same buckets and lock.
+        self.table = multiprocessing.RawArray(ctypes.c_double, 2 * SLOTS)
+        self.lock = multiprocessing.Lock()
 
     def client(self) -> str:
         if self.header:
@@ -42,8 +44,8 @@ class RateLimiter:
         """Take one token; return 0 when allowed, else the seconds until the next token."""
         now = time.monotonic() if now is None else now
         i = 2 * self.slot(client)
-        with self.table.get_lock():
-            table = self.table.get_obj()
+        table = self.table
+        with self.lock:
             tokens, updated = table[i], table[i + 1]
             tokens = self.burst if updated == 0 else min(self.burst, tokens + (now - updated) * self.rate)
             if tokens >= 1:

@@ -92,8 +92,9 @@ class SharedRenders:
     @staticmethod
     def _used(db: sqlite3.Connection) -> int:
         """Bytes in use by the file (pages not on the free list)."""
-        pages = db.execute("PRAGMA page_count").fetchone()[0] - db.execute("PRAGMA freelist_count").fetchone()[0]
-        return pages * db.execute("PRAGMA page_size").fetchone()[0]
+        pages: int = db.execute("PRAGMA page_count").fetchone()[0] - db.execute("PRAGMA freelist_count").fetchone()[0]
+        page_size: int = db.execute("PRAGMA page_size").fetchone()[0]
+        return pages * page_size
 
     def _connect(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, timeout=BUSY_MS / 1000, isolation_level=None, check_same_thread=False)

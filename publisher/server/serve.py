@@ -170,5 +170,6 @@ class GunicornServer(BaseApplication):
         for key, value in options.items():
             self.cfg.set(key, value)
 
-    def load(self) -> Flask:
+    # gunicorn's stubs type the WSGI environ as a MutableMapping, Werkzeug's (what Flask takes) as a dict
+    def load(self) -> Flask:  # type: ignore[override]
         return self.application

@@ -49,6 +49,8 @@ class Result:
 
 Pairs = list[tuple[Term, Result]]  # (the focus node validated against the shape, a result)
 ValueNodes = dict[Term, list[Term]]
+#: Checks one constraint of a shape (its parameter) for the value nodes of all focus nodes.
+Check = Callable[["Evaluation", Shape, Any, ValueNodes], Pairs]
 
 
 class Evaluation(Protocol):
@@ -64,7 +66,12 @@ class Evaluation(Protocol):
 
 
 def result(
-    shape: Shape, focus: Term, component: str, parameter: Any, value: Term | None = None, details: tuple = ()
+    shape: Shape,
+    focus: Term,
+    component: str,
+    parameter: Any,
+    value: Term | None = None,
+    details: tuple[Result, ...] = (),
 ) -> Result:
     """Build a result of ``shape`` (SHACL §3.6.2); its generic message is only worded when read."""
     return Result(focus, shape.path, value, component, shape.severity, shape.node, shape.messages, details,
@@ -75,7 +82,7 @@ def all_values(values: ValueNodes) -> list[Term]:
     return list(dict.fromkeys(v for vs in values.values() for v in vs))
 
 
-def per_value(component: str, test: Callable[[Evaluation, Any, ValueNodes], Callable[[Term], bool]]):
+def per_value(component: str, test: Callable[[Evaluation, Any, ValueNodes], Callable[[Term], bool]]) -> Check:
     """Make a check that gives a result with sh:value for each value node that fails ``test``."""
 
     def check(ev: Evaluation, shape: Shape, parameter: Any, values: ValueNodes) -> Pairs:
@@ -115,7 +122,7 @@ def well_formed(lexical: str, datatype: str) -> bool:
     if not pattern.fullmatch(text):
         return False
     if datatype in (XSD + "date", XSD + "dateTime"):
-        year, month, day = (int(part) for part in re.match(r"-?(\d+)-(\d+)-(\d+)", text).groups())
+        year, month, day = (int(part) for part in re.findall(r"\d+", text)[:3])  # the pattern matched: all three
         try:
             dt.date(year, month, day)
         except ValueError:
@@ -123,7 +130,7 @@ def well_formed(lexical: str, datatype: str) -> bool:
     return True
 
 
-def datatype_test(ev: Evaluation, datatype: Any, values: ValueNodes) -> Callable[[Term], bool]:
+def datatype_test(ev: Evaluation, datatype: ox.NamedNode, values: ValueNodes) -> Callable[[Term], bool]:
     rule = datatype.value
 
     def ok(v: Term) -> bool:
@@ -281,7 +288,7 @@ def failing_xone(ev: Evaluation, members: Any, nodes: list[Term]) -> set[Term]:
     return {n for n, count in passed.items() if count != 1}
 
 
-def logical(component: str, failing_nodes: Callable[[Evaluation, Any, list[Term]], set[Term]]):
+def logical(component: str, failing_nodes: Callable[[Evaluation, Any, list[Term]], set[Term]]) -> Check:
     """Make a check for sh:not, sh:and, sh:or or sh:xone: a result for each value node that fails."""
 
     def test(ev: Evaluation, members: Any, values: ValueNodes) -> Callable[[Term], bool]:
@@ -291,7 +298,7 @@ def logical(component: str, failing_nodes: Callable[[Evaluation, Any, list[Term]
     return per_value(component, test)
 
 
-def qualified(component: str, too_few: bool):
+def qualified(component: str, too_few: bool) -> Check:
     """sh:qualifiedValueShape with sh:qualifiedMinCount or sh:qualifiedMaxCount (§4.7.3), no siblings."""
 
     def check(ev: Evaluation, shape: Shape, parameter: Any, values: ValueNodes) -> Pairs:
@@ -330,7 +337,7 @@ def fill(message: str, row: dict[str, Term]) -> str:
     return re.sub(r"\{[?$](\w+)\}", lambda m: row[m.group(1)].value if m.group(1) in row else m.group(0), message)
 
 
-CHECKS: dict[str, Callable[[Evaluation, Shape, Any, ValueNodes], Pairs]] = {
+CHECKS: dict[str, Check] = {
     "ClassConstraintComponent": per_value("ClassConstraintComponent", class_test),
     "DatatypeConstraintComponent": per_value("DatatypeConstraintComponent", datatype_test),
     "NodeKindConstraintComponent": per_value("NodeKindConstraintComponent", node_kind_test),

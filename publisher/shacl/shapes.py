@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
@@ -94,10 +94,13 @@ class ShapesGraph:
         self.parents: dict[Term, list[Term]] = defaultdict(list)
         for graph in graphs:
             for q in store.quads_for_pattern(None, None, None, ox.NamedNode(graph)):
-                values = self.props[q.subject][q.predicate.value]
-                if q.object not in values:
-                    values.append(q.object)
-                    self.parents[q.object].append(q.subject)
+                subject, obj = q.subject, q.object
+                if isinstance(subject, ox.Triple) or isinstance(obj, ox.Triple):  # RDF 1.2; SHACL 1.0 has none
+                    raise UnsupportedShapeError(f"unsupported SHACL feature: a triple term in {q.triple}")
+                values = self.props[subject][q.predicate.value]
+                if obj not in values:
+                    values.append(obj)
+                    self.parents[obj].append(subject)
         self.shapes: dict[Term, Shape] = {}
         self._compiling: set[Term] = set()
 
@@ -271,6 +274,10 @@ def is_true(term: Term | None) -> bool:
     return isinstance(term, ox.Literal) and term.value in ("true", "1")
 
 
+#: Reads one constraint parameter of a shape into its constraints.
+Parser = Callable[[ShapesGraph, Term, Shape], list[Constraint]]
+
+
 def count(sg: ShapesGraph, node: Term, local: str) -> int:
     """Read a cardinality parameter: a non-negative xsd:integer (SHACL §4.2)."""
     term = sg.one(node, SH + local)
@@ -279,7 +286,7 @@ def count(sg: ShapesGraph, node: Term, local: str) -> int:
     return int(term.value)
 
 
-def parse_simple(component: str, local: str):
+def parse_simple(component: str, local: str) -> Parser:
     """Make a parser for a parameter that gives one constraint per value."""
 
     def parse(sg: ShapesGraph, node: Term, shape: Shape) -> list[Constraint]:
@@ -288,7 +295,7 @@ def parse_simple(component: str, local: str):
     return parse
 
 
-def parse_count(component: str, local: str):
+def parse_count(component: str, local: str) -> Parser:
     def parse(sg: ShapesGraph, node: Term, shape: Shape) -> list[Constraint]:
         if not shape.is_property_shape:
             raise UnsupportedShapeError(f"sh:{local} is only allowed on property shapes, in shape {shape.name}")
@@ -297,14 +304,14 @@ def parse_count(component: str, local: str):
     return parse
 
 
-def parse_shape_valued(component: str, local: str):
+def parse_shape_valued(component: str, local: str) -> Parser:
     def parse(sg: ShapesGraph, node: Term, shape: Shape) -> list[Constraint]:
         return [Constraint(component, sg.compile(value)) for value in sg.values(node, SH + local)]
 
     return parse
 
 
-def parse_shape_list(component: str, local: str):
+def parse_shape_list(component: str, local: str) -> Parser:
     def parse(sg: ShapesGraph, node: Term, shape: Shape) -> list[Constraint]:
         return [
             Constraint(component, tuple(sg.compile(member) for member in sg.items(head)))
@@ -314,7 +321,7 @@ def parse_shape_list(component: str, local: str):
     return parse
 
 
-def parse_list(component: str, local: str):
+def parse_list(component: str, local: str) -> Parser:
     def parse(sg: ShapesGraph, node: Term, shape: Shape) -> list[Constraint]:
         return [Constraint(component, tuple(sg.items(head))) for head in sg.values(node, SH + local)]
 
@@ -387,7 +394,7 @@ def parse_sparql(sg: ShapesGraph, node: Term, shape: Shape) -> list[Constraint]:
     return found
 
 
-CONSTRAINT_PARSERS = {
+CONSTRAINT_PARSERS: dict[str, Parser] = {
     "class": parse_simple("ClassConstraintComponent", "class"),
     "datatype": parse_simple("DatatypeConstraintComponent", "datatype"),
     "nodeKind": parse_simple("NodeKindConstraintComponent", "nodeKind"),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import pyoxigraph as ox
 
@@ -33,7 +33,7 @@ def function_probes() -> list[tuple[str, str]]:
     return probes
 
 
-def supported_functions(select: Callable[[str], list]) -> list[str]:
+def supported_functions(select: Callable[[str], Sequence[object]]) -> list[str]:
     """The GeoSPARQL functions the engine evaluates, found by asking it (never assumed).
 
     ``select`` runs a query and returns the values of ?x (an empty store of the same engine will
@@ -56,7 +56,9 @@ def service_description(endpoint: str, graph_sizes: dict[str, int], functions: l
     def n(iri: str) -> ox.NamedNode:
         return ox.NamedNode(iri)
 
-    def t(s, p: str | ox.NamedNode, o) -> ox.Triple:
+    def t(
+        s: ox.NamedNode | ox.BlankNode, p: str | ox.NamedNode, o: ox.NamedNode | ox.BlankNode | ox.Literal
+    ) -> ox.Triple:
         return ox.Triple(s, n(p) if isinstance(p, str) else p, o)
 
     triples_p = VOID + "triples"

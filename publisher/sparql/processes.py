@@ -16,6 +16,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Iterable
+from typing import Any
 
 import pyoxigraph as ox
 
@@ -31,7 +32,7 @@ from publisher.sparql.runner import (
 )
 
 
-def evaluate(store: ox.Store, query: str, options: QueryOptions) -> tuple[dict, bytes]:
+def evaluate(store: ox.Store, query: str, options: QueryOptions) -> tuple[dict[str, object], bytes]:
     """Run the query in this process and serialize its answer (called in the child)."""
     results = store.query(query, base_iri=options.base_iri, **dataset_arguments(options))
     limit = options.row_limit
@@ -65,7 +66,8 @@ def options_to_json(options: QueryOptions) -> bytes:
     ).encode("utf-8")
 
 
-def options_from_json(data: dict) -> QueryOptions:
+def options_from_json(data: dict[str, Any]) -> QueryOptions:
+    """Read back the options ``options_to_json`` wrote (decoded JSON, so its values are untyped)."""
     return QueryOptions(
         by_key(RESULT_FORMATS)[data["result"]],
         by_key(RDF_FORMATS)[data["graph"]],
@@ -288,7 +290,7 @@ class QueryPool:
                 pid, fds = process.pid, {process.reader, process.writer}
                 return process.ask(query, options)
             finally:
-                if pid and not process.alive:
+                if pid and process is not None and not process.alive:
                     self.forked.discard(pid)
                     self.fds -= fds
                 self.idle.put(process if process is not None and process.alive else None)

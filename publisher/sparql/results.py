@@ -16,15 +16,18 @@ from publisher.negotiation import CSV, JSON, JSONLD, XML, Format
 from publisher.render.rdf import serialize
 from publisher.vocab import SPARQL_RESULTS, XSD_STRING
 
+#: What a variable of a solution is bound to (SPARQL 1.2: a triple term too).
+Binding = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 
-def term_json(term) -> dict:
+
+def term_json(term: Binding) -> dict[str, object]:
     """A term as SPARQL 1.2 Query Results JSON encodes it; a triple term's value holds its three terms."""
     if isinstance(term, ox.NamedNode):
         return {"type": "uri", "value": term.value}
     if isinstance(term, ox.BlankNode):
         return {"type": "bnode", "value": term.value}
     if isinstance(term, ox.Literal):
-        out = {"type": "literal", "value": term.value}
+        out: dict[str, object] = {"type": "literal", "value": term.value}
         if term.language:
             out["xml:lang"] = term.language
         elif term.datatype and term.datatype != XSD_STRING:
@@ -40,7 +43,7 @@ def term_json(term) -> dict:
     }
 
 
-def term_xml(term) -> str:
+def term_xml(term: Binding) -> str:
     """A term as SPARQL 1.2 Query Results XML writes it; a triple term is ``<triple>`` with its three terms."""
     if isinstance(term, ox.NamedNode):
         return f"<uri>{escape(term.value)}</uri>"
@@ -65,7 +68,7 @@ def csv_quote(text: str) -> str:
     return text
 
 
-def csv_text(term) -> str:
+def csv_text(term: Binding) -> str:
     """A term as SPARQL 1.2 Query Results CSV writes it ("Serializing RDF Terms"), before the field is quoted.
 
     A triple term is ``<< s p o >>``, its terms written the same way and quoted as fields are; a
@@ -80,26 +83,26 @@ def csv_text(term) -> str:
     return term.value
 
 
-def csv_field(term) -> str:
+def csv_field(term: Binding | None) -> str:
     """One CSV field: empty when unbound."""
     return "" if term is None else csv_quote(csv_text(term))
 
 
-def tsv_text(term) -> str:
+def tsv_text(term: Binding) -> str:
     """A term as SPARQL 1.2 Query Results TSV writes it (Turtle syntax); a triple term is ``<< s p o >>``."""
     if isinstance(term, ox.Triple):
         return f"<< {tsv_text(term.subject)} {tsv_text(term.predicate)} {tsv_text(term.object)} >>"
     return str(term)
 
 
-def tsv_field(term) -> str:
+def tsv_field(term: Binding | None) -> str:
     """One TSV field: empty when unbound; tabs and line breaks escaped, as literals in TSV must be."""
     if term is None:
         return ""
     return tsv_text(term).replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 
 
-def write_solutions(variables: list[str], rows: Iterable[list], fmt: Format) -> bytes:
+def write_solutions(variables: list[str], rows: Iterable[list[Binding | None]], fmt: Format) -> bytes:
     rows = list(rows)
     if fmt is JSON:
         bindings = [{v: term_json(t) for v, t in zip(variables, row, strict=True) if t is not None} for row in rows]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, TypedDict, TypeVar
 
 import pyoxigraph as ox
 
@@ -58,9 +58,12 @@ class QueryOptions:
         return bool(self.from_graphs or self.from_named)
 
 
-def take(items: Iterable, limit: int) -> tuple[list, bool]:
+Item = TypeVar("Item")
+
+
+def take(items: Iterable[Item], limit: int) -> tuple[list[Item], bool]:
     """The first ``limit`` items, and whether there were more (the row limit)."""
-    taken = []
+    taken: list[Item] = []
     for item in items:
         if len(taken) == limit:
             return taken, True
@@ -68,7 +71,15 @@ def take(items: Iterable, limit: int) -> tuple[list, bool]:
     return taken, False
 
 
-def dataset_arguments(options: QueryOptions) -> dict:
+class DatasetArguments(TypedDict, total=False):
+    """The keyword arguments of pyoxigraph's ``Store.query`` that choose the dataset."""
+
+    default_graph: list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph]
+    named_graphs: list[ox.NamedNode | ox.BlankNode]
+    use_default_graph_as_union: bool
+
+
+def dataset_arguments(options: QueryOptions) -> DatasetArguments:
     """The dataset pyoxigraph evaluates the query over (SPARQL 1.1 Query §13.2, Protocol §2.1.4).
 
     The protocol's default-graph-uri / named-graph-uri win; else the query's own FROM / FROM NAMED,

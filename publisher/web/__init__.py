@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 from flask import Flask, Response, abort, request
+from flask.typing import RouteCallable
 
 from publisher.errors import Problem
 from publisher.render.html import safe_href, show_bidi_controls
@@ -60,7 +61,7 @@ def register(
     app.url_map.strict_slashes = False
     # Werkzeug would answer "//" in a path with a redirect built from the Host header; links come from the base only.
     app.url_map.merge_slashes = False
-    routes = [
+    routes: list[tuple[str, str, RouteCallable]] = [
         ("/", "home", pages.home),
         ("/id/<path:key>", "thing", resources.thing),
         ("/doc/<path:key>", "document", resources.document),

@@ -110,7 +110,7 @@ def hydra_view(
     """Hydra paging as ckanext-dcat and GovData follow it (hydra:PartialCollectionView, hydra:next)."""
     view = ox.NamedNode(page_url(st, page, modified_since))
 
-    def q(s, p, o):
+    def q(s: ox.NamedNode, p: str, o: ox.NamedNode | ox.Literal) -> ox.Quad:
         return ox.Quad(s, ox.NamedNode(HYDRA + p), o, graph)
 
     out = [

@@ -22,9 +22,9 @@ from publisher.negotiation import GRAPH_FORMATS, HTML, JSON, RESULT_FORMATS, TUR
 from publisher.render import assets
 from publisher.render.rdf import serialize
 from publisher.sparql.description import service_description
-from publisher.sparql.examples import load_examples
+from publisher.sparql.examples import Example, load_examples
 from publisher.sparql.guard import check_query
-from publisher.sparql.runner import QueryOptions
+from publisher.sparql.runner import QueryOptions, QueryResult
 from publisher.web.state import State, page_language, state, vary_for
 
 #: ``format=`` words, per kind of result. Clients such as SPARQLWrapper send ``format=xml`` or
@@ -48,7 +48,7 @@ def query_page(body: str, status: int = 200) -> Response:
     return response
 
 
-def render_page(st: State, lang: str, query: str, examples: list | None = None, **shown: object) -> str:
+def render_page(st: State, lang: str, query: str, examples: list[Example] | None = None, **shown: object) -> str:
     """The query page: the form holding ``query``, the example queries, and a result or an error when given."""
     shown.setdefault("result", None)
     shown.setdefault("downloads", [])
@@ -64,7 +64,7 @@ def render_page(st: State, lang: str, query: str, examples: list | None = None, 
     )
 
 
-def wants_page(params: MultiDict | None = None) -> bool:
+def wants_page(params: MultiDict[str, str] | None = None) -> bool:
     """Whether the client asked for the HTML page (``format=html``, or a browser's Accept) rather than data;
     ``params`` are the request's parameters (by default the URL's and the form's)."""
     fixed = (request.values if params is None else params).get("format", "").lower()
@@ -75,7 +75,7 @@ def wants_page(params: MultiDict | None = None) -> bool:
     return negotiate(request.headers.get("Accept"), (*RESULT_FORMATS, *GRAPH_FORMATS, HTML)) is HTML
 
 
-def refuse(st: State, query: str, problem: Problem, params: MultiDict | None = None) -> Response:
+def refuse(st: State, query: str, problem: Problem, params: MultiDict[str, str] | None = None) -> Response:
     """Say why a query was not answered: on the query page, the query kept in the form, when a person asked
     from it; in plain words for every other client (SPARQL 1.1 Protocol, failure responses: the body is ours
     to choose, best negotiated)."""
@@ -272,7 +272,7 @@ def download_links(text: str, form: str) -> list[tuple[str, str]]:
     return [(f.label, "?" + urlencode({"query": text, "format": f.word})) for f in formats]
 
 
-def results_page(st: State, text: str, result, form: str) -> Response:
+def results_page(st: State, text: str, result: QueryResult, form: str) -> Response:
     """The result as an HTML table (or Turtle text for graphs), with downloads in every format."""
     lang = page_language()
     table: dict[str, object] = {}
@@ -320,7 +320,7 @@ def describe_service(st: State) -> Response:
         # The examples are read from queries/ as the page is served: an edited example is a new page; so is
         # the editor's bundle appearing, changing or going (`make vendor`), whose hashes the page names.
         editor = (YASGUI.js_integrity or "", YASGUI.css_integrity or "")
-        key = ("sparql", fmt.key, lang, fingerprint([*(e.query for e in examples), *editor]))
+        key: tuple[str, ...] = ("sparql", fmt.key, lang, fingerprint([*(e.query for e in examples), *editor]))
 
         def render() -> tuple[bytes, str]:
             body = render_page(st, lang, default_query(), examples)
