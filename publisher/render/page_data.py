@@ -16,7 +16,7 @@ import pyoxigraph as ox
 
 from publisher.dataset.enrich import CURRENT_MEMBERSHIP, today_bindings
 from publisher.render.html import Group, Labeller, group_description, iri_to_uri, safe_href, schema_org_island
-from publisher.store.protocol import Description, Store
+from publisher.store.protocol import Description, Store, Term
 from publisher.vocab import ONTOLOGY_IRI, RL, SHAPES_IRI, expand
 
 
@@ -34,7 +34,8 @@ class MembershipRow:
     current: bool
 
 
-def val(row, name: str) -> str:
+def val(row: dict[str, Term | None], name: str) -> str:
+    """The lexical form of a row's value, "" when unbound."""
     term = row.get(name)
     return term.value if term is not None else ""
 
@@ -197,7 +198,7 @@ def counts(store: Store) -> dict[str, int]:
     """Things per kind shown on the home page."""
     union = " UNION ".join(f"{{ ?s a {k} BIND ({k} AS ?kind) }}" for k, _, _ in KINDS)
     rows = store.select(f"SELECT ?kind (COUNT(DISTINCT ?s) AS ?n) WHERE {{ {union} }} GROUP BY ?kind")
-    found = {r["kind"].value: int(r["n"].value) for r in rows}
+    found = {val(r, "kind"): int(val(r, "n")) for r in rows}
     return {k: found.get(expand(k), 0) for k, _, _ in KINDS}
 
 
@@ -331,7 +332,7 @@ def incoming_page(store: Store, desc: Description, base: str, lang: str) -> Inco
         | {q.predicate.value for q in desc.incoming}
         | {desc.subject}
     )
-    links = [(q.predicate.value, q.subject.value) for q in desc.incoming]
+    links = [(q.predicate.value, q.subject.value) for q in desc.incoming if isinstance(q.subject, ox.NamedNode)]
     return IncomingPage(Labeller(store.labels(iris), base, lang), links)
 
 
@@ -373,7 +374,7 @@ class HomePage:
 def home_page(store: Store, base: str, lang: str) -> HomePage:
     """The things per kind, the entry points the store has and every cooperation, labelled."""
     entry_iris = [f"{base}id/{key}" for key in ENTRY_POINTS]
-    cooperations = [r["s"].value for r in store.select("SELECT ?s WHERE { ?s a rl:Cooperation }")]
+    cooperations = [val(r, "s") for r in store.select("SELECT ?s WHERE { ?s a rl:Cooperation }")]
     lab = Labeller(store.labels(entry_iris + cooperations), base, lang)
     return HomePage(
         counts=counts(store),
@@ -427,7 +428,7 @@ def graph_quads(store: Store, graphs: list[str]) -> list[ox.Quad]:
 def texts(store: Store, iri: str, prop: str) -> dict[str, str]:
     """``{language: text}`` of one property of a term in the ontology graph."""
     rows = store.select(f"SELECT ?t WHERE {{ GRAPH <{ONTOLOGY_IRI}> {{ <{iri}> {prop} ?t }} }}")
-    return {r["t"].language or "": r["t"].value for r in rows}
+    return {t.language or "": t.value for r in rows if isinstance(t := r["t"], ox.Literal)}
 
 
 def ontology_terms(store: Store, kind: str) -> list[dict[str, Any]]:
@@ -441,7 +442,7 @@ def ontology_terms(store: Store, kind: str) -> list[dict[str, Any]]:
         }} GROUP BY ?t ORDER BY ?t""")
     out = []
     for r in rows:
-        iri = r["t"].value
+        iri = val(r, "t")
         out.append(
             {
                 "iri": iri,
@@ -460,9 +461,9 @@ def concept_schemes(store: Store) -> list[dict[str, Any]]:
     """The ontology's concept schemes with their concepts, labels, definitions and notations."""
     schemes = []
     for r in store.select(f"SELECT ?s WHERE {{ GRAPH <{ONTOLOGY_IRI}> {{ ?s a skos:ConceptScheme }} }} ORDER BY ?s"):
-        scheme = r["s"].value
+        scheme = val(r, "s")
         concepts = [
-            c["c"].value
+            val(c, "c")
             for c in store.select(
                 f"SELECT ?c WHERE {{ GRAPH <{ONTOLOGY_IRI}> {{ ?c skos:inScheme <{scheme}> }} }} ORDER BY ?c"
             )
@@ -527,8 +528,9 @@ def shapes_reference(store: Store, shapes_graphs: list[str], base: str, lang: st
                      OPTIONAL {{ ?shape sh:targetClass|sh:targetSubjectsOf|sh:targetObjectsOf ?target }} }}
         }} GROUP BY ?shape ORDER BY ?shape""")
     node_shapes = []
+    iris: set[str] = set()
     for r in rows:
-        shape = r["shape"].value
+        shape = val(r, "shape")
         props = store.select(f"""
             SELECT ?path ?min ?max ?class ?datatype ?message WHERE {{
               VALUES ?g {{ {graphs} }}
@@ -537,22 +539,16 @@ def shapes_reference(store: Store, shapes_graphs: list[str], base: str, lang: st
                 OPTIONAL {{ ?p sh:class ?class }} OPTIONAL {{ ?p sh:datatype ?datatype }}
                 OPTIONAL {{ ?p sh:message ?message }} }}
             }} ORDER BY STR(?path)""")
+        targets = val(r, "targets").split()
+        properties = [{k: val(p, k) for k in ("path", "min", "max", "class", "datatype", "message")} for p in props]
         node_shapes.append(
             {
                 "iri": shape,
                 "name": shape.split("#", 1)[-1],
-                "label": r["name"].value if r["name"] else "",
-                "targets": r["targets"].value.split() if r["targets"] else [],
-                "properties": [
-                    {
-                        k: (p[k].value if p[k] is not None else "")
-                        for k in ("path", "min", "max", "class", "datatype", "message")
-                    }
-                    for p in props
-                ],
+                "label": val(r, "name"),
+                "targets": targets,
+                "properties": properties,
             }
         )
-    iris = {t for s in node_shapes for t in s["targets"]} | {
-        p[k] for s in node_shapes for p in s["properties"] for k in ("path", "class", "datatype") if p[k]
-    }
+        iris |= set(targets) | {p[k] for p in properties for k in ("path", "class", "datatype") if p[k]}
     return {"node_shapes": node_shapes, "lab": Labeller(store.labels(iris), base, lang), "namespace": SHAPES_IRI}

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
-from publisher.store.protocol import Description, Term, by_subject
+from publisher.store.protocol import Description, Term, bound, by_subject
 from publisher.vocab import DCT_REFERENCES, LABEL_PROPERTIES, sparql_prologue
 
 if TYPE_CHECKING:
@@ -69,7 +69,12 @@ def owners(oxigraph: ox.Store, blank: ox.BlankNode) -> set[str]:
 def link_key(q: ox.Quad) -> tuple[str, str, str]:
     """Order links by subject, predicate and graph IRI as SPARQL's ORDER BY does, so that a remote
     store pages them the same."""
-    return (q.subject.value, q.predicate.value, getattr(q.graph_name, "value", ""))
+    subject, graph = q.subject, q.graph_name
+    return (
+        subject.value if isinstance(subject, ox.NamedNode | ox.BlankNode) else str(subject),
+        q.predicate.value,
+        graph.value if isinstance(graph, ox.NamedNode | ox.BlankNode) else "",
+    )
 
 
 def incoming_links(oxigraph: ox.Store, node: ox.NamedNode) -> list[ox.Quad]:
@@ -124,7 +129,7 @@ class EmbeddedStore:
             for iri in iris:
                 if iri in result:
                     continue
-                found = {}
+                found: dict[str, str] = {}
                 for q in self.oxigraph.quads_for_pattern(ox.NamedNode(iri), p, None):
                     if isinstance(q.object, ox.Literal):
                         found.setdefault(q.object.language or "", q.object.value)
@@ -135,8 +140,10 @@ class EmbeddedStore:
     def select(self, query: str) -> list[dict[str, Term | None]]:
         """Run a project-written SELECT over the union of all graphs."""
         solutions = self.oxigraph.query(sparql_prologue() + query, use_default_graph_as_union=True)
+        if not isinstance(solutions, ox.QuerySolutions):
+            raise ValueError("a project-written query that is not a SELECT")
         names = [v.value for v in solutions.variables]
-        return [{n: row[n] for n in names} for row in solutions]
+        return [{n: bound(row[n]) for n in names} for row in solutions]
 
     def graph(self, graph_iri: str) -> list[ox.Quad]:
         """Return one named graph's quads in a stable order."""
@@ -178,6 +185,7 @@ class OnDiskStore(EmbeddedStore):
                         self._inherited.append(self._handle)
                     self._handle = ox.Store.read_only(str(self.path))
                     self._pid = os.getpid()
+        assert self._handle is not None  # opened above in this process
         return self._handle
 
     def subjects(self, prefix: str) -> list[str]:
@@ -185,4 +193,4 @@ class OnDiskStore(EmbeddedStore):
         rows = self.select(
             "SELECT DISTINCT ?s WHERE { ?s ?p ?o FILTER(isIRI(?s) && STRSTARTS(STR(?s), " + json.dumps(prefix) + ")) }"
         )
-        return sorted(r["s"].value for r in rows)
+        return sorted(s.value for r in rows if (s := r["s"]) is not None)

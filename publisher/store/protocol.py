@@ -34,6 +34,15 @@ class Description:
         return self.incoming_total > len(self.incoming)
 
 
+def bound(value: object) -> Term | None:
+    """A value of a project-written query's row as stores hand it on: an IRI, blank node or literal.
+
+    Those queries select no RDF 1.2 triple term; one met all the same counts as unbound, so that no
+    page reads a ``.value`` it does not have.
+    """
+    return value if isinstance(value, ox.NamedNode | ox.BlankNode | ox.Literal) else None
+
+
 def by_subject(q: ox.Quad) -> tuple[str, str, str, str]:
     """Order statements by subject, predicate, object, then graph: the order of a description's own
     statements and of a graph's, in every store."""

@@ -21,6 +21,7 @@ import time
 import urllib.error
 from collections import OrderedDict
 from collections.abc import Iterable
+from typing import Any
 
 import pyoxigraph as ox
 from SPARQLWrapper import JSON, POST, TURTLE, SPARQLWrapper
@@ -31,13 +32,15 @@ from publisher.errors import Problem
 from publisher.sparql.results import write_boolean, write_graph, write_solutions
 from publisher.sparql.runner import QueryOptions, QueryResult, take
 from publisher.store.embedded import OWNER_DEPTH
-from publisher.store.protocol import Description, Term, by_subject
+from publisher.store.protocol import Description, Term, bound, by_subject
 from publisher.vocab import DCT_REFERENCES, LABEL_PROPERTIES, sparql_prologue
 
 SCHEME = "sparql+"
 RETRY_AFTER = 5
 PROBE_TIMEOUT = 1.0
 LOG = logging.getLogger("regiolod.remote")
+#: A value bound in a solution: RDF 1.2 adds triple terms to the terms of RDF 1.1.
+Value = Term | ox.Triple
 CHUNK = 1 << 16
 LABEL_BATCH = 200
 #: IRIs whose labels a process remembers (a few MB): properties, classes and concepts recur on every page.
@@ -51,11 +54,14 @@ def endpoint_of(setting: str) -> str:
     return setting[len(SCHEME) :] if setting.startswith(SCHEME) else setting
 
 
-def term(binding: dict) -> Term | ox.Triple:
+def term(binding: dict[str, Any]) -> Value:
     """A SPARQL JSON results term as a pyoxigraph term (SPARQL 1.2 Query Results JSON: triple terms too)."""
     kind, value = binding["type"], binding["value"]
     if kind == "triple":
-        return ox.Triple(term(value["subject"]), term(value["predicate"]), term(value["object"]))
+        subject, predicate = term(value["subject"]), term(value["predicate"])
+        if not isinstance(subject, ox.NamedNode | ox.BlankNode | ox.Triple) or not isinstance(predicate, ox.NamedNode):
+            raise ValueError("a triple term whose subject or predicate cannot be one")
+        return ox.Triple(subject, predicate, term(value["object"]))
     if kind == "uri":
         return ox.NamedNode(value)
     if kind == "bnode":
@@ -102,7 +108,8 @@ class RemoteEndpoint:
         wrapper.setQuery(query)
         wrapper.setReturnFormat(fmt)
         wrapper.setTimeout(max(1, int(timeout)))
-        wrapper.timeout = timeout  # the socket timeout (connect and every read); SPARQLWrapper keeps whole seconds
+        # The socket timeout (connect and every read); SPARQLWrapper keeps whole seconds (and annotates int).
+        wrapper.timeout = timeout  # type: ignore[assignment]
         wrapper.setOnlyConneg(True)
         for g in self.graphs if default_graphs is None else default_graphs:
             wrapper.addDefaultGraph(g)
@@ -156,7 +163,7 @@ class RemoteEndpoint:
             self.down_until = time.monotonic() + RETRY_AFTER
         return Problem(status, message + " Try again shortly.", RETRY_AFTER)
 
-    def solutions(self, query: str, timeout: float | None = None) -> list[dict[str, Term | None]]:
+    def solutions(self, query: str, timeout: float | None = None) -> list[dict[str, Value | None]]:
         """Rows of a SELECT, as pyoxigraph terms."""
         _, body = self.request(query, JSON, timeout or self.timeout)
         try:
@@ -165,6 +172,11 @@ class RemoteEndpoint:
             return [{n: term(row[n]) if n in row else None for n in names} for row in doc["results"]["bindings"]]
         except (ValueError, KeyError, TypeError) as exc:
             raise self.failed(503, f"The data store answered something that is not SPARQL JSON ({exc}).") from None
+
+
+def text(value: Value | None) -> str:
+    """The lexical form of a bound IRI, blank node or literal ("" when unbound or a triple term)."""
+    return value.value if isinstance(value, ox.NamedNode | ox.BlankNode | ox.Literal) else ""
 
 
 def listed_things(build: Build) -> frozenset[str] | None:
@@ -232,7 +244,8 @@ class RemoteStore:
 
     def select(self, query: str) -> list[dict[str, Term | None]]:
         """Run a project-written SELECT over the union of all graphs."""
-        return self.endpoint.solutions(sparql_prologue() + query)
+        rows = self.endpoint.solutions(sparql_prologue() + query)
+        return [{name: bound(value) for name, value in row.items()} for row in rows]
 
     def describe(self, iri: str, incoming_limit: int, incoming_offset: int = 0) -> Description:
         """Own statements with the closure over blank nodes (to a fixed depth), and a page of incoming links.
@@ -259,20 +272,23 @@ class RemoteStore:
         rows = self.endpoint.solutions("SELECT DISTINCT ?g ?s ?p ?o WHERE { " + " UNION ".join(branches) + " }")
         own = sorted({self.quad(r["s"], r["p"], r["o"], r["g"]) for r in rows if r["o"] is not None}, key=by_subject)
         # The sub-select's order does not survive the UNION: sort as its ORDER BY did (IRIs compare as strings).
-        links = sorted((r for r in rows if r["o"] is None), key=lambda r: (r["s"].value, r["p"].value, r["g"].value))
+        links = sorted((r for r in rows if r["o"] is None), key=lambda r: (text(r["s"]), text(r["p"]), text(r["g"])))
         if incoming_limit > 0 and incoming_offset == 0 and len(links) <= incoming_limit:
             total = len(links)
         else:
             count = self.endpoint.solutions(
                 f"SELECT (COUNT(*) AS ?n) WHERE {{ {{ SELECT DISTINCT ?g ?s ?p WHERE {{ {links_pattern(node)} }} }} }}"
             )
-            total = int(count[0]["n"].value) if count and count[0]["n"] is not None else 0
+            total = int(text(count[0]["n"]) or 0) if count else 0
         page = links[: max(0, incoming_limit)]
         incoming = [self.quad(r["s"], r["p"], ox.NamedNode(iri), r["g"]) for r in page]
         return Description(iri, own, incoming, total)
 
     @staticmethod
-    def quad(s, p, o, g) -> ox.Quad:
+    def quad(s: Value | None, p: Value | None, o: Value | None, g: Value | None) -> ox.Quad:
+        """The statement of a row's ``?s ?p ?o`` in graph ``?g`` (the default graph when ``?g`` is unbound)."""
+        if not isinstance(s, ox.NamedNode | ox.BlankNode | ox.Triple) or not isinstance(p, ox.NamedNode) or o is None:
+            raise ValueError("the store answered a statement that cannot be one")
         return ox.Quad(s, p, o, g if isinstance(g, ox.NamedNode) else ox.DefaultGraph())
 
     def has(self, iri: str) -> bool:
@@ -302,8 +318,10 @@ class RemoteStore:
                 "} FILTER(isLiteral(?l)) } ORDER BY ?s ?p ?l"
             )
             for r in rows:
-                by_property = found.setdefault(r["s"].value, {})
-                by_property.setdefault(r["p"].value, {}).setdefault(r["l"].language or "", r["l"].value)
+                label = r["l"]
+                if isinstance(label, ox.Literal):
+                    by_property = found.setdefault(text(r["s"]), {})
+                    by_property.setdefault(text(r["p"]), {}).setdefault(label.language or "", label.value)
         learned = {}
         for iri in wanted:
             by_property = found.get(iri, {})
@@ -316,7 +334,7 @@ class RemoteStore:
         """Return one named graph's quads in a stable order."""
         rows = self.endpoint.solutions(f"SELECT ?s ?p ?o WHERE {{ GRAPH <{graph_iri}> {{ ?s ?p ?o }} }}")
         g = ox.NamedNode(graph_iri)
-        return sorted((ox.Quad(r["s"], r["p"], r["o"], g) for r in rows), key=by_subject)
+        return sorted((self.quad(r["s"], r["p"], r["o"], g) for r in rows), key=by_subject)
 
     def subjects(self, prefix: str) -> list[str]:
         """Every IRI starting with ``prefix`` that is the subject of a statement, sorted."""
@@ -325,7 +343,7 @@ class RemoteStore:
             + json.dumps(prefix)
             + ")) }"
         )
-        return sorted(r["s"].value for r in rows)
+        return sorted(text(r["s"]) for r in rows)
 
 
 class RemoteRunner:

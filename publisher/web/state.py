@@ -10,11 +10,11 @@ import string
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Generic, TypeVar
 from urllib.parse import quote
 
 import pyoxigraph as ox
@@ -54,7 +54,10 @@ _PERCENT = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
 _MALFORMED_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 
 
-class Recent:
+V = TypeVar("V")
+
+
+class Recent(Generic[V]):
     """The ``size`` most recently used values, each made once per key; safe across threads.
 
     Two threads missing the same key at once both make it (rendering is idempotent); the lock is
@@ -63,10 +66,11 @@ class Recent:
 
     def __init__(self, size: int):
         self.size = size
-        self.values: OrderedDict[tuple, object] = OrderedDict()
+        self.values: OrderedDict[tuple[str, ...], V] = OrderedDict()
         self.lock = threading.Lock()
 
-    def get(self, key: tuple, make: Callable[[], object]):
+    def get(self, key: tuple[str, ...], make: Callable[[], V]) -> V:
+        """The value of ``key``, made now if it is not among the most recent."""
         with self.lock:
             if key in self.values:
                 self.values.move_to_end(key)
@@ -77,6 +81,12 @@ class Recent:
             if len(self.values) > self.size:
                 self.values.popitem(last=False)
         return value
+
+
+def solutions_of(result: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples) -> ox.QuerySolutions:
+    """The solutions of a SELECT query's result."""
+    assert isinstance(result, ox.QuerySolutions), "a SELECT query answers solutions"
+    return result
 
 
 def iri_character(ch: str) -> bool:
@@ -145,11 +155,11 @@ class State:
     settings: Settings
     store: Store
     build: Build
-    cache: Recent = field(default_factory=lambda: Recent(CACHE_SIZE))
-    known: Recent = field(default_factory=lambda: Recent(4 * CACHE_SIZE))  # thing key -> whether it exists
-    tags: Recent = field(default_factory=lambda: Recent(CACHE_SIZE))  # header values: ETags, Link lists
+    cache: Recent[tuple[bytes, str]] = field(default_factory=lambda: Recent(CACHE_SIZE))
+    known: Recent[bool] = field(default_factory=lambda: Recent(4 * CACHE_SIZE))  # thing key -> whether it exists
+    tags: Recent[str] = field(default_factory=lambda: Recent(CACHE_SIZE))  # header values: ETags, Link lists
     # Whole listings (per kind; every type filter and language is served from it): sorting them is the cost.
-    listings: Recent = field(default_factory=lambda: Recent(LISTINGS))
+    listings: Recent[page_data.Listing] = field(default_factory=lambda: Recent(LISTINGS))
     dumps: Dumps | None = None
     stats: VoidStatistics | None = None
     # Kept as built: the store turns derived integer types such as xsd:nonNegativeInteger into xsd:integer.
@@ -166,8 +176,8 @@ class State:
     def __post_init__(self) -> None:
         # From the build's own counts: a server process never scans the store to start.
         sizes = dict(self.build.graph_sizes)
-        if self.catalog:
-            sizes[self.catalog[0].graph_name.value] = len(set(self.catalog))
+        if self.catalog and isinstance(catalog_graph := self.catalog[0].graph_name, ox.NamedNode):
+            sizes[catalog_graph.value] = len(set(self.catalog))
         self.graph_sizes = dict(sorted(sizes.items()))
         self.graph_names = set(sizes)
         self.runner = query_runner(self.settings, self.store, self.shared_queries)
@@ -193,7 +203,7 @@ class State:
                     return found  # the store failed while being asked: ask again next time
             else:
                 empty = ox.Store()
-                found = supported_functions(lambda q: [r["x"] for r in empty.query(q)])
+                found = supported_functions(lambda q: [r["x"] for r in solutions_of(empty.query(q))])
             self.extension_functions = found
         return self.extension_functions
 
@@ -256,7 +266,7 @@ class State:
         suffix = f".{fmt.suffix}" if fmt else ""
         return iri_to_uri(f"{self.base}doc/{key}{suffix}")
 
-    def alternates(self, url_for_format: Callable[[Format], str], formats=DOCUMENT_FORMATS) -> str:
+    def alternates(self, url_for_format: Callable[[Format], str], formats: Iterable[Format] = DOCUMENT_FORMATS) -> str:
         return ", ".join(f'<{url_for_format(f)}>; rel="alternate"; type="{f.media_type}"' for f in formats)
 
     def document_links(self, key: str) -> str:
@@ -317,7 +327,10 @@ def vary_for(fixed: Format | None, fmt: Format) -> str | None:
 
 
 def state() -> State:
-    return current_app.extensions["regiolod"]
+    """The state of the application serving the request."""
+    found = current_app.extensions["regiolod"]
+    assert isinstance(found, State)
+    return found
 
 
 def raw_path() -> str:
