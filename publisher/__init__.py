@@ -11,10 +11,15 @@ from typing import TYPE_CHECKING
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
+    import pyoxigraph as ox
     from flask import Flask
 
     from publisher.config import Settings
     from publisher.dataset.build import LoadedBuild
+    from publisher.publish.builds import FinishedBuild
+    from publisher.publish.catalog import VoidStatistics
+    from publisher.publish.dumps import Dumps
+    from publisher.store.protocol import Store
 
 
 def create_app(
@@ -57,7 +62,7 @@ def create_app(
     return app
 
 
-def finished_store(settings: Settings) -> tuple:
+def finished_store(settings: Settings) -> tuple[Store, FinishedBuild, Dumps, VoidStatistics, list[ox.Quad]]:
     """The store, build, dumps, statistics and catalog of a finished build (on disk or remote)."""
     from publisher.publish.builds import BuildFolderError, open_build
     from publisher.store.embedded import OnDiskStore
@@ -68,8 +73,9 @@ def finished_store(settings: Settings) -> tuple:
         # "union": the store's own default graph is the union of the build's graphs, so none is named
         graphs = [] if settings.store_dataset == "union" else sorted(finished.graph_sizes)
         endpoint = RemoteEndpoint(endpoint_of(settings.store), graphs, settings.store_timeout)
-        store = RemoteStore(finished, endpoint)
+        store: Store = RemoteStore(finished, endpoint)
     else:
+        assert settings.store_path is not None  # settings.store names an on-disk build: it has a folder
         finished = open_build(settings.store_path)
         if not finished.has_store:
             raise BuildFolderError(

@@ -61,6 +61,7 @@ def serving_settings(ctx: click.Context, settings: Settings) -> Settings:
     if not settings.store:
         return replace(settings, base_iri=listening_base(settings.host, settings.port))
     folder = settings.download_path if settings.remote_store else settings.store_path
+    assert folder is not None  # settings.store names an on-disk build: it has a folder
     try:
         return replace(settings, base_iri=open_build(folder).base_iri)
     except BuildFolderError as exc:
@@ -270,10 +271,15 @@ def serve(
     if not dev:
         refuse_unsupported_gunicorn()
     settings = settings_from(ctx)
-    changes: dict[str, object] = {k: v for k, v in (("host", host), ("port", port), ("workers", workers)) if v}
-    if store_dir is not None:
-        changes.update(store=str(store_dir.resolve()), download_dir=str(store_dir.resolve()))
-    settings = replace(settings, **changes)
+    folder = str(store_dir.resolve()) if store_dir is not None else None
+    settings = replace(
+        settings,
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers or settings.workers,
+        store=folder or settings.store,
+        download_dir=folder or settings.download_dir,
+    )
     refuse_if_running(settings)  # before the build below writes dumps and switches download/current
     settings = serving_settings(ctx, settings)
     warn_of_placeholders(settings)

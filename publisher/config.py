@@ -8,7 +8,7 @@ import tomllib
 import typing
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from publisher.vocab import DL_BY_DE_2_0
 
@@ -257,7 +257,9 @@ class Settings:
                 values[s.name] = environ[s.env_var]
         values.update({k: v for k, v in overrides.items() if v is not None})
         try:
-            parsed = {s.name: s.parse(values[s.name]) for s in SETTINGS}
+            # Each value has its own field's type (Setting.parse reads it as the field's annotated type),
+            # which one value type of a dict cannot say.
+            parsed: dict[str, Any] = {s.name: s.parse(values[s.name]) for s in SETTINGS}
         except ValueError as exc:
             raise ValueError(f"a numeric setting is not a whole number: {exc}") from None
         return cls(**parsed)

@@ -43,6 +43,11 @@ def bound(value: object) -> Term | None:
     return value if isinstance(value, ox.NamedNode | ox.BlankNode | ox.Literal) else None
 
 
+def lexical(value: object) -> str:
+    """The IRI, blank node label or lexical form of a term; "" when unbound or an RDF 1.2 triple term."""
+    return value.value if isinstance(value, ox.NamedNode | ox.BlankNode | ox.Literal) else ""
+
+
 def by_subject(q: ox.Quad) -> tuple[str, str, str, str]:
     """Order statements by subject, predicate, object, then graph: the order of a description's own
     statements and of a graph's, in every store."""

@@ -32,7 +32,7 @@ from publisher.errors import Problem
 from publisher.sparql.results import write_boolean, write_graph, write_solutions
 from publisher.sparql.runner import QueryOptions, QueryResult, take
 from publisher.store.embedded import OWNER_DEPTH
-from publisher.store.protocol import Description, Term, bound, by_subject
+from publisher.store.protocol import Description, Term, bound, by_subject, lexical
 from publisher.vocab import DCT_REFERENCES, LABEL_PROPERTIES, sparql_prologue
 
 SCHEME = "sparql+"
@@ -174,11 +174,6 @@ class RemoteEndpoint:
             raise self.failed(503, f"The data store answered something that is not SPARQL JSON ({exc}).") from None
 
 
-def text(value: Value | None) -> str:
-    """The lexical form of a bound IRI, blank node or literal ("" when unbound or a triple term)."""
-    return value.value if isinstance(value, ox.NamedNode | ox.BlankNode | ox.Literal) else ""
-
-
 def listed_things(build: Build) -> frozenset[str] | None:
     """Every thing under ``{base}id/`` the build lists (``subjects.txt.gz``), or None when it lists none.
 
@@ -272,14 +267,16 @@ class RemoteStore:
         rows = self.endpoint.solutions("SELECT DISTINCT ?g ?s ?p ?o WHERE { " + " UNION ".join(branches) + " }")
         own = sorted({self.quad(r["s"], r["p"], r["o"], r["g"]) for r in rows if r["o"] is not None}, key=by_subject)
         # The sub-select's order does not survive the UNION: sort as its ORDER BY did (IRIs compare as strings).
-        links = sorted((r for r in rows if r["o"] is None), key=lambda r: (text(r["s"]), text(r["p"]), text(r["g"])))
+        links = sorted(
+            (r for r in rows if r["o"] is None), key=lambda r: (lexical(r["s"]), lexical(r["p"]), lexical(r["g"]))
+        )
         if incoming_limit > 0 and incoming_offset == 0 and len(links) <= incoming_limit:
             total = len(links)
         else:
             count = self.endpoint.solutions(
                 f"SELECT (COUNT(*) AS ?n) WHERE {{ {{ SELECT DISTINCT ?g ?s ?p WHERE {{ {links_pattern(node)} }} }} }}"
             )
-            total = int(text(count[0]["n"]) or 0) if count else 0
+            total = int(lexical(count[0]["n"]) or 0) if count else 0
         page = links[: max(0, incoming_limit)]
         incoming = [self.quad(r["s"], r["p"], ox.NamedNode(iri), r["g"]) for r in page]
         return Description(iri, own, incoming, total)
@@ -320,8 +317,8 @@ class RemoteStore:
             for r in rows:
                 label = r["l"]
                 if isinstance(label, ox.Literal):
-                    by_property = found.setdefault(text(r["s"]), {})
-                    by_property.setdefault(text(r["p"]), {}).setdefault(label.language or "", label.value)
+                    by_property = found.setdefault(lexical(r["s"]), {})
+                    by_property.setdefault(lexical(r["p"]), {}).setdefault(label.language or "", label.value)
         learned = {}
         for iri in wanted:
             by_property = found.get(iri, {})
@@ -343,7 +340,7 @@ class RemoteStore:
             + json.dumps(prefix)
             + ")) }"
         )
-        return sorted(text(r["s"]) for r in rows)
+        return sorted(lexical(r["s"]) for r in rows)
 
 
 class RemoteRunner:

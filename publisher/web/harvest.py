@@ -14,6 +14,7 @@ from publisher.negotiation import CATALOG_FORMATS, HTML, VOID_FORMATS, by_suffix
 from publisher.publish.catalog import iris
 from publisher.render.html import iri_to_uri
 from publisher.render.rdf import serialize
+from publisher.store.protocol import lexical
 from publisher.vocab import DCAT, DCT, HYDRA, RDF_TYPE, SITEMAP, SPDX, XSD_INTEGER
 from publisher.web.paging import html_or_text, last_page, page_number, past_the_end
 from publisher.web.state import State, page_language, state, vary_for
@@ -61,10 +62,10 @@ def catalog_datasets(st: State, modified_since: str | None) -> list[str]:
     catalog_iri = iris(st.settings)["catalog"]
     quads = st.catalog
     datasets = sorted(
-        q.object.value for q in quads if q.subject.value == catalog_iri and q.predicate.value == DCAT + "dataset"
+        lexical(q.object) for q in quads if lexical(q.subject) == catalog_iri and q.predicate.value == DCAT + "dataset"
     )
     if modified_since:
-        modified = {q.subject.value: q.object.value for q in quads if q.predicate.value == DCT + "modified"}
+        modified = {lexical(q.subject): lexical(q.object) for q in quads if q.predicate.value == DCT + "modified"}
         datasets = [d for d in datasets if modified.get(d, "") >= modified_since]
     return datasets
 
@@ -80,11 +81,11 @@ def catalog_quads(st: State, page: int, modified_since: str | None) -> tuple[lis
     shown = set(datasets[(page - 1) * size : page * size])
     hidden = set(datasets) - shown
     if modified_since:
-        hidden |= {q.object.value for q in quads if q.predicate.value == DCAT + "dataset"} - set(datasets)
+        hidden |= {lexical(q.object) for q in quads if q.predicate.value == DCAT + "dataset"} - set(datasets)
     keep = [
         q
         for q in quads
-        if not (q.predicate.value == DCAT + "dataset" and q.object.value in hidden) and not subject_of(q, hidden)
+        if not (q.predicate.value == DCAT + "dataset" and lexical(q.object) in hidden) and not subject_of(q, hidden)
     ]
     keep += hydra_view(st, ids["catalog"], page, pages, len(datasets), modified_since, graph)
     return keep, pages
@@ -177,12 +178,13 @@ def catalog(ext: str | None = None) -> Response:
     return st.respond(body, fmt.content_type, key, vary=vary_for(fixed, fmt), extra=[("Link", links)])
 
 
-def catalog_view(st: State, quads: list[ox.Quad]) -> list[dict]:
+def catalog_view(st: State, quads: list[ox.Quad]) -> list[dict[str, object]]:
     """Datasets with their titles and distributions, for the HTML catalog page."""
     by_subject: dict[str, dict[str, list[str]]] = {}
     for q in quads:
-        by_subject.setdefault(str(q.subject).strip("<>"), {}).setdefault(q.predicate.value, []).append(q.object.value)
-    out = []
+        by_property = by_subject.setdefault(str(q.subject).strip("<>"), {})
+        by_property.setdefault(q.predicate.value, []).append(lexical(q.object))
+    out: list[dict[str, object]] = []
     for ds, props in sorted(by_subject.items()):
         if DCAT + "Dataset" not in props.get(RDF_TYPE.value, []):
             continue
