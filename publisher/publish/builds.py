@@ -80,7 +80,9 @@ def write_build(settings: Settings, build: LoadedBuild, folder: Path, with_store
 
     def extra(staging: Path, dumps: Dumps, names: dict[str, ox.BlankNode]) -> None:
         catalog = catalog_graph(settings, build, dumps, stats)
-        catalog_name = catalog[0].graph_name.value
+        catalog_graph_name = catalog[0].graph_name
+        assert isinstance(catalog_graph_name, ox.NamedNode)  # catalog_graph writes one named graph
+        catalog_name = catalog_graph_name.value
         (staging / CATALOG).write_bytes(serialize(catalog, NQUADS))
         graphs = sorted(
             {g.value for g in build.oxigraph.named_graphs() if isinstance(g, ox.NamedNode)} | {catalog_name}
@@ -143,7 +145,7 @@ def write_store(path: Path, dump: Path) -> None:
     """Load an N-Quads dump into a new on-disk store and close it, so readers find it complete."""
     store = ox.Store(str(path))
     with gzip.open(dump, "rb") as data:
-        store.bulk_load(data, format=ox.RdfFormat.N_QUADS)
+        store.bulk_load(data, format=ox.RdfFormat.N_QUADS)  # type: ignore[arg-type]  # reads any binary file object
     store.flush()
     store.optimize()
     del store

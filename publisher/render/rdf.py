@@ -245,5 +245,8 @@ def serialize(quads: list[ox.Quad], fmt: Format) -> bytes:
     if fmt.key == TURTLE.key:
         return TURTLE_HEAD + turtle_body(triples)
     prefixes = PREFIXES if fmt.key == RDFXML.key else None
-    data = oxigraph_bytes(triples, ox.RdfFormat.from_media_type(fmt.media_type), prefixes)
+    rdf_format = ox.RdfFormat.from_media_type(fmt.media_type)
+    if rdf_format is None:
+        raise ValueError(f"Oxigraph writes no {fmt.media_type}")
+    data = oxigraph_bytes(triples, rdf_format, prefixes)
     return order_prefixes(data) if prefixes else data

@@ -34,9 +34,14 @@ import socket
 import time
 from importlib import metadata
 from types import FrameType
+from typing import TYPE_CHECKING
 
 import gunicorn
 from gunicorn.workers.gthread import ThreadWorker
+
+if TYPE_CHECKING:
+    from gunicorn.config import Config
+    from gunicorn.glogging import Logger
 
 SLOTS = 128  # workers at once, old and new during a reload; a worker without a slot accepts as gunicorn does
 FREE = -1
@@ -121,7 +126,7 @@ class FairThreadWorker(ThreadWorker):
     resume_at = 0.0  # until when it does not listen
 
     @classmethod
-    def check_config(cls, cfg, log) -> None:
+    def check_config(cls, cfg: Config, log: Logger) -> None:
         """Refuse to start (gunicorn's master asks before it forks a worker) on a gunicorn without the internals."""
         message = unsupported_gunicorn()
         if message is not None:

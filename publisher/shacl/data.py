@@ -83,9 +83,15 @@ class DataGraph:
         solutions on the union of all graphs (data and shapes) has none on the data graphs either,
         so the exact run is only needed when there may be violations.
         """
-        if monotone and not any(True for _ in self.store.query(query, use_default_graph_as_union=True)):
-            return []
-        return distinct_rows(self.store.query(query, default_graph=self.graphs))
+        if monotone:
+            everywhere = self.store.query(query, use_default_graph_as_union=True)
+            assert isinstance(everywhere, ox.QuerySolutions), "a constraint is a SELECT query"
+            if not any(True for _ in everywhere):
+                return []
+        data_graphs: list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] = list(self.graphs)
+        solutions = self.store.query(query, default_graph=data_graphs)
+        assert isinstance(solutions, ox.QuerySolutions), "a constraint is a SELECT query"
+        return distinct_rows(solutions)
 
 
 def distinct_rows(solutions: ox.QuerySolutions) -> list[dict[str, Term]]:

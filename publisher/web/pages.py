@@ -102,7 +102,7 @@ def listed_type(st: State, kind: str, listed: page_data.Listing, asked: str | No
     """
     if asked is None:
         return None
-    type_iri = asked
+    type_iri: str | None = asked
     if ":" in asked and not asked.startswith(("http://", "https://")):
         try:
             type_iri = expand(asked)

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import pyoxigraph as ox
 from flask import Response, redirect, render_template, request
+from werkzeug.wrappers import Response as AnyResponse  # what redirect() answers; Flask's Response is one
 
 from publisher.negotiation import BY_SUFFIX, DOCUMENT_FORMATS, HTML, NQUADS, Format, negotiate
 from publisher.render import page_data
@@ -41,7 +42,7 @@ def exists(st: State, key: str) -> bool:
     return st.exists(key)
 
 
-def thing(key: str = "") -> Response:
+def thing(key: str = "") -> AnyResponse:
     """GET /id/{key}: 303 See Other to the document, or 200 with the setting ``redirect=200``."""
     st = state()
     key = request_key("id")
@@ -52,12 +53,12 @@ def thing(key: str = "") -> Response:
         if response.status_code in (200, 304):
             response.headers["Link"] = f'<{st.doc_url(key)}>; rel="describedby", ' + response.headers.get("Link", "")
         return response
-    response = redirect(st.doc_url(key), code=303)
-    response.autocorrect_location_header = False
-    return response
+    redirected = redirect(st.doc_url(key), code=303)
+    redirected.autocorrect_location_header = False
+    return redirected
 
 
-def document(key: str = "") -> Response:
+def document(key: str = "") -> AnyResponse:
     """GET /doc/{key}[.ext]: the description in the negotiated or the suffix's format."""
     st = state()
     key, fmt = split_suffix(st, request_key("doc"))
@@ -68,7 +69,7 @@ def document(key: str = "") -> Response:
     return document_response(st, key, fmt)
 
 
-def without_trailing_slash(st: State, route: str, key: str, known: Callable[[str], bool]) -> Response | None:
+def without_trailing_slash(st: State, route: str, key: str, known: Callable[[str], bool]) -> AnyResponse | None:
     """Redirect ``/{route}/{key}/`` to ``/{route}/{key}`` (301, query kept) when ``key`` without its slash
     is a known thing, else return None; called only for a key that is not a thing itself, so a thing whose
     key ends in ``/`` keeps its own address (keys may hold ``/``: README, unusual IRIs)."""
@@ -145,7 +146,7 @@ def render_html(st: State, key: str, desc: Description, lang: str) -> str:
     )
 
 
-def incoming(key: str = "") -> Response:
+def incoming(key: str = "") -> AnyResponse:
     """GET /incoming/{key}?page=N: one page of the links to a thing, for descriptions that were cut."""
     st = state()
     key = request_key("incoming")
