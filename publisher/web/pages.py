@@ -9,7 +9,7 @@ from flask import Response, abort, current_app, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from publisher.negotiation import BY_SUFFIX, DOCUMENT_FORMATS, HTML, Format, negotiate
-from publisher.render import page_data
+from publisher.render import page_data, reference
 from publisher.render.html import safe_href
 from publisher.render.rdf import JSONLD_CONTEXT, serialize
 from publisher.vocab import expand, shorten
@@ -150,12 +150,12 @@ def graph_document(name: str, graphs: list[str], ext: str | None, template: str)
 
     def render() -> tuple[bytes, str]:
         if fmt is not HTML:
-            return serialize(page_data.graph_quads(st.store, graphs), fmt), fmt.content_type
+            return serialize(reference.graph_quads(st.store, graphs), fmt), fmt.content_type
         if name == "def":
-            reference = page_data.ontology_reference(st.store, st.base, lang)
+            shown = reference.ontology_reference(st.store, st.base, lang)
         else:
-            reference = page_data.shapes_reference(st.store, graphs, st.base, lang)
-        return render_template(template, lang=lang, base=st.base, **reference).encode("utf-8"), HTML.content_type
+            shown = reference.shapes_reference(st.store, graphs, st.base, lang)
+        return render_template(template, lang=lang, base=st.base, **shown).encode("utf-8"), HTML.content_type
 
     body, ctype = st.rendered((name, fmt.key, lang), render)
     response = st.respond(body, ctype, (name, fmt.key, lang), vary=vary_for(fixed, fmt))
