@@ -10,6 +10,7 @@ import pytest
 
 from publisher.cli import main
 from publisher.config import SETTINGS
+from publisher.render.page_data import COVERAGE
 from tests.conftest import BASE, ROOT
 from tests.test_dataset import break_walsrode_ags
 
@@ -97,6 +98,10 @@ def test_stats(runner, build) -> None:
     assert total and int(total.group(1)) == sum(build.graph_sizes.values()) > len(distinct)
     assert re.search(r"\d+  rl:Territory", result.output)
     assert re.search(r"22 / 21 +Metropolregion Hamburg", result.output)
+    # the coverage block shows the home page's numbers, each what its own query counts in the build
+    for c in COVERAGE:
+        [row] = build.query(c.query)
+        assert re.search(rf"^ +{row['n'].value}  {re.escape(c.en)}$", result.output, re.MULTILINE), c.en
 
 
 def test_build_warns_once_of_each_placeholder_left(runner, tmp_path: Path) -> None:

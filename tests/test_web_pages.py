@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import gzip
 import json
 import re
@@ -12,6 +13,7 @@ import pytest
 import rdflib
 from rdflib.namespace import VOID
 
+from publisher.render.page_data import COVERAGE
 from tests.conftest import BASE, make_client
 
 
@@ -202,7 +204,8 @@ def test_home_totals_say_what_they_count_and_link_the_query_that_gives_them(clie
     p = page(client, "/")
     dataset = int(re.search(r"Tripel im Datensatz: [^(]*\( Abfrage \) (\d+)", p.plain).group(1))
     statements = int(re.search(r"Aussagen am SPARQL-Endpunkt: [^(]*\( Abfrage \) (\d+)", p.plain).group(1))
-    dataset_query, statements_query = [parse_qs(urlsplit(h).query)["query"][0] for h, t in p.links if t == "Abfrage"]
+    queries = [parse_qs(urlsplit(h).query)["query"][0] for h, t in p.links if t == "Abfrage"]
+    dataset_query, statements_query = [q for q in queries if q not in {c.query for c in COVERAGE}]
     assert count(client, dataset_query) == dataset
     assert count(client, statements_query) == statements
     # The dataset's number is VoID's and the N-Triples dump's ...
@@ -217,6 +220,29 @@ def test_home_totals_say_what_they_count_and_link_the_query_that_gives_them(clie
     named = [int(sd.value(g, VOID.triples)) for g in sd.objects(None, SD.graph)]
     assert sum(named) == statements
     assert count(client, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }") == statements
+
+
+@functools.cache
+def dump_graph(gzipped: bytes) -> rdflib.Graph:
+    """The N-Triples dump read by rdflib, once for every store mode that serves the same bytes."""
+    return rdflib.Graph().parse(data=gzip.decompress(gzipped), format="nt")
+
+
+def test_home_coverage_numbers_are_what_their_queries_count_at_the_endpoint_and_in_the_dump(client) -> None:
+    """Each coverage number of the home page (and of ``regiolod stats``) is what its linked query answers at
+    /sparql, and what the same query answers over the N-Quads dump in a second engine (rdflib)."""
+    with client.get("/download/regiolod.nt.gz") as dump:
+        dataset = dump_graph(dump.data)  # the data and derived triples, where every counted thing is
+    p = page(client, "/")
+    shown = {}
+    for c in COVERAGE:
+        number = int(re.search(rf"{re.escape(c.de)} \( Abfrage \) (\d+)", p.plain).group(1))
+        [href] = [h for h, t in p.links if t == "Abfrage" and parse_qs(urlsplit(h).query)["query"][0] == c.query]
+        assert count(client, parse_qs(urlsplit(href).query)["query"][0]) == number, c.key
+        [row] = dataset.query(c.query)
+        assert int(row[0]) == number, c.key
+        shown[c.key] = number
+    assert shown["metropolitan_regions"] >= 11 and shown["districts"] >= 38
 
 
 def test_every_graph_the_server_names_dereferences(client) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from publisher.dataset.build import LoadedBuild
-from publisher.render.page_data import dataset_triples_query
+from publisher.render.page_data import COVERAGE, dataset_triples_query
 from publisher.vocab import shorten
 
 THINGS_PER_CLASS = """
@@ -34,6 +34,7 @@ class DatasetStats:
     triples_per_graph: dict[str, int]
     things_per_class: list[tuple[str, int]]
     members_per_cooperation: list[tuple[str, str, int, int]]
+    coverage: list[tuple[str, int]]  # (English wording, number) as the home page shows them
 
     def format(self) -> str:
         lines = [
@@ -41,6 +42,9 @@ class DatasetStats:
             "  (distinct triples of the data and derived graphs, as VoID, the dumps and the home page count them)",
             f"{self.triples} statements in the build's graphs (data, derived, ontology, shapes; the server adds the",
             "  catalog graph, which the home page and the Service Description count too)",
+            "",
+            "coverage (as the home page shows it):",
+            *(f"  {n:>7}  {what}" for what, n in self.coverage),
             "",
             "triples per graph:",
         ]
@@ -69,4 +73,5 @@ def dataset_stats(build: LoadedBuild) -> DatasetStats:
         triples_per_graph=build.graph_sizes,
         things_per_class=classes,
         members_per_cooperation=members,
+        coverage=[(c.en, int(next(iter(build.query(c.query)))["n"].value)) for c in COVERAGE],
     )

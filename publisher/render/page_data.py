@@ -17,7 +17,7 @@ import pyoxigraph as ox
 from publisher.dataset.enrich import CURRENT_MEMBERSHIP, today_bindings
 from publisher.render.html import Group, Labeller, group_description, iri_to_uri, safe_href, schema_org_island
 from publisher.store.protocol import Description, Store, Term
-from publisher.vocab import expand
+from publisher.vocab import PREFIXES, expand
 
 
 @dataclass
@@ -194,6 +194,72 @@ def dataset_triples_query(base: str) -> str:
 ALL_STATEMENTS_QUERY = "SELECT (COUNT(*) AS ?statements) WHERE { GRAPH ?g { ?s ?p ?o } }\n"
 
 
+@dataclass(frozen=True)
+class Coverage:
+    """One number of what the dataset covers, with the query that gives it (shown with the number)."""
+
+    key: str
+    de: str
+    en: str
+    query: str
+
+
+def _coverage_query(prefixes: str, where: str) -> str:
+    """A self-contained count query: the link on the home page runs as it is at /sparql."""
+    head = "".join(f"PREFIX {p}: <{PREFIXES[p]}>\n" for p in prefixes.split())
+    return f"{head}SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{\n  {where}\n}}\n"
+
+
+#: What the dataset covers, as the home page and ``regiolod stats`` show it (issue "Germany's cooperations").
+COVERAGE = [
+    Coverage("states", "Länder", "Länder (states)", _coverage_query("rl", "?s a rl:StateTerritory .")),
+    Coverage(
+        "districts",
+        "Landkreise und kreisfreie Städte",
+        "Districts and district-free cities",
+        _coverage_query("rl", "?s a rl:DistrictTerritory ."),
+    ),
+    Coverage(
+        "metropolitan_regions",
+        "Europäische Metropolregionen",
+        "European metropolitan regions",
+        _coverage_query("rl", "?s a rl:MetropolitanRegion ."),
+    ),
+    Coverage(
+        "metropolitan_members",
+        "Mitglieder der Metropolregionen (heute)",
+        "Members of the metropolitan regions (today)",
+        _coverage_query(
+            "rl org dct",
+            "?body dct:spatial ?region ; org:hasMember ?s .\n  ?region a rl:MetropolitanRegion .",
+        ),
+    ),
+    Coverage(
+        "leader_regions",
+        "LEADER-Regionen",
+        "LEADER regions",
+        _coverage_query("rl", "?s a rl:LeaderRegion ."),
+    ),
+    Coverage(
+        "leader_memberships",
+        "Mitgliedschaften in LEADER-Regionen (alle Förderperioden)",
+        "Memberships in LEADER regions (every funding period)",
+        _coverage_query("rl org", "?s a org:Membership ; org:organization ?lag .\n  ?lag a rl:LocalActionGroup ."),
+    ),
+    Coverage(
+        "territories_with_geometry",
+        "Gebiete mit Umriss",
+        "Territories with a boundary",
+        _coverage_query("rl geo", "?s a rl:Territory ; geo:hasDefaultGeometry ?geometry ."),
+    ),
+]
+
+
+def coverage(store: Store) -> dict[str, int]:
+    """Each number of :data:`COVERAGE`, by its own query."""
+    return {c.key: int(val(store.select(c.query)[0], "n")) for c in COVERAGE}
+
+
 def counts(store: Store) -> dict[str, int]:
     """Things per kind shown on the home page."""
     union = " UNION ".join(f"{{ ?s a {k} BIND ({k} AS ?kind) }}" for k, _, _ in KINDS)
@@ -367,6 +433,7 @@ class HomePage:
     """What the home page shows of the data."""
 
     counts: dict[str, int]
+    coverage: dict[str, int]
     entries: list[tuple[str, str]]  # (href, label) of the entry points
     cooperations: list[tuple[str, str]]  # (href, label), by label
 
@@ -378,6 +445,7 @@ def home_page(store: Store, base: str, lang: str) -> HomePage:
     lab = Labeller(store.labels(entry_iris + cooperations), base, lang)
     return HomePage(
         counts=counts(store),
+        coverage=coverage(store),
         entries=[(iri_to_uri(i), lab.label(i)) for i in entry_iris if store.has(i)],
         cooperations=sorted(((safe_href(c), lab.label(c)) for c in cooperations), key=lambda x: x[1].casefold()),
     )

@@ -34,6 +34,9 @@ def home() -> Response:
             base=st.base,
             counts=shown.counts,
             kinds=page_data.KINDS,
+            coverage=[
+                (c, shown.coverage[c.key], f"{st.endpoint}?{urlencode({'query': c.query})}") for c in page_data.COVERAGE
+            ],
             entries=shown.entries,
             cooperations=shown.cooperations,
             links=links,
