@@ -67,6 +67,8 @@ NQUADS = Format(
     "nquads", "application/n-quads", "nq", "N-Quads", ("text/x-nquads",),
     words=("nq", "nquads"), w3c="N-Quads", file_type="RDF_N_QUADS",
 )  # fmt: skip
+#: Plain JSON of an API answer (/projection), not JSON-LD: it takes application/json when listed first.
+PLAIN_JSON = Format("plainjson", "application/json", "json", "JSON", words=("json",))
 # The SPARQL 1.1 Query Results formats (JSON, XML, CSV and TSV).
 JSON = Format(
     "json", "application/sparql-results+json", "srj", "JSON", ("application/json",),
@@ -83,6 +85,9 @@ TSV = Format("tsv", "text/tab-separated-values", "tsv", "TSV", words=("tsv",), w
 #: Documents (/doc/, /def, /shapes): HTML for browsers and for ``*/*``, then Turtle.
 DOCUMENT_FORMATS: tuple[Format, ...] = (HTML, TURTLE, JSONLD, RDFXML, NTRIPLES, NQUADS)
 RDF_FORMATS: tuple[Format, ...] = DOCUMENT_FORMATS[1:]
+#: The projection of a code between dates (/projection and /projection.{suffix}): plain JSON before
+#: JSON-LD, so that ``application/json`` gets the plain shape and ``application/ld+json`` the RDF.
+PROJECTION_FORMATS: tuple[Format, ...] = (HTML, TURTLE, PLAIN_JSON, JSONLD, RDFXML, NTRIPLES)
 #: SELECT and ASK answers on /sparql.
 RESULT_FORMATS: tuple[Format, ...] = (JSON, XML, CSV, TSV)
 #: CONSTRUCT and DESCRIBE answers on /sparql, and its Service Description.

@@ -40,7 +40,7 @@ def build(settings: Settings) -> LoadedBuild:
 #: with every graph named (store_dataset = named), and one whose default graph is the union (= union).
 STORE_MODES = ("memory", "on-disk", "remote", "remote-union")
 #: Test modules that run against every store mode (the dereferencing and SPARQL suites).
-ALL_STORES = {"test_web_negotiation", "test_web_pages", "test_sparql", "test_sparql_protocol"}
+ALL_STORES = {"test_web_negotiation", "test_web_pages", "test_sparql", "test_sparql_protocol", "test_projection"}
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

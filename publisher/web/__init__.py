@@ -14,6 +14,7 @@
 | GET /catalog[.ext]            | DCAT-AP.de catalog with Hydra paging, modified_since=   |
 | GET /.well-known/void         | VoID description with statistics and linksets           |
 | GET /sitemap.xml, /sitemap-N.xml, /robots.txt | for crawlers                            |
+| GET /projection[.ext]?code=|iri=&from=&to= | what a code valid on one day became on another |
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from flask.typing import RouteCallable
 from publisher.errors import Problem
 from publisher.render.html import safe_href, show_bidi_controls
 from publisher.server.limits import RateLimiter
-from publisher.web import harvest, pages, resources, sparql
+from publisher.web import harvest, pages, projection, resources, sparql
 from publisher.web.state import State, malformed_escape
 
 if TYPE_CHECKING:
@@ -81,6 +82,8 @@ def register(
         ("/sitemap.xml", "sitemap", harvest.sitemap_index),
         ("/sitemap-<int:page>.xml", "sitemap_page", harvest.sitemap_page),
         ("/robots.txt", "robots", harvest.robots),
+        ("/projection", "projection", projection.projection),
+        ("/projection.<ext>", "projection_ext", projection.projection),
     ]
     for rule, endpoint, view in routes:
         app.add_url_rule(rule, endpoint, view, methods=READ_METHODS)

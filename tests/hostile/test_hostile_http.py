@@ -136,6 +136,17 @@ OVERLONG = [
     ("catalog-modified-since-markup", "/catalog?modified_since=%3Cscript%3E", 400),
     ("sitemap-page-huge", "/sitemap-99999999999999999999999.xml", 404),
     ("lang-markup", "/?lang=%3Cscript%3E", 200),
+    ("projection-code-100kb", "/projection?from=2019-01-01&code=" + "9" * 100 * 1024, 400),
+    ("projection-code-markup", "/projection?from=2019-01-01&code=%3Cscript%3E", 400),
+    ("projection-code-nul", "/projection?from=2019-01-01&code=%00", 400),
+    ("projection-iri-breaks-out", "/projection?from=2019-01-01&iri=http://x/%3E%7DSERVICE%3Chttp://a/%3E%7B", 400),
+    ("projection-iri-100kb", "/projection?from=2019-01-01&iri=http://x/" + "a" * 100 * 1024, 400),
+    ("projection-date-markup", "/projection?code=03358004&from=%3Cscript%3E", 400),
+    ("projection-year-zero", "/projection?code=03358004&from=0000-01-01", 400),
+    ("projection-date-100kb", "/projection?code=03358004&from=" + "2" * 100 * 1024, 400),
+    ("projection-last-day-backwards", "/projection?code=03358&from=9999-12-31&to=0001-01-01", 200),
+    ("projection-both-ends-of-time", "/projection?code=03358&from=0001-01-01&to=9999-12-31", 200),
+    ("projection-repeated-code", "/projection?code=03358&code=03358004&from=2019-01-01", 200),
 ]
 
 
