@@ -33,22 +33,38 @@ RULES: dict[str, str] = {
         WHERE { ?e a org:ChangeEvent ; org:originalOrganization ?o ; org:resultingOrganization ?r }""",
 }
 
-#: The one rule for "current": used to derive org:memberOf and to split tables into current and past.
-#: Needs ?m bound to a membership and ?today, ?now, ?year bound by :func:`today_bindings`.
+#: The one rule for "holds on a day" (DESIGN §5, valid time, "intersects"): used to derive today's
+#: org:memberOf, to split tables into current and past, and for every view of another day (``?at=``,
+#: render/asof.py). Needs ?m bound to a membership and ?today, ?now, ?year bound by :func:`today_bindings`.
+#: A membership holds when its interval holds the day (a year begins 1 January and ends 31 December;
+#: an open end is unbounded), neither side had ended (prov:invalidatedAtTime) or not yet begun
+#: (prov:generatedAtTime, rl:founded: "2009-06" sorts before every day of June 2009 and after May's),
+#: and, with funding periods, the day lies between the first period's first year and the last one's
+#: last (a funding period's end is not a membership's end: gaps between periods do not end it).
 #: Written as OPTIONAL + !BOUND rather than FILTER NOT EXISTS: pyoxigraph evaluates each NOT EXISTS
 #: once per membership without the outer bindings (1 M triples: 320 s), the left joins once (0.4 s).
 CURRENT_MEMBERSHIP = """
       ?m org:member ?member .
-      OPTIONAL { ?member prov:invalidatedAtTime ?curGone FILTER (?curGone <= ?now) }
+      OPTIONAL { ?m org:member|org:organization ?curGoneParty .
+                 ?curGoneParty prov:invalidatedAtTime ?curGone FILTER (?curGone <= ?now) }
+      OPTIONAL { ?m org:member|org:organization ?curBornParty .
+                 ?curBornParty prov:generatedAtTime ?curBorn FILTER (?curBorn > ?now) }
+      OPTIONAL { ?m org:member|org:organization ?curFoundedParty .
+                 ?curFoundedParty rl:founded ?curFounded FILTER (STR(?curFounded) > STR(?today)) }
       OPTIONAL { ?m org:memberDuring/time:hasEnd/time:inXSDDate ?curEnd FILTER (?curEnd < ?today) }
       OPTIONAL { ?m org:memberDuring/time:hasEnd/time:inXSDgYear ?curEndYear
                  FILTER (xsd:integer(STR(?curEndYear)) < ?year) }
       OPTIONAL { ?m org:memberDuring/time:hasBeginning/time:inXSDDate ?curBegin FILTER (?curBegin > ?today) }
+      OPTIONAL { ?m org:memberDuring/time:hasBeginning/time:inXSDgYear ?curBeginYear
+                 FILTER (xsd:integer(STR(?curBeginYear)) > ?year) }
       OPTIONAL { ?m rl:fundingPeriod ?curPeriod }
       OPTIONAL { ?m rl:fundingPeriod/time:hasEnd/time:inXSDgYear ?curPeriodEnd
                  FILTER (xsd:integer(STR(?curPeriodEnd)) >= ?year) }
-      FILTER (!BOUND(?curGone) && !BOUND(?curEnd) && !BOUND(?curEndYear) && !BOUND(?curBegin)
-              && (!BOUND(?curPeriod) || BOUND(?curPeriodEnd)))
+      OPTIONAL { ?m rl:fundingPeriod/time:hasBeginning/time:inXSDgYear ?curPeriodBegin
+                 FILTER (xsd:integer(STR(?curPeriodBegin)) <= ?year) }
+      FILTER (!BOUND(?curGone) && !BOUND(?curBorn) && !BOUND(?curFounded) && !BOUND(?curEnd)
+              && !BOUND(?curEndYear) && !BOUND(?curBegin) && !BOUND(?curBeginYear)
+              && (!BOUND(?curPeriod) || (BOUND(?curPeriodEnd) && BOUND(?curPeriodBegin))))
 """
 
 CURRENT_MEMBERSHIPS = (

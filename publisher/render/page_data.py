@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pyoxigraph as ox
 
 from publisher.dataset.enrich import CURRENT_MEMBERSHIP, today_bindings
+from publisher.render import asof
 from publisher.render.html import Group, Labeller, group_description, iri_to_uri, safe_href, schema_org_island
 from publisher.store.protocol import Description, Store, Term
 from publisher.vocab import expand
@@ -225,6 +226,20 @@ class Listing:
         return [e for e in self.entries if type_iri in e.types]
 
 
+def listing_of_day(store: Store, listed: Listing, day: dt.date) -> Listing:
+    """The things of a listing that existed on ``day``, under the names they had then, ordered by them."""
+    spans = asof.lifespans(store)
+    names = asof.labels_at(store, None, day)
+    entries = [
+        replace(e, label=names.get(e.iri, {}).get("de", e.label), ended=False)
+        for e in listed.entries
+        if spans.get(e.iri, asof.Lifespan()).state(day) == "exists"
+    ]
+    entries.sort(key=lambda e: (e.label.lower(), e.iri))
+    counts = Counter(t for e in entries for t in e.types)
+    return Listing(entries, dict(sorted(counts.items())))
+
+
 LISTS = {
     "territories": ("rl:Territory", {"de": "Gebiete", "en": "Territories"}),
     "organizations": ("org:Organization", {"de": "Organisationen", "en": "Organisations"}),
@@ -276,6 +291,111 @@ def listing(store: Store, kind: str) -> Listing:
 
 
 @dataclass
+class Instead:
+    """A thing that held in place of the page's thing on the day: its link, label, codes and state."""
+
+    iri: str
+    label: str
+    codes: str
+    state: str
+
+
+@dataclass
+class DayView:
+    """What a page of one day adds: the day, the thing's state, what held instead, the changes around."""
+
+    day: str
+    state: str
+    sentences: list[str]
+    instead: list[Instead]
+    previous: str  # the day before the last change on or before the day ("" if none)
+    previous_change: str
+    next: str  # the next change after the day ("" if none)
+
+
+STATES = {
+    "exists": {"de": "bestand", "en": "existed"},
+    "not-yet": {"de": "bestand noch nicht", "en": "did not exist yet"},
+    "ended": {"de": "bestand nicht mehr", "en": "no longer existed"},
+}
+#: "Am D bestand dies …": the German sentence puts the negation after the subject.
+STATE_SENTENCE_DE = {"exists": "Am {} bestand dies.", "not-yet": "Am {} bestand dies noch nicht.",
+                     "ended": "Am {} bestand dies nicht mehr."}  # fmt: skip
+
+
+def status_sentences(status: asof.Status, first: dt.date | None, lang: str) -> list[str]:
+    """Say in ``lang`` whether the thing existed on the day, since and until when, and whether the day
+    is before the first dated fact of the data."""
+    day = status.day.isoformat()
+    de = lang == "de"
+    said = [STATE_SENTENCE_DE[status.state].format(day) if de else f"On {day} this {STATES[status.state]['en']}."]
+    if status.span.begin is not None:
+        begin = status.span.begin.isoformat()
+        said.append(f"Beginn: {begin}." if de else f"It began on {begin}.")
+    if status.span.end is not None:
+        last = (status.span.end - asof.DAY).isoformat()
+        said.append(f"Letzter Tag: {last}." if de else f"Its last day was {last}.")
+    if first is not None and status.day < first:
+        earliest = first.isoformat()
+        said.append(
+            f"Der {day} liegt vor der ersten datierten Angabe der Daten ({earliest}): Angaben ohne Beginn gelten "
+            "hier als schon bestehend, die Quellen sagen über diese Zeit nichts."
+            if de
+            else f"{day} is before the first dated fact of the data ({earliest}): facts without a beginning are "
+            "taken to hold already; the sources say nothing about that time."
+        )
+    return said
+
+
+def day_view(store: Store, iri: str, day: dt.date, first: dt.date | None, lab: Labeller) -> DayView:
+    """The state of ``iri`` on ``day``, what held instead, and the days of the changes around it."""
+    status = asof.status_at(store, iri, day)
+    shown = status.predecessors if status.state == "not-yet" else status.successors if status.state == "ended" else []
+    lab.learn(store.labels, [n.iri for n in shown])
+    last, following = asof.around(asof.change_days(store, iri), day)
+    return DayView(
+        day=day.isoformat(),
+        state=status.state,
+        sentences=status_sentences(status, first, lab.lang),
+        instead=[
+            Instead(safe_href(n.iri), lab.label(n.iri), ", ".join(n.codes), STATES[n.state][lab.lang]) for n in shown
+        ],
+        previous=(last - asof.DAY).isoformat() if last else "",
+        previous_change=last.isoformat() if last else "",
+        next=following.isoformat() if following else "",
+    )
+
+
+def quads_of_day(iri: str, quads: list[ox.Quad], day: dt.date, spans: dict[str, asof.Lifespan]) -> list[ox.Quad]:
+    """The statements a page shows on ``day``: containment only of things that existed then, and of each
+    figure property only the figures of the latest reference date on or before the day (none when all
+    are later); figures without a reference date stay."""
+    subject = ox.NamedNode(iri)
+    dates = {
+        str(q.subject): asof.day_of(q.object)
+        for q in quads
+        if q.predicate.value == expand("rl:referenceDate")
+        and isinstance(q.subject, ox.BlankNode)
+        and isinstance(q.object, ox.Literal)
+    }
+    latest: dict[str, dt.date] = {}
+    for q in quads:
+        when = dates.get(str(q.object))
+        if q.subject == subject and when is not None and when <= day:
+            latest[q.predicate.value] = max(when, latest.get(q.predicate.value, when))
+
+    def shown(q: ox.Quad) -> bool:
+        if q.subject != subject:
+            return True
+        if q.predicate.value in asof.CONTAINMENT and isinstance(q.object, ox.NamedNode):
+            return spans.get(q.object.value, asof.Lifespan()).state(day) == "exists"
+        when = dates.get(str(q.object))
+        return when is None or when == latest.get(q.predicate.value)
+
+    return [q for q in quads if shown(q)]
+
+
+@dataclass
 class ThingPage:
     """What the HTML page of one thing shows."""
 
@@ -288,32 +408,49 @@ class ThingPage:
     provenance: list[GraphInfo]
     incoming: list[tuple[str, str]]  # (predicate, subject), sorted
     island: str
+    at: DayView | None = None
 
 
-def thing_page(store: Store, desc: Description, base: str, lang: str) -> ThingPage:
-    """Label a thing's description and add its memberships, history and the provenance of its graphs."""
+def thing_page(
+    store: Store, desc: Description, base: str, lang: str, day: dt.date | None = None, first: dt.date | None = None
+) -> ThingPage:
+    """Label a thing's description and add its memberships, history and the provenance of its graphs;
+    of ``day`` (``?at=``), as it was that day (:mod:`publisher.render.asof`)."""
     iri = desc.subject
-    mentioned = {
-        t.value
-        for q in desc.quads + desc.incoming
-        for t in (q.subject, q.predicate, q.object)
-        if isinstance(t, ox.NamedNode)
-    }
+    quads = desc.quads if day is None else asof.without_todays_links(desc.quads)
+    terms = (t for q in quads + desc.incoming for t in (q.subject, q.predicate, q.object))
+    mentioned = {t.value for t in terms if isinstance(t, ox.NamedNode)}
     lab = Labeller(store.labels(mentioned), base, lang)
     graphs = {q.graph_name.value for q in desc.quads if isinstance(q.graph_name, ox.NamedNode)}
     incoming = sorted(
         {(q.predicate.value, q.subject.value) for q in desc.incoming if isinstance(q.subject, ox.NamedNode)}
     )
+    members = membership_rows(store, iri, "organization", lab, day)
+    memberships = membership_rows(store, iri, "member", lab, day)
+    at = None
+    if day is not None:
+        others = {m.other for m in members + memberships}
+        for thing, names in asof.labels_at(store, mentioned | others, day).items():
+            lab.labels[thing] = {**lab.labels.get(thing, {}), **names}
+        for row in members + memberships:
+            row.other_label = lab.label(row.other)
+        quads = quads_of_day(iri, quads, day, asof.lifespans(store, mentioned))
+        at = day_view(store, iri, day, first, lab)
+        if at.state != "exists":  # its codes were not in use that day; the day box names those that were
+            notation = expand("skos:notation")
+            own = ox.NamedNode(iri)
+            quads = [q for q in quads if not (q.subject == own and q.predicate.value == notation)]
     return ThingPage(
         title=lab.label(iri),
         lab=lab,
-        groups=group_description(iri, desc.quads, lab),
-        members=membership_rows(store, iri, "organization", lab),
-        memberships=membership_rows(store, iri, "member", lab),
+        groups=group_description(iri, quads, lab),
+        members=members,
+        memberships=memberships,
         history=history(store, iri, lab),
         provenance=provenance(store, graphs, lab),
         incoming=incoming,
-        island=schema_org_island(iri, desc.quads, lab),
+        island=schema_org_island(iri, quads, lab),
+        at=at,
     )
 
 
@@ -371,11 +508,17 @@ class HomePage:
     cooperations: list[tuple[str, str]]  # (href, label), by label
 
 
-def home_page(store: Store, base: str, lang: str) -> HomePage:
-    """The things per kind, the entry points the store has and every cooperation, labelled."""
+def home_page(store: Store, base: str, lang: str, day: dt.date | None = None) -> HomePage:
+    """The things per kind, the entry points the store has and every cooperation, labelled; of ``day``,
+    the cooperations that existed then, under the names they had then."""
     entry_iris = [f"{base}id/{key}" for key in ENTRY_POINTS]
     cooperations = [val(r, "s") for r in store.select("SELECT ?s WHERE { ?s a rl:Cooperation }")]
     lab = Labeller(store.labels(entry_iris + cooperations), base, lang)
+    if day is not None:
+        spans = asof.lifespans(store, entry_iris + cooperations)
+        cooperations = [c for c in cooperations if spans.get(c, asof.Lifespan()).state(day) == "exists"]
+        for thing, names in asof.labels_at(store, entry_iris + cooperations, day).items():
+            lab.labels[thing] = {**lab.labels.get(thing, {}), **names}
     return HomePage(
         counts=counts(store),
         entries=[(iri_to_uri(i), lab.label(i)) for i in entry_iris if store.has(i)],
