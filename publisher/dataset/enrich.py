@@ -43,29 +43,41 @@ RULES: dict[str, str] = {
 #: last (a funding period's end is not a membership's end: gaps between periods do not end it).
 #: Written as OPTIONAL + !BOUND rather than FILTER NOT EXISTS: pyoxigraph evaluates each NOT EXISTS
 #: once per membership without the outer bindings (1 M triples: 320 s), the left joins once (0.4 s).
-CURRENT_MEMBERSHIP = """
+MEMBERSHIP_HOLDS = """
       ?m org:member ?member .
-      OPTIONAL { ?m org:member|org:organization ?curGoneParty .
+      OPTIONAL { ANCHOR ?m org:member|org:organization ?curGoneParty .
                  ?curGoneParty prov:invalidatedAtTime ?curGone FILTER (?curGone <= ?now) }
-      OPTIONAL { ?m org:member|org:organization ?curBornParty .
+      OPTIONAL { ANCHOR ?m org:member|org:organization ?curBornParty .
                  ?curBornParty prov:generatedAtTime ?curBorn FILTER (?curBorn > ?now) }
-      OPTIONAL { ?m org:member|org:organization ?curFoundedParty .
+      OPTIONAL { ANCHOR ?m org:member|org:organization ?curFoundedParty .
                  ?curFoundedParty rl:founded ?curFounded FILTER (STR(?curFounded) > STR(?today)) }
-      OPTIONAL { ?m org:memberDuring/time:hasEnd/time:inXSDDate ?curEnd FILTER (?curEnd < ?today) }
-      OPTIONAL { ?m org:memberDuring/time:hasEnd/time:inXSDgYear ?curEndYear
+      OPTIONAL { ANCHOR ?m org:memberDuring/time:hasEnd/time:inXSDDate ?curEnd FILTER (?curEnd < ?today) }
+      OPTIONAL { ANCHOR ?m org:memberDuring/time:hasEnd/time:inXSDgYear ?curEndYear
                  FILTER (xsd:integer(STR(?curEndYear)) < ?year) }
-      OPTIONAL { ?m org:memberDuring/time:hasBeginning/time:inXSDDate ?curBegin FILTER (?curBegin > ?today) }
-      OPTIONAL { ?m org:memberDuring/time:hasBeginning/time:inXSDgYear ?curBeginYear
+      OPTIONAL { ANCHOR ?m org:memberDuring/time:hasBeginning/time:inXSDDate ?curBegin
+                 FILTER (?curBegin > ?today) }
+      OPTIONAL { ANCHOR ?m org:memberDuring/time:hasBeginning/time:inXSDgYear ?curBeginYear
                  FILTER (xsd:integer(STR(?curBeginYear)) > ?year) }
-      OPTIONAL { ?m rl:fundingPeriod ?curPeriod }
-      OPTIONAL { ?m rl:fundingPeriod/time:hasEnd/time:inXSDgYear ?curPeriodEnd
+      OPTIONAL { ANCHOR ?m rl:fundingPeriod ?curPeriod }
+      OPTIONAL { ANCHOR ?m rl:fundingPeriod/time:hasEnd/time:inXSDgYear ?curPeriodEnd
                  FILTER (xsd:integer(STR(?curPeriodEnd)) >= ?year) }
-      OPTIONAL { ?m rl:fundingPeriod/time:hasBeginning/time:inXSDgYear ?curPeriodBegin
-                 FILTER (xsd:integer(STR(?curPeriodBegin)) <= ?year) }
+      OPTIONAL { ANCHOR ?m rl:fundingPeriod ?curPeriodBegun .
+                 OPTIONAL { ?curPeriodBegun time:hasBeginning/time:inXSDgYear ?curPeriodBegin }
+                 FILTER (!BOUND(?curPeriodBegin) || xsd:integer(STR(?curPeriodBegin)) <= ?year) }
       FILTER (!BOUND(?curGone) && !BOUND(?curBorn) && !BOUND(?curFounded) && !BOUND(?curEnd)
               && !BOUND(?curEndYear) && !BOUND(?curBegin) && !BOUND(?curBeginYear)
-              && (!BOUND(?curPeriod) || (BOUND(?curPeriodEnd) && BOUND(?curPeriodBegin))))
+              && (!BOUND(?curPeriod) || (BOUND(?curPeriodEnd) && BOUND(?curPeriodBegun))))
 """
+
+
+def membership_holds(anchor: str = "") -> str:
+    """The rule of :data:`MEMBERSHIP_HOLDS`; ``anchor`` (a pattern that binds ?m, e.g. ``?m org:member <x> .``)
+    is repeated in every OPTIONAL so that the engine asks about those memberships only, not about every
+    membership's interval before joining (a thing's page: 15 ms without, 1 ms with)."""
+    return MEMBERSHIP_HOLDS.replace("ANCHOR ", anchor + " " if anchor else "")
+
+
+CURRENT_MEMBERSHIP = membership_holds()
 
 CURRENT_MEMBERSHIPS = (
     """

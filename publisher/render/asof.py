@@ -2,7 +2,7 @@
 
 Valid time only (DESIGN §5): a fact holds on day D when its beginning ≤ D ≤ its end, an open end is
 unbounded and a year begins on 1 January and ends on 31 December. Memberships follow the one rule of
-:data:`publisher.dataset.enrich.CURRENT_MEMBERSHIP` (today's org:memberOf is that rule on today); a
+:func:`publisher.dataset.enrich.membership_holds` (today's org:memberOf is that rule on today); a
 thing's own life runs from its earliest beginning (prov:generatedAtTime, rl:founded, a change event that
 resulted in it and not from it) to its end (prov:invalidatedAtTime, a change event it went into and did
 not come out of); the day of an end is the first day without it. Everything here asks a :class:`Store`
@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from publisher.dataset.enrich import CURRENT_MEMBERSHIP, today_bindings
 from publisher.store.protocol import Store, Term
 from publisher.vocab import expand
 
@@ -32,6 +31,18 @@ DAY = dt.timedelta(days=1)
 
 ORG_HAS_MEMBER = ox.NamedNode(expand("org:hasMember"))
 ORG_MEMBER_OF = ox.NamedNode(expand("org:memberOf"))
+#: What a document of a day repeats about each thing that held in place of its subject (status and codes).
+NEIGHBOUR_FACTS = [
+    expand(p)
+    for p in (
+        "rdf:type",
+        "skos:prefLabel",
+        "skos:notation",
+        "prov:generatedAtTime",
+        "prov:invalidatedAtTime",
+        "dct:isReplacedBy",
+    )
+]
 #: Properties whose values are things that must exist on the day to be shown (containment).
 CONTAINMENT = (expand("geo:sfWithin"), expand("geo:sfContains"))
 
@@ -133,27 +144,195 @@ def lifespans(store: Store, iris: Iterable[str] | None = None) -> dict[str, Life
     return found
 
 
-def holding_memberships(store: Store, iri: str, side: str, day: dt.date) -> list[tuple[str, str]]:
-    """(membership, the other side) of every membership of ``iri`` on ``side`` that holds on ``day``."""
-    other = "member" if side == "organization" else "organization"
-    rows = store.select(f"""
-        SELECT DISTINCT ?m ?other WHERE {{
-          {today_bindings(day)}
-          ?m a org:Membership ; org:{side} <{iri}> ; org:{other} ?other . {CURRENT_MEMBERSHIP}
-        }} ORDER BY ?m""")
-    return [(r["m"].value, r["other"].value) for r in rows if r["m"] is not None and r["other"] is not None]
+def year_of(term: Term | None) -> int | None:
+    """The year of an xsd:gYear (or any date-like literal), None when there is none."""
+    day = day_of(term)
+    return day.year if day is not None else None
 
 
-def links_at(store: Store, iri: str, day: dt.date) -> list[ox.Quad]:
+@dataclass
+class MembershipSpan:
+    """When one membership holds: its interval (inclusive days; None is unbounded) and, with funding
+    periods, their first years (None: a period without a known beginning) and their last years."""
+
+    membership: str
+    organization: str
+    member: str
+    first: dt.date | None = None
+    last: dt.date | None = None
+    period_firsts: list[int | None] = field(default_factory=list)
+    period_lasts: list[int] = field(default_factory=list)
+    periods: bool = False
+
+
+@dataclass
+class Timeline:
+    """Every dated fact a view of a day needs, read from the store once per build and process.
+
+    The same rule as :func:`publisher.dataset.enrich.membership_holds` (the enrich tests hold both to the
+    same cases), applied in Python: a page of a day asks no query for it, so a cold document of a day
+    costs about what today's does. Also the lifespans of every thing, former names and change days.
+    """
+
+    lives: dict[str, Lifespan]
+    memberships: list[MembershipSpan]
+    former: dict[str, list[tuple[str, str, dt.date]]]  # thing → (label, language, day of the renaming)
+    events: dict[str, list[dt.date]]  # thing → days of the change events it takes part in
+    before: dict[str, list[str]] = field(default_factory=dict)  # thing → what it replaced or resulted from
+    after: dict[str, list[str]] = field(default_factory=dict)  # thing → what replaced it or resulted from it
+    facts: dict[str, list[tuple[str, Term]]] = field(default_factory=dict)  # of those: NEIGHBOUR_FACTS
+
+    @classmethod
+    def load(cls, store: Store) -> Timeline:
+        """Read the memberships, lifespans, former names and change events of the whole store."""
+        spans: dict[str, MembershipSpan] = {}
+        for r in store.select("""
+            SELECT ?m ?org ?member ?b ?e ?p ?pb ?pe WHERE {
+              ?m a org:Membership ; org:organization ?org ; org:member ?member .
+              OPTIONAL { ?m org:memberDuring/time:hasBeginning/(time:inXSDDate|time:inXSDgYear) ?b }
+              OPTIONAL { ?m org:memberDuring/time:hasEnd/(time:inXSDDate|time:inXSDgYear) ?e }
+              OPTIONAL { ?m rl:fundingPeriod ?p
+                         OPTIONAL { ?p time:hasBeginning/time:inXSDgYear ?pb }
+                         OPTIONAL { ?p time:hasEnd/time:inXSDgYear ?pe } }
+            }"""):
+            m, org, member = (lexical_of(r.get(n)) for n in ("m", "org", "member"))
+            span = spans.setdefault(m, MembershipSpan(m, org, member))
+            begin, last = day_of(r.get("b")), day_of(r.get("e"), end=True)
+            if begin is not None and (span.first is None or begin > span.first):
+                span.first = begin  # of several beginnings the latest, of several ends the earliest
+            if last is not None and (span.last is None or last - DAY < span.last):
+                span.last = last - DAY
+            if r.get("p") is not None:
+                span.periods = True
+                span.period_firsts.append(year_of(r.get("pb")))
+                if (end_year := year_of(r.get("pe"))) is not None:
+                    span.period_lasts.append(end_year)
+        former: dict[str, list[tuple[str, str, dt.date]]] = {}
+        for r in store.select("""
+            SELECT ?s ?label (MAX(?date) AS ?renamed) WHERE {
+              ?s rl:formerLabel ?label .
+              ?e dct:type rl:change-renaming ; dct:date ?date ;
+                 org:originalOrganization|rl:originalTerritory ?s ; org:resultingOrganization|rl:resultingTerritory ?s .
+            } GROUP BY ?s ?label"""):
+            label, renamed = r.get("label"), day_of(r.get("renamed"))
+            if isinstance(label, ox.Literal) and renamed is not None:
+                former.setdefault(lexical_of(r.get("s")), []).append((label.value, label.language or "", renamed))
+        events: dict[str, list[dt.date]] = {}
+        for r in store.select("""
+            SELECT DISTINCT ?x ?d WHERE { ?e a org:ChangeEvent ; dct:date ?d ;
+              org:originalOrganization|org:resultingOrganization|rl:originalTerritory|rl:resultingTerritory ?x }"""):
+            if (day := day_of(r.get("d"))) is not None:
+                events.setdefault(lexical_of(r.get("x")), []).append(day)
+        ordered = sorted(spans.values(), key=lambda s: s.membership)
+        timeline = cls(lifespans(store), ordered, {k: sorted(v) for k, v in former.items()}, events)
+        timeline.read_neighbours(store)
+        return timeline
+
+    def read_neighbours(self, store: Store) -> None:
+        """Read what each thing replaced or resulted from and what replaced it, and what a document of a day
+        repeats about them (:data:`NEIGHBOUR_FACTS`)."""
+        for r in store.select("""
+            SELECT DISTINCT ?s ?x ?dir WHERE {
+              { { ?s dct:replaces ?x } UNION { ?x dct:isReplacedBy ?s }
+                UNION { ?e org:resultingOrganization ?s ; org:originalOrganization ?x }
+                UNION { ?e rl:resultingTerritory ?s ; rl:originalTerritory ?x } BIND ("before" AS ?dir) }
+              UNION
+              { { ?s dct:isReplacedBy ?x } UNION { ?x dct:replaces ?s }
+                UNION { ?e org:originalOrganization ?s ; org:resultingOrganization ?x }
+                UNION { ?e rl:originalTerritory ?s ; rl:resultingTerritory ?x } BIND ("after" AS ?dir) }
+              FILTER (isIRI(?s) && isIRI(?x) && ?x != ?s)
+            } ORDER BY ?s ?x"""):
+            side = self.before if lexical_of(r.get("dir")) == "before" else self.after
+            side.setdefault(lexical_of(r.get("s")), []).append(lexical_of(r.get("x")))
+        related = sorted({x for found in (self.before, self.after) for xs in found.values() for x in xs})
+        for chunk in range(0, len(related), 500):
+            listed = values(related[chunk : chunk + 500])
+            predicates = " ".join(f"<{p}>" for p in NEIGHBOUR_FACTS)
+            for r in store.select(f"""
+                SELECT ?x ?p ?o WHERE {{ VALUES ?x {{ {listed} }} VALUES ?p {{ {predicates} }} ?x ?p ?o }}
+                ORDER BY ?x ?p ?o"""):
+                if (o := r.get("o")) is not None:
+                    self.facts.setdefault(lexical_of(r.get("x")), []).append((lexical_of(r.get("p")), o))
+
+    def __post_init__(self) -> None:
+        self.changes: dict[str, list[dt.date]] = {}  # change_days, by thing, as asked
+        self.by_organization: dict[str, list[MembershipSpan]] = {}
+        self.by_member: dict[str, list[MembershipSpan]] = {}
+        for span in self.memberships:
+            self.by_organization.setdefault(span.organization, []).append(span)
+            self.by_member.setdefault(span.member, []).append(span)
+
+    def state(self, iri: str, day: dt.date) -> str:
+        """``exists``, ``not-yet`` or ``ended`` of a thing on ``day`` (a thing with no dated life exists)."""
+        return self.lives.get(iri, Lifespan()).state(day)
+
+    def holds(self, span: MembershipSpan, day: dt.date) -> bool:
+        """Whether a membership holds on ``day`` (the rule of :func:`~publisher.dataset.enrich.membership_holds`)."""
+        if (span.first is not None and day < span.first) or (span.last is not None and day > span.last):
+            return False
+        if self.state(span.member, day) != "exists" or self.state(span.organization, day) != "exists":
+            return False
+        if span.periods:
+            begun = any(first is None or first <= day.year for first in span.period_firsts)
+            return begun and any(last >= day.year for last in span.period_lasts)
+        return True
+
+    def members(self, organization: str, day: dt.date) -> list[MembershipSpan]:
+        """The memberships in ``organization`` that hold on ``day``."""
+        return [s for s in self.by_organization.get(organization, []) if self.holds(s, day)]
+
+    def memberships_of(self, member: str, day: dt.date) -> list[MembershipSpan]:
+        """The memberships of ``member`` that hold on ``day``."""
+        return [s for s in self.by_member.get(member, []) if self.holds(s, day)]
+
+    def labels_at(self, iris: Iterable[str], day: dt.date) -> dict[str, dict[str, str]]:
+        """``{iri: {language: label}}`` of those of ``iris`` renamed after ``day``: their rl:formerLabel, which
+        holds before the date of their latest renaming (a change event of type rl:change-renaming that has
+        the thing as original and resulting organization or territory)."""
+        found: dict[str, dict[str, str]] = {}
+        for iri in iris:
+            for label, language, renamed in self.former.get(iri, []):
+                if day < renamed:
+                    found.setdefault(iri, {}).setdefault(language, label)
+        return found
+
+    def change_days(self, iri: str) -> list[dt.date]:
+        """The days on which something in ``iri``'s description changes, sorted: its own beginning and end,
+        its change events, and for each of its memberships (either side) the first day and the day after
+        the last of its interval, of its funding periods and of the other side's life. Figures' reference
+        dates are left out: every new population count would be a "change" of every territory."""
+        if iri not in self.changes:
+            self.changes[iri] = self.find_change_days(iri)
+        return self.changes[iri]
+
+    def find_change_days(self, iri: str) -> list[dt.date]:
+        """The days :meth:`change_days` names, found in the timeline."""
+        days = set(self.events.get(iri, []))
+        own = self.lives.get(iri, Lifespan())
+        days |= {d for d in (own.begin, own.end) if d is not None}
+        for span in self.by_organization.get(iri, []) + self.by_member.get(iri, []):
+            days |= {d for d in (span.first, span.last + DAY if span.last else None) if d is not None}
+            days |= {dt.date(y, 1, 1) for y in span.period_firsts if y is not None}
+            days |= {dt.date(y + 1, 1, 1) for y in span.period_lasts if y < dt.MAXYEAR}
+            for party in (span.member, span.organization):
+                life = self.lives.get(party, Lifespan())
+                days |= {d for d in (life.begin, life.end) if d is not None}
+        return sorted(days)
+
+
+def lexical_of(term: Term | None) -> str:
+    """The IRI or lexical form of a row's value, "" when unbound."""
+    return term.value if term is not None else ""
+
+
+def links_at(timeline: Timeline, iri: str, day: dt.date) -> list[ox.Quad]:
     """org:hasMember and org:memberOf of ``iri`` that hold on ``day``, in both directions (default graph),
     in place of the derived graph's links, which hold today."""
     thing = ox.NamedNode(iri)
-    members = holding_memberships(store, iri, "organization", day)
-    organizations = holding_memberships(store, iri, "member", day)
-    quads = {ox.Quad(thing, ORG_HAS_MEMBER, ox.NamedNode(m)) for _, m in members}
-    quads |= {ox.Quad(ox.NamedNode(o), ORG_HAS_MEMBER, thing) for _, o in organizations}
-    quads |= {ox.Quad(q.object, ORG_MEMBER_OF, q.subject) for q in list(quads) if isinstance(q.object, ox.NamedNode)}
-    return sorted(quads, key=str)
+    pairs = {(thing, ox.NamedNode(s.member)) for s in timeline.members(iri, day)}
+    pairs |= {(ox.NamedNode(s.organization), thing) for s in timeline.memberships_of(iri, day)}
+    ordered = sorted(pairs, key=lambda pair: (pair[0].value, pair[1].value))
+    return [ox.Quad(o, ORG_HAS_MEMBER, m) for o, m in ordered] + [ox.Quad(m, ORG_MEMBER_OF, o) for o, m in ordered]
 
 
 def without_todays_links(quads: list[ox.Quad]) -> list[ox.Quad]:
@@ -181,105 +360,22 @@ class Status:
     successors: list[Neighbour]
 
 
-def neighbours(store: Store, iri: str) -> tuple[list[str], list[str]]:
-    """The things ``iri`` replaced or resulted from, and those that replaced it or resulted from it."""
-    rows = store.select(f"""
-        SELECT DISTINCT ?x ?dir WHERE {{
-          {{ {{ <{iri}> dct:replaces ?x }} UNION {{ ?x dct:isReplacedBy <{iri}> }}
-             UNION {{ ?e org:resultingOrganization <{iri}> ; org:originalOrganization ?x }}
-             UNION {{ ?e rl:resultingTerritory <{iri}> ; rl:originalTerritory ?x }} BIND ("before" AS ?dir) }}
-          UNION
-          {{ {{ <{iri}> dct:isReplacedBy ?x }} UNION {{ ?x dct:replaces <{iri}> }}
-             UNION {{ ?e org:originalOrganization <{iri}> ; org:resultingOrganization ?x }}
-             UNION {{ ?e rl:originalTerritory <{iri}> ; rl:resultingTerritory ?x }} BIND ("after" AS ?dir) }}
-          FILTER (isIRI(?x) && ?x != <{iri}>)
-        }} ORDER BY ?x""")
-    before = [r["x"].value for r in rows if r["x"] is not None and r["dir"] is not None and r["dir"].value == "before"]
-    after = [r["x"].value for r in rows if r["x"] is not None and r["dir"] is not None and r["dir"].value == "after"]
-    return before, after
-
-
-def codes(store: Store, iris: Iterable[str]) -> dict[str, list[str]]:
-    """The official codes (skos:notation) of each of ``iris``, sorted."""
-    scope = values(iris)
-    if not scope:
-        return {}
-    rows = store.select(f"SELECT ?s ?c WHERE {{ VALUES ?s {{ {scope} }} ?s skos:notation ?c }}")
-    found: dict[str, list[str]] = {}
-    for r in rows:
-        if r["s"] is not None and r["c"] is not None:
-            found.setdefault(r["s"].value, []).append(r["c"].value)
-    return {k: sorted(v) for k, v in found.items()}
-
-
-def status_at(store: Store, iri: str, day: dt.date) -> Status:
-    """Whether ``iri`` exists on ``day``; its predecessors and successors with their state on that day."""
-    before, after = neighbours(store, iri)
-    spans = lifespans(store, [iri, *before, *after])
-    known = codes(store, [*before, *after])
+def status_at(timeline: Timeline, iri: str, day: dt.date) -> Status:
+    """Whether ``iri`` exists on ``day``; when it does not, its predecessors (not yet) or successors
+    (ended) with their state and codes on that day."""
+    state = timeline.state(iri, day)
+    span = timeline.lives.get(iri, Lifespan())
+    if state == "exists":
+        return Status(day, state, span, [], [])
+    notation = expand("skos:notation")
 
     def shown(things: list[str]) -> list[Neighbour]:
-        return [Neighbour(x, spans.get(x, Lifespan()).state(day), known.get(x, [])) for x in things]
+        return [
+            Neighbour(x, timeline.state(x, day), sorted(o.value for p, o in timeline.facts.get(x, []) if p == notation))
+            for x in things
+        ]
 
-    span = spans.get(iri, Lifespan())
-    return Status(day, span.state(day), span, shown(before), shown(after))
-
-
-def labels_at(store: Store, iris: Iterable[str] | None, day: dt.date) -> dict[str, dict[str, str]]:
-    """``{iri: {language: label}}`` of the things (of ``iris``, or all) renamed after ``day``: their
-    rl:formerLabel, which holds before the date of their latest renaming (a change event of type
-    rl:change-renaming that has the thing as original and resulting organization or territory)."""
-    scope = ""
-    if iris is not None:
-        listed = values(iris)
-        if not listed:
-            return {}
-        scope = f"VALUES ?s {{ {listed} }}"
-    rows = store.select(f"""
-        SELECT ?s ?label (MAX(?date) AS ?renamed) WHERE {{
-          {scope}
-          ?s rl:formerLabel ?label .
-          ?e dct:type rl:change-renaming ; dct:date ?date ;
-             org:originalOrganization|rl:originalTerritory ?s ; org:resultingOrganization|rl:resultingTerritory ?s .
-        }} GROUP BY ?s ?label ORDER BY ?s ?label""")
-    found: dict[str, dict[str, str]] = {}
-    for r in rows:
-        s, label, renamed = r["s"], r["label"], day_of(r["renamed"])
-        if s is None or not isinstance(label, ox.Literal) or renamed is None or day >= renamed:
-            continue
-        found.setdefault(s.value, {}).setdefault(label.language or "", label.value)
-    return found
-
-
-def change_days(store: Store, iri: str) -> list[dt.date]:
-    """The days on which something in ``iri``'s description changes, sorted: its own beginning and end,
-    its change events, and the first and the day after the last day of each of its memberships (from
-    either side: interval, funding periods, the other side's beginning and end). Figures' reference
-    dates are left out: every new population count would be a "change" of every territory."""
-    rows = store.select(f"""
-        SELECT DISTINCT ?d ?kind WHERE {{
-          {{ <{iri}> prov:generatedAtTime|rl:founded ?d BIND ("begin" AS ?kind) }}
-          UNION {{ <{iri}> prov:invalidatedAtTime ?d BIND ("end" AS ?kind) }}
-          UNION {{ ?e org:originalOrganization|org:resultingOrganization|rl:originalTerritory|rl:resultingTerritory
-                      <{iri}> ; a org:ChangeEvent ; dct:date ?d BIND ("begin" AS ?kind) }}
-          UNION {{ ?m org:member|org:organization <{iri}> ; a org:Membership .
-                   {{ ?m org:memberDuring/time:hasBeginning/(time:inXSDDate|time:inXSDgYear) ?d
-                      BIND ("begin" AS ?kind) }}
-                   UNION {{ ?m org:memberDuring/time:hasEnd/(time:inXSDDate|time:inXSDgYear) ?d
-                            BIND ("last" AS ?kind) }}
-                   UNION {{ ?m rl:fundingPeriod/time:hasBeginning/time:inXSDgYear ?d BIND ("begin" AS ?kind) }}
-                   UNION {{ ?m rl:fundingPeriod/time:hasEnd/time:inXSDgYear ?d BIND ("last" AS ?kind) }}
-                   UNION {{ ?m org:member|org:organization ?party .
-                            {{ ?party prov:generatedAtTime|rl:founded ?d BIND ("begin" AS ?kind) }}
-                            UNION {{ ?party prov:invalidatedAtTime ?d BIND ("end" AS ?kind) }} }} }}
-        }}""")
-    days = set()
-    for r in rows:
-        kind = r["kind"].value if r["kind"] is not None else "begin"
-        day = day_of(r["d"], end=kind != "begin")
-        if day is not None:
-            days.add(day)
-    return sorted(days)
+    return Status(day, state, span, shown(timeline.before.get(iri, [])), shown(timeline.after.get(iri, [])))
 
 
 def around(days: list[dt.date], day: dt.date) -> tuple[dt.date | None, dt.date | None]:

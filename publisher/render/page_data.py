@@ -42,14 +42,21 @@ def val(row: dict[str, Term | None], name: str) -> str:
 
 
 def membership_rows(
-    store: Store, iri: str, side: str, lab: Labeller, today: dt.date | None = None
+    store: Store, iri: str, side: str, lab: Labeller, today: dt.date | None = None, holding: set[str] | None = None
 ) -> list[MembershipRow]:
-    """Memberships where the thing is the organization (``side="organization"``) or the member."""
+    """Memberships where the thing is the organization (``side="organization"``) or the member; those in
+    ``holding`` are current when it is given (a page of another day), else those the rule finds today."""
     other = "member" if side == "organization" else "organization"
     # Each OPTIONAL repeats which memberships it is about: the engine may evaluate an OPTIONAL's
     # pattern on its own and join afterwards, and the interval paths alone cover every membership
     # of the dataset (5 M triples: 3 s per side for a page, 1 ms with the thing named).
     own = f"?m org:{side} <{iri}> ."
+    current = f"""
+          OPTIONAL {{ {{ SELECT ?m (1 AS ?cur) WHERE {{
+            {today_bindings(today or dt.date.today())}
+            ?m a org:Membership ; org:{side} <{iri}> . {CURRENT_MEMBERSHIP} }} }} }}"""
+    if holding is not None:
+        current = ""
     rows = store.select(f"""
         SELECT ?m ?other ?role ?begin ?end ?note ?coverage
                (GROUP_CONCAT(DISTINCT ?period; separator=" ") AS ?periods) (BOUND(?cur) AS ?current)
@@ -59,10 +66,7 @@ def membership_rows(
           OPTIONAL {{ {own} ?m org:memberDuring/time:hasEnd/(time:inXSDDate|time:inXSDgYear) ?end }}
           OPTIONAL {{ {own} ?m rl:fundingPeriod/skos:notation ?period }}
           OPTIONAL {{ {own} ?m rl:coverage ?coverage }}
-          OPTIONAL {{ {own} ?m skos:note ?note }}
-          OPTIONAL {{ {{ SELECT ?m (1 AS ?cur) WHERE {{
-            {today_bindings(today or dt.date.today())}
-            ?m a org:Membership ; org:{side} <{iri}> . {CURRENT_MEMBERSHIP} }} }} }}
+          OPTIONAL {{ {own} ?m skos:note ?note }}{current}
         }} GROUP BY ?m ?other ?role ?begin ?end ?note ?coverage ?cur""")
     labels = {v for r in rows for v in (val(r, "other"), val(r, "role"), val(r, "coverage")) if v}
     lab.learn(store.labels, labels)
@@ -77,7 +81,7 @@ def membership_rows(
             periods=", ".join(sorted(val(r, "periods").split())),
             coverage=lab.label(val(r, "coverage")) if val(r, "coverage") else "",
             note=val(r, "note"),
-            current=val(r, "current") == "true",
+            current=val(r, "current") == "true" if holding is None else val(r, "m") in holding,
         )
         for r in rows
     ]
@@ -226,14 +230,13 @@ class Listing:
         return [e for e in self.entries if type_iri in e.types]
 
 
-def listing_of_day(store: Store, listed: Listing, day: dt.date) -> Listing:
+def listing_of_day(timeline: asof.Timeline, listed: Listing, day: dt.date) -> Listing:
     """The things of a listing that existed on ``day``, under the names they had then, ordered by them."""
-    spans = asof.lifespans(store)
-    names = asof.labels_at(store, None, day)
+    names = timeline.labels_at(timeline.former, day)
     entries = [
         replace(e, label=names.get(e.iri, {}).get("de", e.label), ended=False)
         for e in listed.entries
-        if spans.get(e.iri, asof.Lifespan()).state(day) == "exists"
+        if timeline.state(e.iri, day) == "exists"
     ]
     entries.sort(key=lambda e: (e.label.lower(), e.iri))
     counts = Counter(t for e in entries for t in e.types)
@@ -288,6 +291,15 @@ def listing(store: Store, kind: str) -> Listing:
 # ---------------------------------------------------------------------------------------------
 # A thing's page and the pages of links to it
 # ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Dated:
+    """What a page of another day needs: the day, the build's timeline and the data's first dated day."""
+
+    day: dt.date
+    timeline: asof.Timeline
+    first: dt.date | None
 
 
 @dataclass
@@ -347,12 +359,13 @@ def status_sentences(status: asof.Status, first: dt.date | None, lang: str) -> l
     return said
 
 
-def day_view(store: Store, iri: str, day: dt.date, first: dt.date | None, lab: Labeller) -> DayView:
-    """The state of ``iri`` on ``day``, what held instead, and the days of the changes around it."""
-    status = asof.status_at(store, iri, day)
+def day_view(store: Store, iri: str, dated: Dated, lab: Labeller) -> DayView:
+    """The state of ``iri`` on the day, what held instead, and the days of the changes around it."""
+    day, first = dated.day, dated.first
+    status = asof.status_at(dated.timeline, iri, day)
     shown = status.predecessors if status.state == "not-yet" else status.successors if status.state == "ended" else []
     lab.learn(store.labels, [n.iri for n in shown])
-    last, following = asof.around(asof.change_days(store, iri), day)
+    last, following = asof.around(dated.timeline.change_days(iri), day)
     return DayView(
         day=day.isoformat(),
         state=status.state,
@@ -366,7 +379,7 @@ def day_view(store: Store, iri: str, day: dt.date, first: dt.date | None, lab: L
     )
 
 
-def quads_of_day(iri: str, quads: list[ox.Quad], day: dt.date, spans: dict[str, asof.Lifespan]) -> list[ox.Quad]:
+def quads_of_day(iri: str, quads: list[ox.Quad], day: dt.date, timeline: asof.Timeline) -> list[ox.Quad]:
     """The statements a page shows on ``day``: containment only of things that existed then, and of each
     figure property only the figures of the latest reference date on or before the day (none when all
     are later); figures without a reference date stay."""
@@ -388,7 +401,7 @@ def quads_of_day(iri: str, quads: list[ox.Quad], day: dt.date, spans: dict[str, 
         if q.subject != subject:
             return True
         if q.predicate.value in asof.CONTAINMENT and isinstance(q.object, ox.NamedNode):
-            return spans.get(q.object.value, asof.Lifespan()).state(day) == "exists"
+            return timeline.state(q.object.value, day) == "exists"
         when = dates.get(str(q.object))
         return when is None or when == latest.get(q.predicate.value)
 
@@ -411,13 +424,11 @@ class ThingPage:
     at: DayView | None = None
 
 
-def thing_page(
-    store: Store, desc: Description, base: str, lang: str, day: dt.date | None = None, first: dt.date | None = None
-) -> ThingPage:
+def thing_page(store: Store, desc: Description, base: str, lang: str, dated: Dated | None = None) -> ThingPage:
     """Label a thing's description and add its memberships, history and the provenance of its graphs;
-    of ``day`` (``?at=``), as it was that day (:mod:`publisher.render.asof`)."""
+    of another day (``?at=``), as it was that day (:mod:`publisher.render.asof`)."""
     iri = desc.subject
-    quads = desc.quads if day is None else asof.without_todays_links(desc.quads)
+    quads = desc.quads if dated is None else asof.without_todays_links(desc.quads)
     terms = (t for q in quads + desc.incoming for t in (q.subject, q.predicate, q.object))
     mentioned = {t.value for t in terms if isinstance(t, ox.NamedNode)}
     lab = Labeller(store.labels(mentioned), base, lang)
@@ -425,17 +436,21 @@ def thing_page(
     incoming = sorted(
         {(q.predicate.value, q.subject.value) for q in desc.incoming if isinstance(q.subject, ox.NamedNode)}
     )
-    members = membership_rows(store, iri, "organization", lab, day)
-    memberships = membership_rows(store, iri, "member", lab, day)
+    holding = None
+    if dated is not None:
+        timeline, day = dated.timeline, dated.day
+        holding = {s.membership for s in timeline.members(iri, day) + timeline.memberships_of(iri, day)}
+    members = membership_rows(store, iri, "organization", lab, holding=holding)
+    memberships = membership_rows(store, iri, "member", lab, holding=holding)
     at = None
-    if day is not None:
+    if dated is not None:
         others = {m.other for m in members + memberships}
-        for thing, names in asof.labels_at(store, mentioned | others, day).items():
+        for thing, names in timeline.labels_at(mentioned | others, day).items():
             lab.labels[thing] = {**lab.labels.get(thing, {}), **names}
         for row in members + memberships:
             row.other_label = lab.label(row.other)
-        quads = quads_of_day(iri, quads, day, asof.lifespans(store, mentioned))
-        at = day_view(store, iri, day, first, lab)
+        quads = quads_of_day(iri, quads, day, timeline)
+        at = day_view(store, iri, dated, lab)
         if at.state != "exists":  # its codes were not in use that day; the day box names those that were
             notation = expand("skos:notation")
             own = ox.NamedNode(iri)
@@ -508,16 +523,18 @@ class HomePage:
     cooperations: list[tuple[str, str]]  # (href, label), by label
 
 
-def home_page(store: Store, base: str, lang: str, day: dt.date | None = None) -> HomePage:
-    """The things per kind, the entry points the store has and every cooperation, labelled; of ``day``,
-    the cooperations that existed then, under the names they had then."""
+def home_page(
+    store: Store, base: str, lang: str, dated: tuple[dt.date, asof.Timeline] | None = None
+) -> HomePage:
+    """The things per kind, the entry points the store has and every cooperation, labelled; of another
+    day, the cooperations that existed then, under the names they had then."""
     entry_iris = [f"{base}id/{key}" for key in ENTRY_POINTS]
     cooperations = [val(r, "s") for r in store.select("SELECT ?s WHERE { ?s a rl:Cooperation }")]
     lab = Labeller(store.labels(entry_iris + cooperations), base, lang)
-    if day is not None:
-        spans = asof.lifespans(store, entry_iris + cooperations)
-        cooperations = [c for c in cooperations if spans.get(c, asof.Lifespan()).state(day) == "exists"]
-        for thing, names in asof.labels_at(store, entry_iris + cooperations, day).items():
+    if dated is not None:
+        day, timeline = dated
+        cooperations = [c for c in cooperations if timeline.state(c, day) == "exists"]
+        for thing, names in timeline.labels_at(entry_iris + cooperations, day).items():
             lab.labels[thing] = {**lab.labels.get(thing, {}), **names}
     return HomePage(
         counts=counts(store),

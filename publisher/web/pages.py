@@ -24,7 +24,7 @@ def home() -> Response:
     day = requested_day(st)
 
     def render() -> tuple[bytes, str]:
-        shown = page_data.home_page(st.store, st.base, lang, day)
+        shown = page_data.home_page(st.store, st.base, lang, (day, st.timeline()) if day else None)
         links = {
             name: rule
             for name, rule in (("sparql", "/sparql"), ("catalog", "/catalog"), ("downloads", "/download/"))
@@ -69,7 +69,7 @@ def listing_page(kind: str) -> Response:
     if day is not None:
         today = listed
         listed = st.listings.get(
-            (st.build.version, kind, day.isoformat()), lambda: page_data.listing_of_day(st.store, today, day)
+            (st.build.version, kind, day.isoformat()), lambda: page_data.listing_of_day(st.timeline(), today, day)
         )
     type_filter = listed_type(st, kind, listed, request.args.get("type") or None)
     pages = last_page(len(listed.of_type(type_filter)), size)

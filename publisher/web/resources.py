@@ -27,25 +27,14 @@ from publisher.vocab import (
     RDF_TYPE,
     RDFS_COMMENT,
     RDFS_SEE_ALSO,
-    SKOS_PREF_LABEL,
     VOID_IN_DATASET,
     XSD_DATE,
     XSD_INTEGER,
-    expand,
 )
 from publisher.web.paging import last_page, page_number, past_the_end
 from publisher.web.state import State, page_language, request_key, request_query, state, vary_for
 from publisher.web.timetravel import keep_day, requested_day, with_day
 
-#: What a document of a day repeats about each thing that held in place of its subject (status and codes).
-STATUS_TERMS = {
-    RDF_TYPE,
-    SKOS_PREF_LABEL,
-    *(
-        ox.NamedNode(expand(p))
-        for p in ("skos:notation", "prov:generatedAtTime", "prov:invalidatedAtTime", "dct:isReplacedBy")
-    ),
-}
 #: No store is asked to skip more links than this (a page number of 18 digits times the limit).
 MAX_OFFSET = 2**62
 
@@ -136,15 +125,16 @@ def dated_statements(st: State, key: str, desc: Description, day: dt.date) -> li
         ox.Quad(period, DCAT_END_DATE, day_literal),
         ox.Quad(doc, DCT_IS_VERSION_OF, ox.NamedNode(st.doc_url(key))),
     ]
-    quads += asof.links_at(st.store, desc.subject, day)
-    status = asof.status_at(st.store, desc.subject, day)
+    quads += asof.links_at(st.timeline(), desc.subject, day)
+    timeline = st.timeline()
+    status = asof.status_at(timeline, desc.subject, day)
     for note in page_data.status_sentences(status, st.first_fact(), "en"):
         quads.append(ox.Quad(doc, RDFS_COMMENT, ox.Literal(note, language="en")))
     shown = status.predecessors if status.state == "not-yet" else status.successors if status.state == "ended" else []
     for other in shown:
         node = ox.NamedNode(other.iri)
         quads.append(ox.Quad(doc, RDFS_SEE_ALSO, ox.NamedNode(with_day(iri_to_uri(other.iri), day))))
-        quads += [q for q in st.store.describe(other.iri, 0).quads if q.subject == node and q.predicate in STATUS_TERMS]
+        quads += [ox.Quad(node, ox.NamedNode(p), o) for p, o in timeline.facts.get(other.iri, [])]
     return [ox.Quad(q.subject, q.predicate, q.object) for q in quads]
 
 
@@ -179,7 +169,8 @@ def render_document(st: State, key: str, fmt: Format, lang: str, day: dt.date | 
 
 def render_html(st: State, key: str, desc: Description, lang: str, day: dt.date | None = None) -> str:
     iri = desc.subject
-    shown = page_data.thing_page(st.store, desc, st.base, lang, day, st.first_fact() if day else None)
+    dated = page_data.Dated(day, st.timeline(), st.first_fact()) if day else None
+    shown = page_data.thing_page(st.store, desc, st.base, lang, dated)
     page = render_template(
         "resource.html",
         lang=lang,
@@ -211,6 +202,7 @@ def incoming(key: str = "") -> AnyResponse:
     """GET /incoming/{key}?page=N: one page of the links to a thing, for descriptions that were cut."""
     st = state()
     key = request_key("incoming")
+    day = requested_day(st)  # the links to a thing are statements of no day; its page keeps the day in links
     if not key or not exists(st, key):
         return without_trailing_slash(st, "incoming", key, lambda stem: exists(st, stem)) or not_found_thing(st, key)
     page = page_number(request.args.get("page"))
@@ -231,7 +223,7 @@ def incoming(key: str = "") -> AnyResponse:
     if fmt is HTML:
         lang = page_language()
         shown = page_data.incoming_page(st.store, desc, st.base, lang)
-        body = render_template(
+        page_html = render_template(
             "incoming.html",
             lang=lang,
             lab=shown.lab,
@@ -242,10 +234,13 @@ def incoming(key: str = "") -> AnyResponse:
             limit=limit,
             key=key,
             base=st.base,
-        ).encode("utf-8")
+            day=day.isoformat() if day else "",
+        )
+        body = keep_day(page_html, st.base, day).encode("utf-8")
     else:
         body = serialize(quads, fmt)
-    return st.respond(body, fmt.content_type, ("incoming", key, str(page), fmt.key), vary="Accept")
+    parts = ("incoming", key, str(page), fmt.key) + ((day.isoformat(),) if day else ())
+    return st.respond(body, fmt.content_type, parts, vary="Accept")
 
 
 def not_acceptable(st: State, key: str) -> Response:
