@@ -10,7 +10,7 @@ from flask import Response, redirect, render_template, request
 from werkzeug.wrappers import Response as AnyResponse  # what redirect() answers; Flask's Response is one
 
 from publisher.negotiation import BY_SUFFIX, DOCUMENT_FORMATS, HTML, NQUADS, Format, negotiate
-from publisher.render import asof, page_data
+from publisher.render import asof, dayview, page_data
 from publisher.render.html import iri_to_uri
 from publisher.render.rdf import serialize
 from publisher.render.suggest import kind_of
@@ -128,7 +128,7 @@ def dated_statements(st: State, key: str, desc: Description, day: dt.date) -> li
     quads += asof.links_at(st.timeline(), desc.subject, day)
     timeline = st.timeline()
     status = asof.status_at(timeline, desc.subject, day)
-    for note in page_data.status_sentences(status, st.first_fact(), "en"):
+    for note in dayview.status_sentences(status, st.first_fact(), "en"):
         quads.append(ox.Quad(doc, RDFS_COMMENT, ox.Literal(note, language="en")))
     shown = status.predecessors if status.state == "not-yet" else status.successors if status.state == "ended" else []
     for other in shown:
@@ -169,7 +169,7 @@ def render_document(st: State, key: str, fmt: Format, lang: str, day: dt.date | 
 
 def render_html(st: State, key: str, desc: Description, lang: str, day: dt.date | None = None) -> str:
     iri = desc.subject
-    dated = page_data.Dated(day, st.timeline(), st.first_fact()) if day else None
+    dated = dayview.Dated(day, st.timeline(), st.first_fact()) if day else None
     shown = page_data.thing_page(st.store, desc, st.base, lang, dated)
     page = render_template(
         "resource.html",
