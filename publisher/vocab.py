@@ -93,6 +93,13 @@ FOAF_PRIMARY_TOPIC = ox.NamedNode(FOAF + "primaryTopic")
 HYDRA_TOTAL_ITEMS = ox.NamedNode(HYDRA + "totalItems")
 HYDRA_NEXT = ox.NamedNode(HYDRA + "next")
 VOID_IN_DATASET = ox.NamedNode(VOID + "inDataset")
+XSD_DATE = ox.NamedNode(XSD + "date")
+# A document of one day (?at=): dct:temporal with a dct:PeriodOfTime as DCAT-AP describes one.
+DCT_TEMPORAL = ox.NamedNode(DCT + "temporal")
+DCT_PERIOD_OF_TIME = ox.NamedNode(DCT + "PeriodOfTime")
+DCT_IS_VERSION_OF = ox.NamedNode(DCT + "isVersionOf")
+DCAT_START_DATE = ox.NamedNode(DCAT + "startDate")
+DCAT_END_DATE = ox.NamedNode(DCAT + "endDate")
 #: The properties a thing's label is read from, best first.
 LABEL_PROPERTIES = (SKOS_PREF_LABEL, RDFS_LABEL)
 

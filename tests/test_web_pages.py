@@ -561,3 +561,20 @@ def test_views_ask_their_queries_and_labels_of_page_data_only() -> None:
             if isinstance(node, ast.Attribute) and node.attr in ("select", "labels") and "store" in ast.unparse(node):
                 asked.append(f"web/{name}:{node.lineno} .{node.attr}")
     assert asked == []
+
+
+def test_a_day_is_answered_alike_from_every_store(client, sparql) -> None:
+    """?at= reads its timeline through the Store protocol: memory, disk and remote stores answer alike."""
+    from tests.test_timetravel import members_by_sparql, members_on_page
+
+    org = f"{BASE}id/organization/metropolregion-hamburg"
+    expected = members_by_sparql(sparql, org, "2016-06-30")
+    response = client.get("/doc/organization/metropolregion-hamburg.ttl?at=2016-06-30")
+    graph = rdflib.Graph().parse(data=response.data, format="turtle")
+    assert {str(o) for o in graph.objects(rdflib.URIRef(org), rdflib.URIRef("http://www.w3.org/ns/org#hasMember"))} == (
+        expected
+    )
+    page = client.get("/doc/organization/metropolregion-hamburg?at=2016-06-30", headers={"Accept": "text/html"})
+    assert members_on_page(page.get_data(as_text=True)) == expected
+    walsrode = client.get("/doc/territory/033580024024?at=2019-06-01", headers={"Accept": "text/html"})
+    assert "(03358022): bestand<" in walsrode.get_data(as_text=True)

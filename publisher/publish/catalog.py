@@ -18,9 +18,13 @@ from publisher.negotiation import JSONLD, RDF_FORMATS, RDFXML, TURTLE, Format, b
 from publisher.publish.dumps import Dumps, dump_graphs, statement_groups, subject_runs
 from publisher.vocab import (
     DCAT,
+    DCAT_END_DATE,
+    DCAT_START_DATE,
     DCATAP,
     DCATDE,
     DCT,
+    DCT_PERIOD_OF_TIME,
+    DCT_TEMPORAL,
     EU,
     FOAF,
     GEOCODING,
@@ -41,6 +45,7 @@ from publisher.vocab import (
     VOID,
     WIKIDATA,
     XSD,
+    XSD_DATE,
     XSD_INTEGER,
 )
 
@@ -271,7 +276,7 @@ def catalog_graph(settings: Settings, build: Build, dumps: Dumps, stats: VoidSta
     g.iri(cat, DCT + "license", settings.licence)
     g.iri(cat, DCT + "spatial", EU + "country/DEU")
     g.iri(cat, DCAT + "themeTaxonomy", EU + "data-theme")
-    g.text(cat, DCT + "modified", modified, datatype=XSD + "date")
+    g.text(cat, DCT + "modified", modified, datatype=XSD_DATE.value)
     g.iri(cat, DCAT + "service", ids["data_service"])
     for key in DATASETS:
         g.iri(cat, DCAT + "dataset", ids[key])
@@ -299,14 +304,14 @@ def catalog_graph(settings: Settings, build: Build, dumps: Dumps, stats: VoidSta
         g.iri(ds, DCATDE + "contributorID", settings.contributor_id)
         g.iri(ds, DCT + "accrualPeriodicity", EU + "frequency/IRREG")
         g.iri(ds, DCT + "language", EU + "language/DEU")
-        g.text(ds, DCT + "modified", modified, datatype=XSD + "date")
+        g.text(ds, DCT + "modified", modified, datatype=XSD_DATE.value)
         g.text(ds, DCATDE + "licenseAttributionByText", ATTRIBUTION, "de")
         if key != "ontology" and stats.first_date:
             period = f"{ds}#period"
-            g.iri(ds, DCT + "temporal", period)
-            g.iri(period, RDF_TYPE, DCT + "PeriodOfTime")
-            g.text(period, DCAT + "startDate", date_of(stats.first_date, start=True), datatype=XSD + "date")
-            g.text(period, DCAT + "endDate", date_of(stats.last_date, start=False), datatype=XSD + "date")
+            g.iri(ds, DCT_TEMPORAL.value, period)
+            g.iri(period, RDF_TYPE, DCT_PERIOD_OF_TIME.value)
+            g.text(period, DCAT_START_DATE.value, date_of(stats.first_date, start=True), datatype=XSD_DATE.value)
+            g.text(period, DCAT_END_DATE.value, date_of(stats.last_date, start=False), datatype=XSD_DATE.value)
         if key != "regiolod":
             g.iri(ds, DCT + "isPartOf", ids["regiolod"])
 
@@ -377,7 +382,7 @@ def describe_catalog_graph(g: GraphBuilder, settings: Settings, build: Build, mo
         "en",
     )
     g.iri(graph, DCT + "license", settings.licence)
-    g.text(graph, DCT + "modified", modified, datatype=XSD + "date")
+    g.text(graph, DCT + "modified", modified, datatype=XSD_DATE.value)
     for source in dump_graphs(build):
         g.iri(graph, PROV + "wasDerivedFrom", source)
 
@@ -402,7 +407,7 @@ def describe_distribution(g: GraphBuilder, settings: Settings, dist: str, url: s
     g.iri(dist, DCT + "license", settings.licence)
     g.text(dist, DCATDE + "licenseAttributionByText", ATTRIBUTION, "de")
     g.iri(dist, DCATAP + "availability", EU + "planned-availability/STABLE")
-    g.text(dist, DCT + "modified", modified, datatype=XSD + "date")
+    g.text(dist, DCT + "modified", modified, datatype=XSD_DATE.value)
 
 
 def describe_void(g: GraphBuilder, build: Build, dataset: str, stats: VoidStatistics) -> None:

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pyoxigraph as ox
 
 from publisher.dataset.enrich import CURRENT_MEMBERSHIP, today_bindings
+from publisher.render import asof
+from publisher.render.dayview import Dated, DayView, day_view, quads_of_day
 from publisher.render.html import Group, Labeller, group_description, iri_to_uri, safe_href, schema_org_island
 from publisher.store.protocol import Description, Store, Term
 from publisher.vocab import PREFIXES, expand
@@ -41,14 +43,21 @@ def val(row: dict[str, Term | None], name: str) -> str:
 
 
 def membership_rows(
-    store: Store, iri: str, side: str, lab: Labeller, today: dt.date | None = None
+    store: Store, iri: str, side: str, lab: Labeller, today: dt.date | None = None, holding: set[str] | None = None
 ) -> list[MembershipRow]:
-    """Memberships where the thing is the organization (``side="organization"``) or the member."""
+    """Memberships where the thing is the organization (``side="organization"``) or the member; those in
+    ``holding`` are current when it is given (a page of another day), else those the rule finds today."""
     other = "member" if side == "organization" else "organization"
     # Each OPTIONAL repeats which memberships it is about: the engine may evaluate an OPTIONAL's
     # pattern on its own and join afterwards, and the interval paths alone cover every membership
     # of the dataset (5 M triples: 3 s per side for a page, 1 ms with the thing named).
     own = f"?m org:{side} <{iri}> ."
+    current = f"""
+          OPTIONAL {{ {{ SELECT ?m (1 AS ?cur) WHERE {{
+            {today_bindings(today or dt.date.today())}
+            ?m a org:Membership ; org:{side} <{iri}> . {CURRENT_MEMBERSHIP} }} }} }}"""
+    if holding is not None:
+        current = ""
     rows = store.select(f"""
         SELECT ?m ?other ?role ?begin ?end ?note ?coverage
                (GROUP_CONCAT(DISTINCT ?period; separator=" ") AS ?periods) (BOUND(?cur) AS ?current)
@@ -58,10 +67,7 @@ def membership_rows(
           OPTIONAL {{ {own} ?m org:memberDuring/time:hasEnd/(time:inXSDDate|time:inXSDgYear) ?end }}
           OPTIONAL {{ {own} ?m rl:fundingPeriod/skos:notation ?period }}
           OPTIONAL {{ {own} ?m rl:coverage ?coverage }}
-          OPTIONAL {{ {own} ?m skos:note ?note }}
-          OPTIONAL {{ {{ SELECT ?m (1 AS ?cur) WHERE {{
-            {today_bindings(today or dt.date.today())}
-            ?m a org:Membership ; org:{side} <{iri}> . {CURRENT_MEMBERSHIP} }} }} }}
+          OPTIONAL {{ {own} ?m skos:note ?note }}{current}
         }} GROUP BY ?m ?other ?role ?begin ?end ?note ?coverage ?cur""")
     labels = {v for r in rows for v in (val(r, "other"), val(r, "role"), val(r, "coverage")) if v}
     lab.learn(store.labels, labels)
@@ -76,7 +82,7 @@ def membership_rows(
             periods=", ".join(sorted(val(r, "periods").split())),
             coverage=lab.label(val(r, "coverage")) if val(r, "coverage") else "",
             note=val(r, "note"),
-            current=val(r, "current") == "true",
+            current=val(r, "current") == "true" if holding is None else val(r, "m") in holding,
         )
         for r in rows
     ]
@@ -291,6 +297,19 @@ class Listing:
         return [e for e in self.entries if type_iri in e.types]
 
 
+def listing_of_day(timeline: asof.Timeline, listed: Listing, day: dt.date) -> Listing:
+    """The things of a listing that existed on ``day``, under the names they had then, ordered by them."""
+    names = timeline.labels_at(timeline.former, day)
+    entries = [
+        replace(e, label=names.get(e.iri, {}).get("de", e.label), ended=False)
+        for e in listed.entries
+        if timeline.state(e.iri, day) == "exists"
+    ]
+    entries.sort(key=lambda e: (e.label.lower(), e.iri))
+    counts = Counter(t for e in entries for t in e.types)
+    return Listing(entries, dict(sorted(counts.items())))
+
+
 LISTS = {
     "territories": ("rl:Territory", {"de": "Gebiete", "en": "Territories"}),
     "organizations": ("org:Organization", {"de": "Organisationen", "en": "Organisations"}),
@@ -354,32 +373,51 @@ class ThingPage:
     provenance: list[GraphInfo]
     incoming: list[tuple[str, str]]  # (predicate, subject), sorted
     island: str
+    at: DayView | None = None
 
 
-def thing_page(store: Store, desc: Description, base: str, lang: str) -> ThingPage:
-    """Label a thing's description and add its memberships, history and the provenance of its graphs."""
+def thing_page(store: Store, desc: Description, base: str, lang: str, dated: Dated | None = None) -> ThingPage:
+    """Label a thing's description and add its memberships, history and the provenance of its graphs;
+    of another day (``?at=``), as it was that day (:mod:`publisher.render.asof`)."""
     iri = desc.subject
-    mentioned = {
-        t.value
-        for q in desc.quads + desc.incoming
-        for t in (q.subject, q.predicate, q.object)
-        if isinstance(t, ox.NamedNode)
-    }
+    quads = desc.quads if dated is None else asof.without_todays_links(desc.quads)
+    terms = (t for q in quads + desc.incoming for t in (q.subject, q.predicate, q.object))
+    mentioned = {t.value for t in terms if isinstance(t, ox.NamedNode)}
     lab = Labeller(store.labels(mentioned), base, lang)
     graphs = {q.graph_name.value for q in desc.quads if isinstance(q.graph_name, ox.NamedNode)}
     incoming = sorted(
         {(q.predicate.value, q.subject.value) for q in desc.incoming if isinstance(q.subject, ox.NamedNode)}
     )
+    holding = None
+    if dated is not None:
+        timeline, day = dated.timeline, dated.day
+        holding = {s.membership for s in timeline.members(iri, day) + timeline.memberships_of(iri, day)}
+    members = membership_rows(store, iri, "organization", lab, holding=holding)
+    memberships = membership_rows(store, iri, "member", lab, holding=holding)
+    at = None
+    if dated is not None:
+        others = {m.other for m in members + memberships}
+        for thing, names in timeline.labels_at(mentioned | others, day).items():
+            lab.labels[thing] = {**lab.labels.get(thing, {}), **names}
+        for row in members + memberships:
+            row.other_label = lab.label(row.other)
+        quads = quads_of_day(iri, quads, day, timeline)
+        at = day_view(store, iri, dated, lab)
+        if at.state != "exists":  # its codes were not in use that day; the day box names those that were
+            notation = expand("skos:notation")
+            own = ox.NamedNode(iri)
+            quads = [q for q in quads if not (q.subject == own and q.predicate.value == notation)]
     return ThingPage(
         title=lab.label(iri),
         lab=lab,
-        groups=group_description(iri, desc.quads, lab),
-        members=membership_rows(store, iri, "organization", lab),
-        memberships=membership_rows(store, iri, "member", lab),
+        groups=group_description(iri, quads, lab),
+        members=members,
+        memberships=memberships,
         history=history(store, iri, lab),
         provenance=provenance(store, graphs, lab),
         incoming=incoming,
-        island=schema_org_island(iri, desc.quads, lab),
+        island=schema_org_island(iri, quads, lab),
+        at=at,
     )
 
 
@@ -438,11 +476,19 @@ class HomePage:
     cooperations: list[tuple[str, str]]  # (href, label), by label
 
 
-def home_page(store: Store, base: str, lang: str) -> HomePage:
-    """The things per kind, the entry points the store has and every cooperation, labelled."""
+def home_page(
+    store: Store, base: str, lang: str, dated: tuple[dt.date, asof.Timeline] | None = None
+) -> HomePage:
+    """The things per kind, the entry points the store has and every cooperation, labelled; of another
+    day, the cooperations that existed then, under the names they had then."""
     entry_iris = [f"{base}id/{key}" for key in ENTRY_POINTS]
     cooperations = [val(r, "s") for r in store.select("SELECT ?s WHERE { ?s a rl:Cooperation }")]
     lab = Labeller(store.labels(entry_iris + cooperations), base, lang)
+    if dated is not None:
+        day, timeline = dated
+        cooperations = [c for c in cooperations if timeline.state(c, day) == "exists"]
+        for thing, names in timeline.labels_at(entry_iris + cooperations, day).items():
+            lab.labels[thing] = {**lab.labels.get(thing, {}), **names}
     return HomePage(
         counts=counts(store),
         coverage=coverage(store),

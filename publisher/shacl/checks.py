@@ -18,7 +18,7 @@ import pyoxigraph as ox
 
 from publisher.shacl.data import DataGraph
 from publisher.shacl.shapes import Shape, SparqlConstraint, Term, show_term
-from publisher.vocab import RDF, RDFS, SH, XSD, XSD_INTEGER
+from publisher.vocab import RDF, RDFS, SH, XSD, XSD_DATE, XSD_INTEGER
 
 
 @dataclass(slots=True)
@@ -104,7 +104,7 @@ LEXICAL = {
     XSD + "float": re.compile(rf"{NUMBER}([eE][+-]?[0-9]+)?|[+-]?INF|NaN"),
     XSD + "double": re.compile(rf"{NUMBER}([eE][+-]?[0-9]+)?|[+-]?INF|NaN"),
     XSD + "boolean": re.compile(r"true|false|1|0"),
-    XSD + "date": re.compile(DATE + TZ),
+    XSD_DATE.value: re.compile(DATE + TZ),
     XSD + "dateTime": re.compile(rf"{DATE}T{TIME}{TZ}"),
     XSD + "time": re.compile(TIME + TZ),
 }
@@ -121,7 +121,7 @@ def well_formed(lexical: str, datatype: str) -> bool:
     text = lexical.strip()
     if not pattern.fullmatch(text):
         return False
-    if datatype in (XSD + "date", XSD + "dateTime"):
+    if datatype in (XSD_DATE.value, XSD + "dateTime"):
         year, month, day = (int(part) for part in re.findall(r"\d+", text)[:3])  # the pattern matched: all three
         try:
             dt.date(year, month, day)

@@ -124,7 +124,8 @@ def add_common_headers(response: Response) -> Response:
     headers = response.headers
     if request.method in (*READ_METHODS, "POST", "OPTIONS"):
         headers.add("Access-Control-Allow-Origin", "*")
-        headers.add("Access-Control-Expose-Headers", "ETag, Link, Content-Location, Vary, Location")
+        exposed = "ETag, Link, Content-Location, Vary, Location" + (", Valid-At" if "Valid-At" in headers else "")
+        headers.add("Access-Control-Expose-Headers", exposed)
     headers.add("X-Content-Type-Options", "nosniff")
     if response.mimetype == "text/html":
         headers.setdefault("Content-Security-Policy", PAGE_CSP)  # the query page has its own

@@ -15,14 +15,16 @@ from publisher.render.rdf import JSONLD_CONTEXT, serialize
 from publisher.vocab import expand, shorten
 from publisher.web.paging import html_or_text, last_page, message_response, page_number, past_the_end
 from publisher.web.state import State, page_language, state, vary_for
+from publisher.web.timetravel import keep_day, requested_day
 
 
 def home() -> Response:
     st = state()
     lang = page_language()
+    day = requested_day(st)
 
     def render() -> tuple[bytes, str]:
-        shown = page_data.home_page(st.store, st.base, lang)
+        shown = page_data.home_page(st.store, st.base, lang, (day, st.timeline()) if day else None)
         links = {
             name: rule
             for name, rule in (("sparql", "/sparql"), ("catalog", "/catalog"), ("downloads", "/download/"))
@@ -45,12 +47,17 @@ def home() -> Response:
             dataset_query=f"{st.endpoint}?{urlencode({'query': page_data.dataset_triples_query(st.base)})}",
             statements=sum(st.graph_sizes.values()),
             statements_query=f"{st.endpoint}?{urlencode({'query': page_data.ALL_STATEMENTS_QUERY})}",
+            day=day.isoformat() if day else "",
         )
-        return body.encode("utf-8"), HTML.content_type
+        return keep_day(body, st.base, day).encode("utf-8"), HTML.content_type
 
-    body, ctype = st.rendered(("home", lang), render)
-    response = st.respond(body, ctype, ("home", lang), vary="Accept-Language")
+    key = ("home", lang) + ((day.isoformat(),) if day else ())
+    body, ctype = st.rendered(key, render)
+    response = st.respond(body, ctype, key, vary="Accept-Language")
     response.headers["Content-Language"] = lang
+    if day is not None:
+        response.headers["Valid-At"] = day.isoformat()
+        response.headers["Link"] = f'<{st.base}>; rel="latest-version"'
     return response
 
 
@@ -59,8 +66,14 @@ def listing_page(kind: str) -> Response:
     st = state()
     lang = page_language()
     page = page_number(request.args.get("page"))
+    day = requested_day(st)
     size = st.settings.page_size
     listed = st.listings.get((st.build.version, kind), lambda: page_data.listing(st.store, kind))
+    if day is not None:
+        today = listed
+        listed = st.listings.get(
+            (st.build.version, kind, day.isoformat()), lambda: page_data.listing_of_day(st.timeline(), today, day)
+        )
     type_filter = listed_type(st, kind, listed, request.args.get("type") or None)
     pages = last_page(len(listed.of_type(type_filter)), size)
     if page > pages:
@@ -81,19 +94,23 @@ def listing_page(kind: str) -> Response:
             available=shown.available,
             type_filter=type_filter,
             href=safe_href,
+            day=day.isoformat() if day else "",
         )
-        return body.encode("utf-8"), HTML.content_type
+        return keep_day(body, st.base, day).encode("utf-8"), HTML.content_type
 
-    key = ("list", kind, type_filter or "", str(page), lang)
+    key = ("list", kind, type_filter or "", str(page), lang) + ((day.isoformat(),) if day else ())
     body, ctype = st.rendered(key, render)
     response = st.respond(body, ctype, key, vary="Accept-Language")
     response.headers["Content-Language"] = lang
+    if day is not None:
+        response.headers["Valid-At"] = day.isoformat()
+        response.headers["Link"] = f'<{st.base}{kind}>; rel="latest-version"'
     return response
 
 
 def listing_url(st: State, kind: str, page: int) -> str:
     """The address of another page of the listing the client asked for (same type filter and language)."""
-    params = {k: v for k, v in request.args.items() if k in ("type", "lang") and v} | {"page": str(page)}
+    params = {k: v for k, v in request.args.items() if k in ("type", "lang", "at") and v} | {"page": str(page)}
     return f"{st.base}{kind}?{urlencode(params)}"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 
 import pyoxigraph as ox
@@ -9,22 +10,30 @@ from flask import Response, redirect, render_template, request
 from werkzeug.wrappers import Response as AnyResponse  # what redirect() answers; Flask's Response is one
 
 from publisher.negotiation import BY_SUFFIX, DOCUMENT_FORMATS, HTML, NQUADS, Format, negotiate
-from publisher.render import page_data
+from publisher.render import asof, dayview, page_data
 from publisher.render.html import iri_to_uri
 from publisher.render.rdf import serialize
 from publisher.render.suggest import kind_of
 from publisher.store.protocol import Description
 from publisher.vocab import (
+    DCAT_END_DATE,
+    DCAT_START_DATE,
+    DCT_IS_VERSION_OF,
+    DCT_PERIOD_OF_TIME,
+    DCT_TEMPORAL,
     FOAF_PRIMARY_TOPIC,
     HYDRA_NEXT,
     HYDRA_TOTAL_ITEMS,
+    RDF_TYPE,
     RDFS_COMMENT,
     RDFS_SEE_ALSO,
     VOID_IN_DATASET,
+    XSD_DATE,
     XSD_INTEGER,
 )
 from publisher.web.paging import last_page, page_number, past_the_end
 from publisher.web.state import State, page_language, request_key, request_query, state, vary_for
+from publisher.web.timetravel import keep_day, requested_day, with_day
 
 #: No store is asked to skip more links than this (a page number of 18 digits times the limit).
 MAX_OFFSET = 2**62
@@ -46,14 +55,17 @@ def thing(key: str = "") -> AnyResponse:
     """GET /id/{key}: 303 See Other to the document, or 200 with the setting ``redirect=200``."""
     st = state()
     key = request_key("id")
+    day = requested_day(st)
     if not key or not exists(st, key):
         return without_trailing_slash(st, "id", key, lambda stem: exists(st, stem)) or not_found_thing(st, key)
     if st.settings.redirect == "200":
-        response = document_response(st, key, None)
+        response = document_response(st, key, None, day)
         if response.status_code in (200, 304):
-            response.headers["Link"] = f'<{st.doc_url(key)}>; rel="describedby", ' + response.headers.get("Link", "")
+            response.headers["Link"] = (
+                f'<{with_day(st.doc_url(key), day)}>; rel="describedby", ' + response.headers.get("Link", "")
+            )
         return response
-    redirected = redirect(st.doc_url(key), code=303)
+    redirected = redirect(with_day(st.doc_url(key), day), code=303)
     redirected.autocorrect_location_header = False
     return redirected
 
@@ -62,11 +74,12 @@ def document(key: str = "") -> AnyResponse:
     """GET /doc/{key}[.ext]: the description in the negotiated or the suffix's format."""
     st = state()
     key, fmt = split_suffix(st, request_key("doc"))
+    day = requested_day(st)
     if not key or not exists(st, key):
         return without_trailing_slash(st, "doc", key, lambda stem: exists(st, split_suffix(st, stem)[0])) or (
             not_found_thing(st, key)
         )
-    return document_response(st, key, fmt)
+    return document_response(st, key, fmt, day)
 
 
 def without_trailing_slash(st: State, route: str, key: str, known: Callable[[str], bool]) -> AnyResponse | None:
@@ -82,21 +95,53 @@ def without_trailing_slash(st: State, route: str, key: str, known: Callable[[str
     return response
 
 
-def document_response(st: State, key: str, fixed: Format | None) -> Response:
+def document_response(st: State, key: str, fixed: Format | None, day: dt.date | None = None) -> Response:
     fmt = fixed or negotiate(request.headers.get("Accept"))
     if fmt is None:
         return not_acceptable(st, key)
     lang = page_language() if fmt is HTML else ""
-    body, content_type = st.rendered(("doc", key, fmt.key, lang), lambda: render_document(st, key, fmt, lang))
-    extra = [("Content-Location", st.doc_url(key, fmt)), ("Link", st.document_links(key))]
+    # Without a day the keys are those of before: today's documents keep their cache entries and ETags.
+    parts = ("doc", key, fmt.key, lang) + ((day.isoformat(),) if day else ())
+    body, content_type = st.rendered(parts, lambda: render_document(st, key, fmt, lang, day))
+    extra = [("Content-Location", with_day(st.doc_url(key, fmt), day)), ("Link", st.document_links(key, day))]
+    if day is not None:
+        extra.append(("Valid-At", day.isoformat()))
     if fmt is HTML:
         extra.append(("Content-Language", lang))
-    return st.respond(body, content_type, ("doc", key, fmt.key, lang), vary=vary_for(fixed, fmt), extra=extra)
+    return st.respond(body, content_type, parts, vary=vary_for(fixed, fmt), extra=extra)
 
 
-def description_quads(st: State, key: str, desc: Description) -> list[ox.Quad]:
-    """The description plus statements about the document itself (and where the rest of the links are)."""
-    doc = ox.NamedNode(st.doc_url(key))
+def dated_statements(st: State, key: str, desc: Description, day: dt.date) -> list[ox.Quad]:
+    """What a document of ``day`` says besides the description: its day (dct:temporal, a dct:PeriodOfTime
+    of that one day as DCAT-AP gives it), the version it is of, the member links that hold that day, and
+    for a thing that did not exist then, what held instead (with their codes and a link at the day)."""
+    doc = ox.NamedNode(with_day(st.doc_url(key), day))
+    period = ox.BlankNode(f"day{day.strftime('%Y%m%d')}")
+    day_literal = ox.Literal(day.isoformat(), datatype=XSD_DATE)
+    quads = [
+        ox.Quad(doc, DCT_TEMPORAL, period),
+        ox.Quad(period, RDF_TYPE, DCT_PERIOD_OF_TIME),
+        ox.Quad(period, DCAT_START_DATE, day_literal),
+        ox.Quad(period, DCAT_END_DATE, day_literal),
+        ox.Quad(doc, DCT_IS_VERSION_OF, ox.NamedNode(st.doc_url(key))),
+    ]
+    quads += asof.links_at(st.timeline(), desc.subject, day)
+    timeline = st.timeline()
+    status = asof.status_at(timeline, desc.subject, day)
+    for note in dayview.status_sentences(status, st.first_fact(), "en"):
+        quads.append(ox.Quad(doc, RDFS_COMMENT, ox.Literal(note, language="en")))
+    shown = status.predecessors if status.state == "not-yet" else status.successors if status.state == "ended" else []
+    for other in shown:
+        node = ox.NamedNode(other.iri)
+        quads.append(ox.Quad(doc, RDFS_SEE_ALSO, ox.NamedNode(with_day(iri_to_uri(other.iri), day))))
+        quads += [ox.Quad(node, ox.NamedNode(p), o) for p, o in timeline.facts.get(other.iri, [])]
+    return [ox.Quad(q.subject, q.predicate, q.object) for q in quads]
+
+
+def description_quads(st: State, key: str, desc: Description, day: dt.date | None = None) -> list[ox.Quad]:
+    """The description plus statements about the document itself (and where the rest of the links are);
+    of ``day``, without today's member links and with that day's (:func:`dated_statements`)."""
+    doc = ox.NamedNode(with_day(st.doc_url(key), day))
     extra = [
         ox.Quad(doc, FOAF_PRIMARY_TOPIC, ox.NamedNode(desc.subject)),
         ox.Quad(doc, VOID_IN_DATASET, ox.NamedNode(st.dataset_iri)),
@@ -108,21 +153,25 @@ def description_quads(st: State, key: str, desc: Description) -> list[ox.Quad]:
             ox.Quad(more, HYDRA_TOTAL_ITEMS, ox.Literal(str(desc.incoming_total), datatype=XSD_INTEGER)),
             ox.Quad(more, HYDRA_NEXT, ox.NamedNode(iri_to_uri(f"{st.base}incoming/{key}?page=2"))),
         ]
-    return desc.quads + desc.incoming + extra
+    if day is None:
+        return desc.quads + desc.incoming + extra
+    own = asof.without_todays_links(desc.quads + desc.incoming)
+    return own + extra + dated_statements(st, key, desc, day)
 
 
-def render_document(st: State, key: str, fmt: Format, lang: str) -> tuple[bytes, str]:
+def render_document(st: State, key: str, fmt: Format, lang: str, day: dt.date | None = None) -> tuple[bytes, str]:
     limit = st.settings.incoming_limit
     desc = st.store.describe(st.thing_iri(key), limit)
     if fmt is not HTML:
-        return serialize(description_quads(st, key, desc), fmt), fmt.content_type
-    return render_html(st, key, desc, lang).encode("utf-8"), HTML.content_type
+        return serialize(description_quads(st, key, desc, day), fmt), fmt.content_type
+    return render_html(st, key, desc, lang, day).encode("utf-8"), HTML.content_type
 
 
-def render_html(st: State, key: str, desc: Description, lang: str) -> str:
+def render_html(st: State, key: str, desc: Description, lang: str, day: dt.date | None = None) -> str:
     iri = desc.subject
-    shown = page_data.thing_page(st.store, desc, st.base, lang)
-    return render_template(
+    dated = dayview.Dated(day, st.timeline(), st.first_fact()) if day else None
+    shown = page_data.thing_page(st.store, desc, st.base, lang, dated)
+    page = render_template(
         "resource.html",
         lang=lang,
         iri=iri,
@@ -143,13 +192,17 @@ def render_html(st: State, key: str, desc: Description, lang: str) -> str:
         base=st.base,
         iri_href=iri_to_uri(iri),
         lang_other_url=f"{st.doc_url(key, HTML)}?lang={'en' if lang == 'de' else 'de'}",
+        at=shown.at,
+        form_action=st.doc_url(key, HTML),
     )
+    return keep_day(page, st.base, day)
 
 
 def incoming(key: str = "") -> AnyResponse:
     """GET /incoming/{key}?page=N: one page of the links to a thing, for descriptions that were cut."""
     st = state()
     key = request_key("incoming")
+    day = requested_day(st)  # the links to a thing are statements of no day; its page keeps the day in links
     if not key or not exists(st, key):
         return without_trailing_slash(st, "incoming", key, lambda stem: exists(st, stem)) or not_found_thing(st, key)
     page = page_number(request.args.get("page"))
@@ -170,7 +223,7 @@ def incoming(key: str = "") -> AnyResponse:
     if fmt is HTML:
         lang = page_language()
         shown = page_data.incoming_page(st.store, desc, st.base, lang)
-        body = render_template(
+        page_html = render_template(
             "incoming.html",
             lang=lang,
             lab=shown.lab,
@@ -181,10 +234,13 @@ def incoming(key: str = "") -> AnyResponse:
             limit=limit,
             key=key,
             base=st.base,
-        ).encode("utf-8")
+            day=day.isoformat() if day else "",
+        )
+        body = keep_day(page_html, st.base, day).encode("utf-8")
     else:
         body = serialize(quads, fmt)
-    return st.respond(body, fmt.content_type, ("incoming", key, str(page), fmt.key), vary="Accept")
+    parts = ("incoming", key, str(page), fmt.key) + ((day.isoformat(),) if day else ())
+    return st.respond(body, fmt.content_type, parts, vary="Accept")
 
 
 def not_acceptable(st: State, key: str) -> Response:

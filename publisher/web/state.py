@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import hashlib
 import itertools
@@ -26,7 +27,7 @@ from publisher.dataset.build import Build
 from publisher.negotiation import DOCUMENT_FORMATS, HTML, Format
 from publisher.publish.catalog import VoidStatistics
 from publisher.publish.dumps import Dumps
-from publisher.render import page_data
+from publisher.render import asof, page_data
 from publisher.render.html import iri_to_uri
 from publisher.render.suggest import LazyLabelIndex
 from publisher.sparql.description import supported_functions
@@ -183,6 +184,8 @@ class State:
         self.runner = query_runner(self.settings, self.store, self.shared_queries)
         self._subjects: list[str] | None = None
         self._document_count: int | None = None
+        self._first_fact: tuple[str, dt.date | None] | None = None
+        self._timeline: tuple[str, asof.Timeline] | None = None
         self.labels = LazyLabelIndex(self.read_labels)
 
     def read_labels(self) -> list[tuple[str, str]]:
@@ -269,9 +272,37 @@ class State:
     def alternates(self, url_for_format: Callable[[Format], str], formats: Iterable[Format] = DOCUMENT_FORMATS) -> str:
         return ", ".join(f'<{url_for_format(f)}>; rel="alternate"; type="{f.media_type}"' for f in formats)
 
-    def document_links(self, key: str) -> str:
-        """The Link header naming every format of the document of ``key``, made once per key."""
-        return self.tags.get(("alternates", key), lambda: self.alternates(lambda f: self.doc_url(key, f)))
+    def document_links(self, key: str, day: dt.date | None = None) -> str:
+        """The Link header naming every format of the document of ``key``, made once per key and day; of a
+        day, also today's document (RFC 5829 "latest-version") and the documents of the day before the
+        last change and of the next change ("predecessor-version", "successor-version")."""
+        if day is None:
+            return self.tags.get(("alternates", key), lambda: self.alternates(lambda f: self.doc_url(key, f)))
+        return self.tags.get((self.build.version, "alternates", key, day.isoformat()), lambda: self.dated(key, day))
+
+    def dated(self, key: str, day: dt.date) -> str:
+        """The Link header of the document of ``key`` on ``day`` (:meth:`document_links`)."""
+        links = [self.alternates(lambda f: with_day(self.doc_url(key, f), day))]
+        links.append(f'<{self.doc_url(key)}>; rel="latest-version"')
+        last, following = asof.around(self.timeline().change_days(self.thing_iri(key)), day)
+        if last is not None:
+            links.append(f'<{with_day(self.doc_url(key), last - asof.DAY)}>; rel="predecessor-version"')
+        if following is not None:
+            links.append(f'<{with_day(self.doc_url(key), following)}>; rel="successor-version"')
+        return ", ".join(links)
+
+    def timeline(self) -> asof.Timeline:
+        """Every dated fact a view of a day needs (render/asof.py), read once per build and process, when
+        a day is first asked for (the shipped data: 10 ms; never for today's pages)."""
+        if self._timeline is None or self._timeline[0] != self.build.version:
+            self._timeline = (self.build.version, asof.Timeline.load(self.store))
+        return self._timeline[1]
+
+    def first_fact(self) -> dt.date | None:
+        """The earliest day a dated fact of the build speaks of, asked once per build."""
+        if self._first_fact is None or self._first_fact[0] != self.build.version:
+            self._first_fact = (self.build.version, asof.first_fact(self.store, self.base))
+        return self._first_fact[1]
 
     def etag(self, *parts: str) -> str:
         return self.tags.get((self.build.version, *parts), lambda: self._etag(parts))
@@ -318,6 +349,14 @@ class State:
         if status == 200 and not CONDITIONAL.isdisjoint(request.headers.keys()):
             response.make_conditional(request)
         return response
+
+
+def with_day(url: str, day: dt.date | None) -> str:
+    """``url`` with ``at=`` the day (before any fragment); unchanged without a day."""
+    if day is None:
+        return url
+    url, hash_, fragment = url.partition("#")
+    return f"{url}{'&' if '?' in url else '?'}at={day.isoformat()}{hash_}{fragment}"
 
 
 def vary_for(fixed: Format | None, fmt: Format) -> str | None:

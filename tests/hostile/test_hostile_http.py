@@ -147,6 +147,19 @@ OVERLONG = [
     ("projection-last-day-backwards", "/projection?code=03358&from=9999-12-31&to=0001-01-01", 200),
     ("projection-both-ends-of-time", "/projection?code=03358&from=0001-01-01&to=9999-12-31", 200),
     ("projection-repeated-code", "/projection?code=03358&code=03358004&from=2019-01-01", 200),
+    # ?at= is a calendar date YYYY-MM-DD or a 400 saying so (never a 500, never reflected as markup).
+    ("at-impossible-day", "/doc/territory/03358?at=2023-02-30", 400),
+    ("at-compact", "/doc/territory/03358?at=20230101", 400),
+    ("at-word", "/doc/territory/03358?at=yesterday", 400),
+    ("at-empty", "/doc/territory/03358?at=", 400),
+    ("at-markup", "/doc/territory/03358?at=%3Cscript%3E", 400),
+    ("at-100kb", "/territories?at=" + "9" * 100 * 1024, 400),
+    ("at-nul", "/?at=2019-06-01%00", 400),
+    ("at-year-zero", "/organizations?at=0000-01-01", 400),
+    ("at-unicode-digits", "/doc/territory/03358?at=%D9%A2%D9%A0%D9%A1%D9%A9-06-01", 400),
+    ("at-twice", "/doc/territory/03358?at=2019-06-01&at=2019-06-02", 400),
+    ("at-year-9999", "/doc/territory/03358?at=9999-12-31", 200),
+    ("at-year-1", "/doc/territory/03358?at=0001-01-01", 200),
 ]
 
 

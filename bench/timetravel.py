@@ -1,0 +1,66 @@
+"""The cost of ``?at=``: the same documents with and without a day, rendered cold and served cached.
+
+Run: .venv/bin/python bench/timetravel.py [--runs N] [--day YYYY-MM-DD]
+Reports medians in milliseconds and the ratio dated / today for each document and format; the target
+(issue 20) is at most 1.5x cold and equal when cached. "Cold" empties the process's render cache and
+its cache of header values (ETags, Link lists) before every request, for both variants alike.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from dataclasses import replace
+
+from timing import shipped_build
+
+from publisher import create_app
+
+DOCUMENTS = [
+    "organization/metropolregion-hamburg",  # 22 memberships, the most of any cooperation
+    "organization/033580024024",  # Walsrode: a merger, a re-keying, three memberships
+    "territory/03358",  # Heidekreis: figures by date, containment, the most links
+    "organization/lag-vogelpark-region",  # LEADER: funding periods
+]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=100)
+    parser.add_argument("--day", default="2016-06-30")
+    args = parser.parse_args()
+    settings, build = shipped_build()
+    app = create_app(replace(settings, rate_limit=0), build)  # one client sends thousands of requests
+    client = app.test_client()
+    state = app.extensions["regiolod"]
+    state.first_fact()  # asked once per build and process, not per document
+
+    def pair(path: str, cold: bool) -> tuple[float, float]:
+        """Median times of today's document and the day's, asked in turns (a busy machine slows both alike)."""
+        times: dict[str, list[float]] = {"today": [], "dated": []}
+        for _ in range(args.runs):
+            for name, url in (("today", path), ("dated", f"{path}?at={args.day}")):
+                if cold:
+                    state.cache.values.clear()
+                    state.tags.values.clear()
+                start = time.perf_counter()
+                response = client.get(url)
+                times[name].append((time.perf_counter() - start) * 1000)
+                assert response.status_code == 200, (url, response.status_code)
+        return statistics.median(times["today"]), statistics.median(times["dated"])
+
+    worst = {"cold": 0.0, "cached": 0.0}
+    for key in DOCUMENTS:
+        for suffix in ("ttl", "html"):
+            path = f"/doc/{key}.{suffix}"
+            for mode in ("cold", "cached"):
+                today, dated = pair(path, mode == "cold")
+                worst[mode] = max(worst[mode], dated / today)
+                shown = f"today {today:7.2f} ms, at={args.day} {dated:7.2f} ms = {dated / today:.2f}x"
+                print(f"{path:<48} {mode:>6}: {shown}")
+    print(f"worst ratio: cold {worst['cold']:.2f}x (target <= 1.5x), cached {worst['cached']:.2f}x (target 1x)")
+
+
+if __name__ == "__main__":
+    main()
