@@ -12,21 +12,16 @@ and returns plain data, so that a view, the map renderer or the reconciliation s
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
 from publisher.store.protocol import Store, Term
+from publisher.validtime import parse_date
 from publisher.vocab import expand
 
 #: What ``at`` accepts, said in every 400.
-ACCEPTED = (
-    "at must be a calendar date written YYYY-MM-DD (ISO 8601 / xsd:date without time zone), e.g. "
-    "at=2019-06-01; leave it out for today."
-)
-_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 DAY = dt.timedelta(days=1)
 
 ORG_HAS_MEMBER = ox.NamedNode(expand("org:hasMember"))
@@ -47,18 +42,10 @@ NEIGHBOUR_FACTS = [
 CONTAINMENT = (expand("geo:sfWithin"), expand("geo:sfContains"))
 
 
-class BadDate(ValueError):
-    """An ``at`` that is no calendar date; its message says what is accepted."""
-
-
 def parse_at(raw: str) -> dt.date:
-    """Read ``at`` as an xsd:date without time zone, or raise :class:`BadDate` naming what is accepted."""
-    if not _DATE.fullmatch(raw):
-        raise BadDate(f"{raw[:40]!r} is not a date. {ACCEPTED}")
-    try:
-        return dt.date.fromisoformat(raw)
-    except ValueError:
-        raise BadDate(f"{raw!r} is no day of the calendar. {ACCEPTED}") from None
+    """Read ``at`` as a day written YYYY-MM-DD, or raise :class:`BadDate` naming what is accepted (one parser for
+    every date parameter: :func:`publisher.validtime.parse_date`)."""
+    return parse_date(raw, "at")
 
 
 def day_of(term: Term | None, end: bool = False) -> dt.date | None:

@@ -17,7 +17,8 @@ import re
 
 from flask import abort, request
 
-from publisher.render.asof import BadDate, parse_at
+from publisher.render.asof import parse_at
+from publisher.validtime import BadDate
 from publisher.web.paging import html_or_text, message_response
 from publisher.web.state import State, with_day
 
