@@ -211,7 +211,11 @@ def test_listings_show_what_existed_on_the_day(client) -> None:
     old = {f"{BASE}id/territory/03358004", f"{BASE}id/territory/03358022"}
     assert old <= then and f"{BASE}id/territory/033580024024" not in then
     assert not old & now and f"{BASE}id/territory/033580024024" in now
-    organizations = Page(html(client, "/organizations?at=2011-06-01&type=rl:orgtype-landkreis")).plain
+    organizations, page = "", 1  # every page: all 400 districts are listed
+    path = "/organizations?at=2011-06-01&type=rl:orgtype-landkreis&page="
+    while (response := client.get(f"{path}{page}", headers={"Accept": "text/html"})).status_code == 200:
+        organizations += Page(response.get_data(as_text=True)).plain
+        page += 1
     assert "Landkreis Soltau-Fallingbostel" in organizations
 
 
