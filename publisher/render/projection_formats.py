@@ -13,9 +13,19 @@ from urllib.parse import urlencode
 import pyoxigraph as ox
 
 from publisher.render.projection import TERRITORY, Kind, Projection, Thing, iri_term
-from publisher.vocab import DCT, PROV, RDF_TYPE, RDFS_SEE_ALSO, RL, SKOS, SKOS_PREF_LABEL, VOID_IN_DATASET, XSD
+from publisher.vocab import (
+    DCT,
+    PROV,
+    RDF_TYPE,
+    RDFS_SEE_ALSO,
+    RL,
+    SKOS,
+    SKOS_PREF_LABEL,
+    VOID_IN_DATASET,
+    XSD_DATE,
+    XSD_STRING,
+)
 
-XSD_DATE = ox.NamedNode(XSD + "date")
 SKOS_NOTATION = ox.NamedNode(SKOS + "notation")
 
 
@@ -134,7 +144,7 @@ def projection_quads(p: Projection, here: str, sparql: str, dataset: str) -> lis
     ]
     if p.code is not None:
         typed = [d for v, d in p.thing.codes if v.upper() == p.code.upper()]
-        datatype = ox.NamedNode(RL + typed[0]) if typed else ox.NamedNode(XSD + "string")
+        datatype = ox.NamedNode(RL + typed[0]) if typed else XSD_STRING
         quads.append(about("projectionCode", ox.Literal(p.code, datatype=datatype)))
     quads += thing_quads(p.thing)
     for t in p.results:
