@@ -339,3 +339,14 @@ def test_workers_sharing_rendered_documents_keep_the_days_apart(tmp_path) -> Non
     for day, body in made.items():
         assert second.get(f"{path}?at={day}").data == body
     assert b"dct:temporal" not in second.get(path).data
+
+
+def test_todays_page_has_a_date_form_that_leads_to_the_page_of_the_day(client) -> None:
+    """Every resource page offers the day picker, not only pages of a day: a plain GET form (no JavaScript)."""
+    today = html(client, "/doc/organization/metropolregion-hamburg")
+    form = re.search(r'<form method="get" action="([^"]+)" class="at">(.*?)</form>', today, re.S)
+    assert form and '<input type="date" name="at"' in form.group(2)
+    action = urlsplit(form.group(1)).path
+    assert action.endswith("/doc/organization/metropolregion-hamburg.html")
+    then = html(client, f"{action}?at=2011-06-01")
+    assert '<section class="at"' in then and "2011-06-01" in then
