@@ -167,8 +167,11 @@ def test_the_preferred_figure_is_the_latest_of_the_day(client, sparql) -> None:
 
 
 def leader_groups(sparql) -> list[str]:
+    """The local action groups whose members can differ between the two periods: those with a membership of
+    a period before 2023-2027 (the others have members of one period only, the same on both days' pages)."""
     rows = sparql("""PREFIX org: <http://www.w3.org/ns/org#> PREFIX rl: <https://w3id.org/regiolod/def#>
-        SELECT DISTINCT ?lag WHERE { ?m rl:fundingPeriod ?p ; org:organization ?lag } ORDER BY ?lag""")
+        SELECT DISTINCT ?lag WHERE { ?m rl:fundingPeriod ?p ; org:organization ?lag
+          FILTER (?p != rl:period-2023-2027) } ORDER BY ?lag""")
     return [r["lag"] for r in rows]
 
 
