@@ -147,7 +147,8 @@ def space_store() -> ox.Store:
         lines.append(f"ex:m-{case} a org:Membership ; org:member ex:{case} ; org:organization ex:coop ; {facts} .")
         lines.append(f"ex:{case} dct:spatial ex:{case}-t .")
     lines.append("ex:stated dct:spatial ex:stated-t . ex:stated-t geo:sfWithin ex:coop-t .")
-    lines.append("ex:m-stated a org:Membership ; org:member ex:stated ; org:organization ex:coop ; org:role rl:role-member .")
+    lines.append("ex:m-stated a org:Membership ; org:member ex:stated ; org:organization ex:coop .")
+    lines.append("ex:m-stated org:role rl:role-member .")
     store = ox.Store()
     store.load("\n".join(lines).encode(), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(EX + "g"))
     return store
