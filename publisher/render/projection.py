@@ -17,8 +17,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from publisher.render.asof import Lifespan, day_of
 from publisher.store.protocol import Store, lexical
-from publisher.validtime import beginning
 from publisher.vocab import ORG, RL, sparql_prologue
 
 #: The datatypes of official codes in the ontology (rdfs:Datatype in rl:), the kinds a code can be.
@@ -103,19 +103,10 @@ class Unanswerable(Exception):
         self.reason, self.message, self.links = reason, message, list(links)
 
 
-@dataclass(frozen=True)
-class Lifespan:
-    """A thing's first day and its first day no longer valid (prov:generatedAtTime, prov:invalidatedAtTime)."""
-
-    born: dt.date | None
-    ended: dt.date | None
-
-    def valid_on(self, day: dt.date) -> bool:
-        return (self.born is None or self.born <= day) and (self.ended is None or day < self.ended)
-
-    def describe(self) -> str:
-        since = f"from {self.born.isoformat()}" if self.born else "since before the data's first fact"
-        return since + (f" until {(self.ended - dt.timedelta(days=1)).isoformat()}" if self.ended else "")
+def describe(span: Lifespan) -> str:
+    """When a thing was valid, in words: from its first day until its last."""
+    since = f"from {span.begin.isoformat()}" if span.begin else "since before the data's first fact"
+    return since + (f" until {(span.end - dt.timedelta(days=1)).isoformat()}" if span.end else "")
 
 
 def iri_term(iri: str) -> str:
@@ -129,11 +120,6 @@ def values(iris: Iterable[str]) -> str:
     return " ".join(iri_term(i) for i in sorted(set(iris)))
 
 
-def day_of(term: object) -> dt.date | None:
-    text = lexical(term)
-    return beginning(text) if text else None
-
-
 def lifespans(store: Store, iris: Iterable[str]) -> dict[str, Lifespan]:
     """The lifespan of each thing (unbounded where the data gives no date)."""
     rows = store.select(f"""{sparql_prologue()}
@@ -142,7 +128,7 @@ def lifespans(store: Store, iris: Iterable[str]) -> dict[str, Lifespan]:
           OPTIONAL {{ ?thing prov:generatedAtTime ?born }}
           OPTIONAL {{ ?thing prov:invalidatedAtTime ?ended }}
         }}""")
-    return {lexical(r["thing"]): Lifespan(day_of(r["born"]), day_of(r["ended"])) for r in rows}
+    return {lexical(r["thing"]): Lifespan(day_of(r["born"]), day_of(r["ended"], end=True)) for r in rows}
 
 
 def find_by_code(store: Store, code: str, day: dt.date) -> tuple[Thing, Kind]:
@@ -164,7 +150,7 @@ def find_by_code(store: Store, code: str, day: dt.date) -> tuple[Thing, Kind]:
     if not carriers:
         raise Unanswerable("unknown", f"No thing carries the code {code!r}.")
     spans = lifespans(store, carriers)
-    valid = [i for i in carriers if spans.get(i, Lifespan(None, None)).valid_on(day)]
+    valid = [i for i in carriers if spans.get(i, Lifespan()).state(day) == "exists"]
     if not valid:
         raise not_valid(store, f"the code {code!r}", carriers, spans, day)
     chosen = sorted(i for i in valid if carriers[i]) or sorted(valid)
@@ -192,7 +178,7 @@ def find_by_iri(store: Store, iri: str, day: dt.date) -> tuple[Thing, Kind]:
     if not territory and not (rows and lexical(rows[0]["body"]) == "true"):
         raise Unanswerable("unknown", f"<{iri}> is no territory or body of this dataset.")
     spans = lifespans(store, [iri])
-    if not spans.get(iri, Lifespan(None, None)).valid_on(day):
+    if not spans.get(iri, Lifespan()).state(day) == "exists":
         raise not_valid(store, f"<{iri}>", {iri: territory}, spans, day)
     return things(store, [iri])[0], TERRITORY if territory else ORGANIZATION
 
@@ -202,7 +188,7 @@ def not_valid(
 ) -> Unanswerable:
     """The answer for input that names things, none of them valid on ``day``: when each was."""
     shown = things(store, carriers)
-    when = "; ".join(f"{t.label} <{t.iri}> {spans.get(t.iri, Lifespan(None, None)).describe()}" for t in shown)
+    when = "; ".join(f"{t.label} <{t.iri}> {describe(spans.get(t.iri, Lifespan()))}" for t in shown)
     return Unanswerable(
         "not-valid", f"Nothing {asked} names existed on {day}: {when}.", [(t.iri, t.label) for t in shown]
     )
@@ -312,7 +298,7 @@ def walk(store: Store, start: str, kind: Kind, first: dt.date, last: dt.date) ->
                 s for s in by_replacement.get(thing, []) if ahead(s.date, since)
             ]
             if not candidates:
-                if spans.get(thing, Lifespan(None, None)).valid_on(last):
+                if spans.get(thing, Lifespan()).state(last) == "exists":
                     results.add(thing)
                 continue
             nearest = (min if forward else max)(s.date for s in candidates)
