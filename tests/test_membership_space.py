@@ -52,7 +52,8 @@ def holds_today(begin: str | None, end: str | None) -> bool:
 def regions_of(found: list[dict[str, str]], districts: list[str]) -> dict[str, set[str]]:
     answer: dict[str, set[str]] = {d: set() for d in districts}
     for r in found:
-        answer[r["district"]].add(r["region"])
+        if r["district"] in answer:
+            answer[r["district"]].add(r["region"])
     return answer
 
 
