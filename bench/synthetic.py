@@ -245,6 +245,7 @@ class SyntheticModel:
             [
                 *self.body_types("rl:Landkreis"),
                 ("skos:prefLabel", de(f"Synthetischer Landkreis {dk}")),
+                ("skos:prefLabel", en(f"Synthetic district {dk}")),
                 ("skos:notation", typed(dk, "rl:DistrictKey")),
                 ("org:classification", "rl:orgtype-landkreis"),
                 ("dct:spatial", f"<id/territory/{dk}>"),
@@ -302,6 +303,7 @@ class SyntheticModel:
             [
                 *self.body_types("rl:Gemeinde"),
                 ("skos:prefLabel", de(m.label)),
+                ("skos:prefLabel", en(m.label.replace("Synthetischer Ort", "Synthetic place"))),
                 ("skos:notation", typed(ars, "rl:ARS")),
                 ("skos:notation", typed(ags, "rl:AGS")),
                 ("org:classification", classification),
@@ -332,6 +334,7 @@ class SyntheticModel:
             [
                 *self.body_types("rl:Samtgemeinde"),
                 ("skos:prefLabel", de(label)),
+                ("skos:prefLabel", en(f"Synthetic joint municipality {key}")),
                 ("skos:notation", typed(key, "rl:MunicipalAssociationKey")),
                 ("org:classification", "rl:orgtype-samtgemeinde"),
                 ("dct:spatial", f"<id/territory/{key}>"),
@@ -382,6 +385,7 @@ class SyntheticModel:
             [
                 *self.body_types("rl:Gemeinde"),
                 ("skos:prefLabel", de(label)),
+                ("skos:prefLabel", en(label.replace("Synthetischer Ort", "Synthetic place"))),
                 ("skos:notation", typed(ags, "rl:AGS")),
                 ("org:classification", "rl:orgtype-gemeinde"),
                 ("dct:spatial", f"<id/territory/{ags}>"),

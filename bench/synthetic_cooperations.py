@@ -78,6 +78,15 @@ class CooperationModel:
         n = self.next_number()
         key, label = f"synthetischer-zweckverband-{n:06d}", f"Synthetischer Zweckverband {n:06d}"
         founded = self.rng.randint(1970, 2020)
+        em.thing(
+            f"id/territory/{key}",
+            [
+                ("a", "rl:Territory"),
+                ("skos:prefLabel", de(f"{label} (Verbandsgebiet)")),
+                ("skos:prefLabel", en(f"Synthetic special-purpose association {n:06d} (area)")),
+                ("dct:source", GENERATOR),
+            ],
+        )
         budget: Props = []
         if self.rng.random() < 0.5:
             value = self.rng.randint(10, 5000) * 1000
@@ -90,6 +99,8 @@ class CooperationModel:
                 ("a", "m8g:PublicOrganisation"),
                 ("a", "org:FormalOrganization"),
                 ("skos:prefLabel", de(label)),
+                ("skos:prefLabel", en(f"Synthetic special-purpose association {n:06d}")),
+                ("dct:spatial", f"<id/territory/{key}>"),
                 ("org:classification", "rl:orgtype-zweckverband"),
                 ("rl:foundingGround", "rl:ground-spatial-ties"),
                 ("rl:foundingGround", self.rng.choice(GROUNDS)),
@@ -113,6 +124,8 @@ class CooperationModel:
         props: Props = [("a", "rl:Figure"), ("rdf:value", str(value))]
         if date:
             props.append(("rl:referenceDate", typed(date, "xsd:date")))
+        else:  # a budget of a funding period: say that there is no day, as the curated data does
+            props.append(("skos:note", de("Synthetisches Budget der Förderperiode ohne Stichtag")))
         if period:
             props.append(("rl:fundingPeriod", period))
         return [*props, ("rl:rank", "rl:rank-preferred"), ("dct:source", GENERATOR)]
@@ -155,6 +168,7 @@ class CooperationModel:
                 ("a", "rl:Cooperation"),
                 ("a", "org:Organization"),
                 ("skos:prefLabel", de(label)),
+                ("skos:prefLabel", en(f"Synthetic local action group {n:06d}")),
                 ("org:classification", "rl:orgtype-lokale-aktionsgruppe"),
                 ("rl:foundingGround", "rl:ground-funding-programme"),
                 ("rl:fundingProgramme", "rl:programme-leader"),
@@ -198,6 +212,7 @@ class CooperationModel:
                 ("a", "rl:Cooperation"),
                 ("a", "org:OrganizationalCollaboration"),
                 ("skos:prefLabel", de(label)),
+                ("skos:prefLabel", en(f"Synthetic metropolitan region {sk}")),
                 ("org:classification", "rl:orgtype-metropolregion"),
                 ("rl:foundingGround", "rl:ground-spatial-ties"),
                 ("dct:spatial", f"<id/territory/{key}>"),

@@ -102,6 +102,9 @@ DCAT_START_DATE = ox.NamedNode(DCAT + "startDate")
 DCAT_END_DATE = ox.NamedNode(DCAT + "endDate")
 #: The properties a thing's label is read from, best first.
 LABEL_PROPERTIES = (SKOS_PREF_LABEL, RDFS_LABEL)
+#: Membership roles that list a body with a cooperation without making it a member (DESIGN §5): no
+#: org:memberOf/org:hasMember and no place in a day's member list; territory only still places its territory.
+NOT_MEMBER_ROLES = ("rl:role-territory-only", "rl:role-disputed-member")
 
 
 def sparql_prologue() -> str:

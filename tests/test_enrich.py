@@ -116,3 +116,70 @@ class OxigraphStore:
         result = self.store.query(sparql_prologue() + query, use_default_graph_as_union=True)
         names = [v.value for v in result.variables]
         return [{n: row[n] for n in names} for row in result]
+
+
+GEO = "http://www.opengis.net/ont/geosparql#"
+ORG = "http://www.w3.org/ns/org#"
+#: DESIGN §5, membership and space: one member per case in ex:coop, whose territory is ex:coop-t; member
+#: ex:{case} has territory ex:{case}-t. Expected: the relation derived between the territories (None: none)
+#: and whether the body is listed as a member (org:memberOf, and a member of today's list in the timeline).
+SPACE_CASES = {
+    "full": ("org:role rl:role-member ; rl:coverage rl:coverage-full", "sfWithin", True),
+    "no-coverage-stated": ("org:role rl:role-member", "sfWithin", True),
+    "partial": ("org:role rl:role-member ; rl:coverage rl:coverage-partial", "sfOverlaps", True),
+    "founding-member": ("org:role rl:role-founding-member", "sfWithin", True),
+    "territory-only": ("org:role rl:role-territory-only", "sfWithin", False),
+    "disputed": ("org:role rl:role-disputed-member", None, False),
+    "partner": ("org:role rl:role-partner", None, True),
+    "shareholder": ("org:role rl:role-shareholder", None, True),
+    "ended": (
+        "org:role rl:role-member ; org:memberDuring [ time:hasEnd [ time:inXSDgYear '2019'^^xsd:gYear ] ]",
+        None,
+        False,
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def space_store() -> ox.Store:
+    lines = [sparql_prologue(), f"PREFIX ex: <{EX}>", "ex:coop dct:spatial ex:coop-t ."]
+    for case, (facts, _, _) in SPACE_CASES.items():
+        lines.append(f"ex:m-{case} a org:Membership ; org:member ex:{case} ; org:organization ex:coop ; {facts} .")
+        lines.append(f"ex:{case} dct:spatial ex:{case}-t .")
+    lines.append("ex:stated dct:spatial ex:stated-t . ex:stated-t geo:sfWithin ex:coop-t .")
+    lines.append("ex:m-stated a org:Membership ; org:member ex:stated ; org:organization ex:coop .")
+    lines.append("ex:m-stated org:role rl:role-member .")
+    store = ox.Store()
+    store.load("\n".join(lines).encode(), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(EX + "g"))
+    return store
+
+
+@pytest.fixture(scope="module")
+def space_derived(space_store: ox.Store) -> list[tuple[str, str, str]]:
+    graph = ox.NamedNode(EX + "derived")
+    return [(q.subject.value, q.predicate.value, q.object.value) for q in derived_quads(space_store, graph, TODAY)]
+
+
+@pytest.mark.parametrize("case", SPACE_CASES)
+def test_a_members_territory_lies_in_its_cooperations_territory(space_derived, case: str) -> None:
+    relation = SPACE_CASES[case][1]
+    inner, outer = EX + case + "-t", EX + "coop-t"
+    found = {p.removeprefix(GEO) for s, p, o in space_derived if (s, o) == (inner, outer) and p.startswith(GEO)}
+    back = {p.removeprefix(GEO) for s, p, o in space_derived if (s, o) == (outer, inner) and p.startswith(GEO)}
+    assert found == ({relation} if relation else set())
+    assert back == ({"sfOverlaps" if relation == "sfOverlaps" else "sfContains"} if relation else set())
+
+
+@pytest.mark.parametrize("case", SPACE_CASES)
+def test_territory_only_and_disputed_are_no_members(space_derived, space_store: ox.Store, case: str) -> None:
+    member = SPACE_CASES[case][2]
+    assert ((EX + case, ORG + "memberOf", EX + "coop") in space_derived) is member
+    timeline = Timeline.load(OxigraphStore(space_store))
+    assert (EX + case in {s.member for s in timeline.members(EX + "coop", TODAY)}) is member
+
+
+def test_stated_containment_is_not_derived_again(space_derived) -> None:
+    """The derived graph holds what no curated graph says; each quad once."""
+    assert (EX + "stated-t", GEO + "sfWithin", EX + "coop-t") not in space_derived
+    assert (EX + "coop-t", GEO + "sfContains", EX + "stated-t") in space_derived
+    assert len(space_derived) == len(set(space_derived))

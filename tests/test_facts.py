@@ -165,7 +165,7 @@ def test_every_nuts_code_has_the_matching_nuts_link(sparql) -> None:
                               FILTER (?m = IRI(CONCAT("http://data.europa.eu/nuts/code/", STR(?code)))) } }""")
     assert rows == []
     with_nuts = sparql("SELECT ?t WHERE { ?t skos:notation ?c FILTER (DATATYPE(?c) = rl:NUTS) }")
-    assert len(with_nuts) == 38 + 1  # the districts of both metropolitan regions, and Lower Saxony
+    assert len(with_nuts) == 39 + 1  # the districts of both metropolitan regions and Verden, and Lower Saxony
 
 
 def test_contested_values_keep_both_sources(sparql) -> None:

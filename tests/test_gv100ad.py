@@ -16,6 +16,7 @@ from publisher.cli import main
 from publisher.config import Settings
 from publisher.dataset.build import load_build
 from publisher.gv100ad import RegisterError, import_register
+from publisher.gv100ad.labels import english_name
 from tests.conftest import BASE, ROOT
 
 FIXTURES = ROOT / "tests" / "data"
@@ -332,3 +333,19 @@ def test_real_register_imports_and_validates_with_the_curated_data(tmp_path: Pat
     assert count("?t a rl:UnincorporatedArea") == 208
     assert count("?t a rl:StateTerritory ; rl:population/rdf:value ?v FILTER (?v > 0)") == 16
     assert repeated_statements(together) == 0
+
+
+@pytest.mark.parametrize(
+    ("german", "english"),
+    [
+        ("Samtgemeinde Ahlden", "Ahlden (joint municipality)"),
+        ("Stadt Bad Fallingbostel", "Bad Fallingbostel (town)"),
+        ("Gemeinde Bispingen", "Bispingen (municipality)"),
+        ("Landkreis Harburg", "Harburg District"),
+        ("Kreis Dithmarschen", "Dithmarschen District"),
+        ("Gemeindefreier Bezirk Osterheide", "Osterheide (unincorporated area)"),
+        ("Freie und Hansestadt Hamburg", "Freie und Hansestadt Hamburg"),  # a name without a kind in front stays
+    ],
+)
+def test_a_body_gets_an_english_label_with_its_kind_translated(german: str, english: str) -> None:
+    assert english_name(german) == english

@@ -342,7 +342,7 @@ def test_void_describes_the_dataset(client, sparql) -> None:
         str(graph.value(s, DCTERMS.title)): int(graph.value(s, VOID.triples))
         for s in graph.objects(dataset, VOID.subset)
     }
-    assert linksets["Verknüpfungen zu Wikidata"] == wikidata == 38
+    assert linksets["Verknüpfungen zu Wikidata"] == wikidata == 39
 
 
 def test_every_document_links_back_to_the_dataset(client) -> None:

@@ -80,7 +80,7 @@ def test_sparqlwrapper_select_in_every_format(server: str, fmt: str) -> None:
         sep = "," if fmt == "csv" else "\t"
         lines = converted.decode("utf-8").strip().splitlines()[1:]
         names = {line.split(sep)[-1].split('"')[1 if fmt == "tsv" else 0] for line in lines}
-    assert "Heidekreis" in names and len(names) == 38
+    assert "Heidekreis" in names and len(names) == 39
 
 
 # SPARQLWrapper converts graph results with rdflib, which still builds a ConjunctiveGraph inside.

@@ -56,6 +56,40 @@ MUNICIPALITY_TYPES = {
 }
 DISTRICT_WORDS = {"43": "Kreis", "44": "Landkreis", "45": "Regionalverband"}
 REGION_PREFIXES = ("Region ", "Städteregion ", "Regionalverband ")
+#: German titles and kinds in front of a body's name and the English words for them (the name itself, a
+#: proper name, stays): "Samtgemeinde Ahlden" is "Ahlden (joint municipality)" in English.
+ENGLISH_KINDS = (
+    ("Samtgemeinde ", "{} (joint municipality)"),
+    ("Verbandsgemeinde ", "{} (collective municipality)"),
+    ("Verwaltungsgemeinschaft ", "{} (administrative community)"),
+    ("Vereinbarte Verwaltungsgemeinschaft ", "{} (agreed administrative community)"),
+    ("Gemeindeverwaltungsverband ", "{} (municipal administration association)"),
+    ("Verwaltungsverband ", "{} (administrative association)"),
+    ("Kirchspielslandgemeinde ", "{} (parish municipality)"),
+    ("Amt ", "{} (Amt, administrative association)"),
+    ("Gemeindefreier Bezirk ", "{} (unincorporated area)"),
+    ("Gemeindefreies Gebiet ", "{} (unincorporated area)"),
+    ("Große Kreisstadt ", "{} (major district town)"),
+    ("Landeshauptstadt ", "{} (state capital)"),
+    ("Hansestadt ", "{} (Hanseatic town)"),
+    ("Gemeinde ", "{} (municipality)"),
+    ("Flecken ", "{} (market town)"),
+    ("Markt ", "{} (market town)"),
+    ("Stadt ", "{} (town)"),
+    ("Landkreis ", "{} District"),
+    ("Kreis ", "{} District"),
+    ("Regionalverband ", "{} (regional association)"),
+)
+
+
+def english_name(german: str) -> str:
+    """The English label of a body named in German: its kind translated, its proper name kept."""
+    for kind, english in ENGLISH_KINDS:
+        if german.startswith(kind):
+            return english.format(german[len(kind) :])
+    return german
+
+
 #: Official body names the register's name and type do not give (FACTS.md: "Landkreis Heidekreis").
 BODY_NAMES = {"03358": "Landkreis Heidekreis"}
 

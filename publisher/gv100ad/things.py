@@ -20,6 +20,7 @@ from publisher.gv100ad.labels import (
     SeatFinder,
     association_label,
     district_body,
+    english_name,
     government_district_label,
     municipality_body_label,
     municipality_classification,
@@ -128,7 +129,8 @@ class RegisterGraph:
         """
         path = f"id/territory/{key}"
         pref, alt = self.labels(path, label)
-        alt += [literal(name)] if name is not None and literal(name) not in alt else []
+        # SKOS S13: a label that is the prefLabel is no altLabel as well
+        alt += [literal(name)] if name is not None and literal(name) not in alt + pref else []
         statements: list[Statement] = [
             ("a", ["rl:Territory", *classes]),
             ("skos:prefLabel", pref),
@@ -141,6 +143,8 @@ class RegisterGraph:
         """The body of a territory (CPOV: the organisation, with dct:spatial to its territory)."""
         path = f"id/organization/{key}"
         pref, alt = self.labels(path, label)
+        english = self.curated.labels.get((path, "en")) or english_name(self.curated.labels.get((path, "de"), label))
+        pref += [literal(english, "en")]
         return Node(
             iri(path),
             [

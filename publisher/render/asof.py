@@ -19,7 +19,7 @@ import pyoxigraph as ox
 
 from publisher.store.protocol import Store, Term
 from publisher.validtime import parse_date
-from publisher.vocab import expand
+from publisher.vocab import NOT_MEMBER_ROLES, expand
 
 #: What ``at`` accepts, said in every 400.
 DAY = dt.timedelta(days=1)
@@ -171,17 +171,20 @@ class Timeline:
 
     @classmethod
     def load(cls, store: Store) -> Timeline:
-        """Read the memberships, lifespans, former names and change events of the whole store."""
+        """Read the memberships (not those of :data:`~publisher.vocab.NOT_MEMBER_ROLES`: no member of a day's
+        list), lifespans, former names and change events of the whole store."""
         spans: dict[str, MembershipSpan] = {}
         for r in store.select("""
             SELECT ?m ?org ?member ?b ?e ?p ?pb ?pe WHERE {
               ?m a org:Membership ; org:organization ?org ; org:member ?member .
+              OPTIONAL { ?m org:role ?notMemberRole FILTER (?notMemberRole IN (ROLES)) }
+              FILTER (!BOUND(?notMemberRole))
               OPTIONAL { ?m org:memberDuring/time:hasBeginning/(time:inXSDDate|time:inXSDgYear) ?b }
               OPTIONAL { ?m org:memberDuring/time:hasEnd/(time:inXSDDate|time:inXSDgYear) ?e }
               OPTIONAL { ?m rl:fundingPeriod ?p
                          OPTIONAL { ?p time:hasBeginning/time:inXSDgYear ?pb }
                          OPTIONAL { ?p time:hasEnd/time:inXSDgYear ?pe } }
-            }"""):
+            }""".replace("ROLES", ", ".join(NOT_MEMBER_ROLES))):
             m, org, member = (lexical_of(r.get(n)) for n in ("m", "org", "member"))
             span = spans.setdefault(m, MembershipSpan(m, org, member))
             begin, last = day_of(r.get("b")), day_of(r.get("e"), end=True)
