@@ -14,6 +14,7 @@ import pytest
 import rdflib
 
 from publisher.reference import metropolitan
+from publisher.reference.copies import original
 from tests.conftest import BASE, ROOT
 
 SHARED = ROOT.parent / "shared" / "data"
@@ -183,3 +184,27 @@ def test_no_file_of_the_metropolitan_regions_cites_a_mirror() -> None:
             for o in graph.objects(None, p)
         }
         assert not {h for h in cited if h.rstrip(".") in MIRRORS or h.endswith(".")}, name
+
+
+def test_a_copy_of_an_article_is_cited_as_the_original() -> None:
+    assert original("https://de.m.wikipedia.org/wiki/Metropolregion_N%C3%BCrnberg") == (
+        "https://de.wikipedia.org/wiki/Metropolregion_N%C3%BCrnberg",
+        True,
+    )
+    assert original("https://de.wiki.li/Metropolregion_Nordwest") == (
+        "https://de.wikipedia.org/wiki/Metropolregion_Nordwest",
+        True,
+    )
+    assert original("http://de.wikipedia.org./wiki/Region_Neckar-Alb") == (
+        "https://de.wikipedia.org/wiki/Region_Neckar-Alb",
+        False,
+    )
+    assert original("https://www.kip-frankfurtrheinmain.de/region") == (
+        "https://www.kip-frankfurtrheinmain.de/region",
+        False,
+    )
+
+
+def test_an_unknown_status_stops_the_generator() -> None:
+    with pytest.raises(ValueError, match="unknown status"):
+        metropolitan.role_of("honorary member")

@@ -156,6 +156,11 @@ def membership(row: dict[str, str], rows: list[dict[str, str]]) -> Node:
     begin, dating = beginning(row, rows)
     german, english = member_label(row)
     notes_de = [role.note, exit_note(row["note"])]
+    if any(original(u)[1] for u in re.findall(URL, row["note"])):
+        notes_de.append(
+            "Ein Datum oder Hinweis der Anmerkung wurde aus einer Kopie eines Wikipedia-Artikels gelesen; genannt ist "
+            "der Originalartikel."
+        )
     if copied:
         notes_de.append(
             "Gelesen aus einer Kopie des Wikipedia-Artikels, nicht aus dem Original; zitiert ist der Originalartikel "
