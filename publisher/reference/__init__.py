@@ -1,0 +1,1 @@
+"""Generators of shipped data files from the shared reference data (``../shared/data``)."""
