@@ -1,0 +1,1 @@
+"""Generators of shipped data files from the reference files in ``../shared/data`` (see README.md)."""
