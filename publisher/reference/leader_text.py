@@ -70,12 +70,16 @@ def group_description(region: Region, kind: str, members: Sequence[Member], unke
     if not members:
         de, en = de + " Eine Mitgliederliste wurde nicht gefunden.", en + " No member list was found."
     else:
-        de += f" Belegt sind {count} Mitglieder"
-        de += f", davon {partial} nur mit Teilgebieten" if partial else ""
-        en += f" {count} members are documented"
-        en += f", {partial} of them with part of their area only" if partial else ""
-        de += (f", und {partners} Partner" if partners else "") + "."
-        en += (f", and {partners} partners" if partners else "") + "."
+        de += f" Belegt ist {count} Mitglied" if count == 1 else f" Belegt sind {count} Mitglieder"
+        en += f" Documented: {count} member" + ("" if count == 1 else "s")
+        de += f" und {partners} Partner" if partners else ""
+        en += f" and {partners} partners" if partners else ""
+        if partial:
+            de += f"; davon gehört {partial} nur mit einem Teil seines Gebiets dazu" if partial == 1 else (
+                f"; davon gehören {partial} nur mit einem Teil ihres Gebiets dazu")
+            en += f"; {partial} of them belongs with only part of its area" if partial == 1 else (
+                f"; {partial} of them belong with only part of their area")
+        de, en = de + ".", en + "."
     if members and all(m.period == "2014-2020" for m in members):
         de += " Die Mitglieder sind die der Förderperiode 2014–2020; neuere wurden nicht gefunden."
         en += " The members are those of the 2014–2020 funding period; later ones were not found."
