@@ -22,6 +22,7 @@ from publisher.gv100ad.records import Record, Register, read_register
 from publisher.gv100ad.turtle import Node, iri, literal, typed
 from publisher.reference.leader_text import (
     UNKEYED,
+    copy_notes,
     graph_description,
     group_description,
     membership_notes,
@@ -172,7 +173,7 @@ def region_nodes(g: Group, members: list[Member]) -> list[Node]:
         ],
     )
     description = group_description(r, kind, members, r.name in UNKEYED)
-    notes = [literal(f"Recognition per the reference list: {r.recognition}", "en")]
+    notes = copy_notes(r.source) + [literal(f"Recognition per the reference list: {r.recognition}", "en")]
     notes += [literal(f"Note of the reference list: {r.note}", "en")] if r.note else []
     group = Node(
         iri(g.organization),

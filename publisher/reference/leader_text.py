@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from publisher.gv100ad.turtle import literal
 
@@ -17,6 +18,14 @@ LAND_COUNT = 68
 LAND_SOURCE = "https://klara.niedersachsen.de/startseite/aktuelles/165-millionen-euro-fur-die-zukunft-des-landlichen-raums-218312.html"
 #: Members a region's source names that have no key in the register, by region (the region's note says why).
 UNKEYED = {"Kehdingen-Oste": "Geversdorf"}
+
+#: Hosts that keep copies of other people's documents: a source there is cited with a note saying so, since
+#: the reference list gives no original (the project cites originals, never mirrors, where it knows them).
+DOCUMENT_COPIES = frozenset({"docplayer.org"})
+COPY_NOTES = (
+    "Die einzige Quelle ist die Kopie eines Dokuments auf {host}; das Original ist nicht bekannt.",
+    "The only source is a copy of a document on {host}; the original is not known.",
+)
 
 #: The beginning of the recognition column → kind.
 KINDS = {
@@ -51,6 +60,14 @@ RECOGNITION = {
         "Only the name as a LEADER region was seen; the 2023–2027 funding period is not confirmed.",
     ),
 }
+
+
+def copy_notes(source: str) -> list[str]:
+    """Notes saying that a source is a copy on a document host, when it is one."""
+    host = (urlsplit(source).hostname or "").removeprefix("www.")
+    if host not in DOCUMENT_COPIES:
+        return []
+    return [literal(COPY_NOTES[0].format(host=host)), literal(COPY_NOTES[1].format(host=host), "en")]
 
 
 def recognition_kind(text: str) -> str:
