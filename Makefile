@@ -11,7 +11,7 @@ YASGUI_BUILD := node_modules/@zazuko/yasgui/build
 YASGUI_DIR   := publisher/static/vendor/yasgui
 YASGUI_FILES := $(YASGUI_DIR)/yasgui.min.js $(YASGUI_DIR)/yasgui.min.css
 
-.PHONY: install serve test lint validate stats lock vendor clean
+.PHONY: install serve test lint validate stats data lock vendor clean
 
 # Exact versions come from requirements.lock (with hashes), so every machine runs what CI tested;
 # the project itself is installed on top without resolving anything again.
@@ -55,6 +55,11 @@ validate: $(STAMP)
 
 stats: $(STAMP)
 	$(BIN)/regiolod stats
+
+# Regenerate the generated files of data/ from the reference files next to the project; commit the result.
+REFERENCE ?= ../shared/data
+data: $(STAMP)
+	$(BIN)/python -m publisher.reference.leader $(REFERENCE)
 
 # Regenerate requirements.lock from pyproject.toml (after changing a dependency); commit both.
 # The lock names no index or local folder: every machine installs it from its own configured index.

@@ -1,1 +1,1 @@
-"""Generators of shipped data files from the shared reference data (``../shared/data``)."""
+"""Generators of shipped data files from the reference files in ``../shared/data`` (see README.md)."""
