@@ -169,3 +169,35 @@ def test_pages_summarise_geometries_and_their_twins_hold_them(client) -> None:
     assert f"MULTIPOLYGON, {points} points (WKT" in html
     twin = rdflib.Graph().parse(data=client.get("/doc/geometry/03358/bkg-vg5000-2021-01-01.ttl").data, format="turtle")
     assert shapely.from_wkt(str(twin.value(geometry, GEO.asWKT))).equals(shapely.from_wkt(wkt))
+
+
+def test_a_cooperation_territory_is_the_union_of_its_full_members_today(build) -> None:
+    """Metropolregion Hamburg's default geometry (derived in enrich) equals shapely's union of the boundaries of
+    the members with full coverage whose membership holds today, worked out here with rdflib over data/."""
+    org = Namespace("http://www.w3.org/ns/org#")
+    time = Namespace("http://www.w3.org/2006/time#")
+    data = parse(*sorted((ROOT / "data").glob("*.ttl")))
+    region = URIRef(f"{BASE}id/organization/metropolregion-hamburg")
+    members = []
+    for membership in data.subjects(org.organization, region):
+        if data.value(membership, RL.coverage) != RL["coverage-full"]:
+            continue
+        if data.value(membership, org.role) not in (RL["role-member"], RL["role-founding-member"]):
+            continue
+        interval = data.value(membership, org.memberDuring)
+        end = interval is not None and data.value(interval, time.hasEnd)
+        if end:
+            continue  # every ended membership of this region ended before today
+        member = data.value(membership, org.member)
+        members.append(data.value(member, DCT.spatial))
+    assert len(members) == 21
+    geometries = [shapely.from_wkt(str(data.value(data.value(t, GEO.hasDefaultGeometry), GEO.asWKT))) for t in members]
+    expected = shapely.union_all(geometries)
+    territory = f"{BASE}id/territory/metropolregion-hamburg"
+    rows = build.query(f"SELECT ?g ?wkt WHERE {{ <{territory}> geo:hasDefaultGeometry ?g . ?g geo:asWKT ?wkt }}")
+    (row,) = list(rows)
+    derived = shapely.from_wkt(row["wkt"].value)
+    assert derived.is_valid
+    assert derived.symmetric_difference(expected).area < 1e-6 * expected.area
+    sources = {r["s"].value for r in build.query(f"SELECT ?s WHERE {{ <{row['g'].value}> prov:wasDerivedFrom ?s }}")}
+    assert sources == {str(data.value(t, GEO.hasDefaultGeometry)) for t in members}
