@@ -17,7 +17,7 @@ import pyoxigraph as ox
 
 from publisher.gv100ad.boundaries import ATTRIBUTION, BKG_SITE, SOURCE, STATUS, Boundaries, read_boundaries
 from publisher.gv100ad.boundaries import territory_nodes as boundary_nodes
-from publisher.gv100ad.curated import BASE, curated_files
+from publisher.gv100ad.curated import BASE
 from publisher.gv100ad.records import read_register
 from publisher.gv100ad.turtle import PREFIXES, Node, date, literal
 from publisher.vocab import DL_BY_DE_2_0, RL, expand
@@ -35,8 +35,11 @@ def shipped_territories(data: Path) -> tuple[list[str], list[str]]:
     """The official keys of the territories in ``data/`` (not this file, not an import): those that existed on
     the boundary file's date, and those that had ended before it."""
     store = ox.Store()
-    for path in curated_files(data, exclude=data / "germany"):
-        if path.name != FILE_NAME:
+    # Every file below data/ but this one and the unshipped import in data/germany/, whoever wrote it
+    # (data/register/ may be written by a generator that starts its files like the importer does).
+    imported = (data / "germany").resolve()
+    for path in sorted(data.rglob("*.ttl")):
+        if path.name != FILE_NAME and not path.resolve().is_relative_to(imported):
             store.load(path=str(path), format=ox.RdfFormat.TURTLE, base_iri=BASE)
     rows = store.query(f"""SELECT DISTINCT ?t ?gone WHERE {{
         ?t a <{RL}Territory> OPTIONAL {{ ?t <{expand("prov:invalidatedAtTime")}> ?gone }} }}""")
