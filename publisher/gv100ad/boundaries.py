@@ -9,10 +9,11 @@ A key present in the boundary file and in the register is not always the same ar
 neighbour of the same level ended after the boundary file's date (its key is not in the register)
 and the territory's area in the register exceeds its polygon's by more than half the ended
 neighbour's polygon, the territory took over (part of) that neighbour, and the polygon of
-2021-01-01 is not the territory's. Such territories, those whose key the file lacks (formed or
-re-keyed later) and those of levels the files do not have (Länder, Regierungsbezirke, Regionen)
-get no geometry and a note saying why. A geometry version is not a territorial version: the
-geometry has its own date (``dct:date``, the Gebietsstand of the file), not an interval.
+2021-01-01 is not the territory's. Such territories and those whose key the file lacks (formed or
+re-keyed later) get no geometry and a note saying why. Länder, Regierungsbezirke and Regionen, which
+the files do not hold, get the union of their districts' polygons, said to be derived in a note.
+A geometry version is not a territorial version: the geometry has its own date (``dct:date``, the
+Gebietsstand of the file), not an interval.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from pathlib import Path
 from shapely import STRtree
 from shapely.geometry import MultiPolygon
 
-from publisher.dataset.geometry import area_ha, from_geojson, shares_boundary, to_geojson, to_wkt
+from publisher.dataset.geometry import area_ha, from_geojson, shares_boundary, to_geojson, to_wkt, union
 from publisher.gv100ad.records import Register, RegisterError
 from publisher.gv100ad.turtle import Node, date, english_date, german_date, iri, literal, typed
 from publisher.vocab import DL_BY_DE_2_0
@@ -39,6 +40,16 @@ BKG_SITE = "<http://www.bkg.bund.de>"
 SCALE_NOTE_DE = "Generalisiert im Maßstab 1:5.000.000 (BKG VG5000); Koordinaten in CRS84 mit fünf Nachkommastellen."
 SCALE_NOTE_EN = "Generalised at a scale of 1:5,000,000 (BKG VG5000); coordinates in CRS84 with five decimals."
 LEVELS = {5: "district", 9: "association", 12: "municipality"}
+#: Levels above the districts, whose boundaries are derived as the union of their districts' polygons.
+UPPER_LEVELS = {2: ("state", "10"), 3: ("government district", "20"), 4: ("region", "30")}
+DERIVED_NOTE_DE = (
+    "Abgeleitet: Vereinigung der Kreisgrenzen in BKG VG5000 (Gebietsstand 01.01.2021), deren Kreisschlüssel mit "
+    "diesem Schlüssel beginnt; die Dateien enthalten diese Ebene nicht."
+)
+DERIVED_NOTE_EN = (
+    "Derived: union of the district boundaries in BKG VG5000 (as of 1 Jan 2021) whose key begins with this key; "
+    "the files do not hold this level."
+)
 
 
 @dataclass
@@ -46,6 +57,7 @@ class Feature:
     key: str
     name: str
     geometry: MultiPolygon
+    derived: bool = False
 
 
 @dataclass
@@ -65,7 +77,7 @@ class Boundaries:
     changed: dict[str, str] = field(default_factory=dict)  # key → the ended neighbour's name and key
 
     def feature(self, key: str) -> Feature | None:
-        level = LEVELS.get(len(key))
+        level = LEVELS.get(len(key)) or UPPER_LEVELS.get(len(key), ("", ""))[0]
         layer = self.layers.get(level or "")
         if layer is None or key in self.changed:
             return None
@@ -84,7 +96,7 @@ class Boundaries:
                 "No boundary: the polygon with this key in BKG VG5000 (as of 1 Jan 2021) shows the area before a later "
                 f"change; {self.changed[key]} has since been merged into it (area per GV100AD).",
             )
-        if LEVELS.get(len(key)) in self.layers:
+        if (LEVELS.get(len(key)) or UPPER_LEVELS.get(len(key), ("", ""))[0]) in self.layers:
             return (
                 "Keine Grenze: BKG VG5000 (Gebietsstand 01.01.2021) hat kein Polygon mit diesem Schlüssel; das Gebiet "
                 "ist danach entstanden oder neu verschlüsselt worden.",
@@ -92,10 +104,10 @@ class Boundaries:
                 "re-keyed later.",
             )
         return (
-            "Keine Grenze: die verwendeten Grenzdateien (BKG VG5000: Kreise, Gemeindeverbände, Gemeinden) enthalten "
-            "diese Ebene nicht, und eine Grenze wird nicht abgeleitet.",
-            "No boundary: the boundary files used (BKG VG5000: districts, associations, municipalities) do not hold "
-            "this level, and none is derived.",
+            "Keine Grenze: die verwendeten Grenzdateien (BKG VG5000) enthalten diese Ebene nicht; ohne die Datei "
+            "der Kreise wird auch keine Grenze aus ihnen abgeleitet.",
+            "No boundary: the boundary files used (BKG VG5000) do not hold this level; without the districts' file "
+            "none is derived from them.",
         )
 
 
@@ -161,6 +173,19 @@ def changed_since(layer: Layer, register: Register) -> dict[str, str]:
     return changed
 
 
+def upper_layers(districts: Layer, register: Register) -> list[Layer]:
+    """Länder, Regierungsbezirke and Regionen of the register as unions of their districts' polygons."""
+    layers = []
+    for length, (level, code) in UPPER_LEVELS.items():
+        features = {}
+        for key, record in sorted(register.levels[code].items()):
+            parts = [f.geometry for k, f in sorted(districts.features.items()) if k.startswith(key)]
+            if len(key) == length and parts:
+                features[key] = Feature(key, record.name, union(parts), derived=True)
+        layers.append(Layer(level, features))
+    return layers
+
+
 def read_boundaries(paths: list[Path], register: Register) -> Boundaries:
     """Read the boundary files and judge, against the register, which polygons still fit their key."""
     boundaries = Boundaries()
@@ -170,6 +195,9 @@ def read_boundaries(paths: list[Path], register: Register) -> Boundaries:
             raise RegisterError(path, f"a second boundary file of the {layer.level} level")
         boundaries.layers[layer.level] = layer
         boundaries.changed.update(changed_since(layer, register))
+    if "district" in boundaries.layers:
+        upper = upper_layers(boundaries.layers["district"], register)
+        boundaries.layers.update({layer.level: layer for layer in upper})
     return boundaries
 
 
@@ -203,6 +231,7 @@ def geometry_nodes(key: str, feature: Feature) -> list[Node]:
             ("dcatde:licenseAttributionByText", [literal(ATTRIBUTION)]),
             ("dct:rightsHolder", [BKG_SITE]),
             ("skos:note", [literal(SCALE_NOTE_DE), literal(SCALE_NOTE_EN, "en")]),
+            ("skos:note", [literal(DERIVED_NOTE_DE), literal(DERIVED_NOTE_EN, "en")] if feature.derived else []),
         ],
     )
     return [territory, node]
