@@ -153,8 +153,10 @@ def test_import_with_boundaries_gives_each_imported_territory_its_polygon_or_a_n
     assert geometries == set(imported.objects(None, GEO.hasDefaultGeometry))
     assert len(geometries) > 12_000  # of about 12,600 territories with a key of 5, 9 or 12 digits
     polygons = source_polygons()
-    for territory, geometry in list(imported.subject_objects(GEO.hasDefaultGeometry))[::500]:
+    for territory, geometry in sorted(imported.subject_objects(GEO.hasDefaultGeometry))[::500]:
         key = key_of(territory)
+        if len(key) < 5:
+            continue  # derived from the districts; checked on the shipped file
         assert shapely.from_wkt(str(imported.value(geometry, GEO.asWKT))).equals(
             polygons.get(key) or polygons[key[:5] + key[9:]]
         )
