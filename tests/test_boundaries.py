@@ -211,3 +211,39 @@ def test_a_cooperation_territory_is_the_union_of_its_full_members_today(build) -
     assert derived.symmetric_difference(expected).area < 1e-6 * expected.area
     sources = {r["s"].value for r in build.query(f"SELECT ?s WHERE {{ <{row['g'].value}> prov:wasDerivedFrom ?s }}")}
     assert sources == {str(data.value(t, GEO.hasDefaultGeometry)) for t in members}
+
+
+def test_periods_cut_where_the_counted_members_change() -> None:
+    """A joins in 2010, B is a member throughout, C leaves at the end of 2015: three periods, open at both ends."""
+    import datetime as dt
+
+    from publisher.dataset.union_geometry import EARLIEST, LATEST, Counted, periods
+
+    members = [
+        Counted("A", dt.date(2010, 1, 1), LATEST),
+        Counted("B", EARLIEST, LATEST),
+        Counted("C", EARLIEST, dt.date(2015, 12, 31)),
+    ]
+    assert periods(members) == [
+        (EARLIEST, dt.date(2009, 12, 31), frozenset("BC")),
+        (dt.date(2010, 1, 1), dt.date(2015, 12, 31), frozenset("ABC")),
+        (dt.date(2016, 1, 1), LATEST, frozenset("AB")),
+    ]
+    # a gap without counted members has no geometry
+    assert periods([Counted("A", dt.date(2001, 1, 1), dt.date(2005, 12, 31))]) == [
+        (dt.date(2001, 1, 1), dt.date(2005, 12, 31), frozenset("A"))
+    ]
+
+
+def test_derived_geometries_say_so_and_hold_for_their_period(build) -> None:
+    territory = f"{BASE}id/territory/metropolregion-hamburg"
+    rows = list(
+        build.query(f"""SELECT ?g ?begin ?end ?default ?note WHERE {{
+            <{territory}> geo:hasGeometry ?g . ?g dct:temporal ?t ; skos:note ?note FILTER (LANG(?note) = "en")
+            OPTIONAL {{ ?t time:hasBeginning/time:inXSDDate ?begin }} OPTIONAL {{ ?t time:hasEnd/time:inXSDDate ?end }}
+            OPTIONAL {{ <{territory}> geo:hasDefaultGeometry ?g BIND (true AS ?default) }} }} ORDER BY ?begin""")
+    )
+    assert all(r["note"].value.startswith("Derived: union") for r in rows)
+    spans = [(r["begin"].value if r["begin"] else None, r["end"].value if r["end"] else None) for r in rows]
+    assert spans == [(None, "2012-04-30"), ("2012-05-01", "2016-12-31"), ("2017-01-01", None)]
+    assert [r["default"] is not None for r in rows] == [False, False, True]
