@@ -38,6 +38,8 @@ KNOWN_CHANGED = set(
     "120645412 120730532532 120735051532 160610118 160610118118 16063 160640071 160640071071 160685005064 "
     "160715051004 160765051003 160765056039".split()
 )
+#: Associations a Gemeinde joined or left since 2021-01-01 (same AGS under another association key in the register).
+KNOWN_REGROUPED = {"096735633", "097795725", "120645408", "120645412"}
 needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason="the reference files are not in ../shared/data/")
 
 
@@ -109,7 +111,7 @@ def test_territories_get_a_polygon_exactly_when_their_key_has_one_and_the_others
     districts = [k for k in polygons if len(k) == 5]
     in_file = {k for k in official - ended if len(k) in LAYERS and (k in polygons or k[:5] + k[9:] in polygons)}
     in_file |= {k for k in official - ended if len(k) < 5 and any(d.startswith(k) for d in districts)}
-    assert with_polygon == in_file - KNOWN_CHANGED
+    assert with_polygon == in_file - KNOWN_CHANGED - KNOWN_REGROUPED
     for key in official - with_polygon:
         notes = {str(n) for n in boundaries.objects(URIRef(f"{BASE}id/territory/{key}"), SKOS.note)}
         assert any(n.startswith("Keine Grenze") for n in notes), key
@@ -126,6 +128,9 @@ def test_the_rule_for_changed_areas_follows_the_register() -> None:
     files = [SHARED / f"{name}_bkg_vg5000_2021-01-01.geojson" for name in LAYERS.values()]
     boundaries = read_boundaries(files, register)
     assert set(boundaries.changed) == KNOWN_CHANGED
+    assert set(boundaries.regrouped) == KNOWN_REGROUPED
+    assert boundaries.regrouped["120645408"] == "+ 12064303"  # Märkische Schweiz took a Gemeinde of Neuhardenberg
+    assert boundaries.feature("120645408") is None
     assert boundaries.feature("033580024024") is not None
     assert boundaries.feature("16063") is None and "Eisenach (16056)" in boundaries.changed["16063"]
     assert boundaries.feature("031530019019") is None

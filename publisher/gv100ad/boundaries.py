@@ -12,6 +12,8 @@ neighbour's polygon, the territory took over (part of) that neighbour, and the p
 2021-01-01 is not the territory's. Such territories and those whose key the file lacks (formed or
 re-keyed later) get no geometry and a note saying why. Länder, Regierungsbezirke and Regionen, which
 the files do not hold, get the union of their districts' polygons, said to be derived in a note.
+A district or association that a Gemeinde joined or left since (its AGS under this key in the
+Gemeinden file and under another in the register, or the reverse) has changed too, and gets a note.
 A geometry version is not a territorial version: the geometry has its own date (``dct:date``, the
 Gebietsstand of the file), not an interval.
 """
@@ -75,11 +77,12 @@ class Boundaries:
 
     layers: dict[str, Layer] = field(default_factory=dict)
     changed: dict[str, str] = field(default_factory=dict)  # key → the ended neighbour's name and key
+    regrouped: dict[str, str] = field(default_factory=dict)  # key → the AGS of Gemeinden that came or went
 
     def feature(self, key: str) -> Feature | None:
         level = LEVELS.get(len(key)) or UPPER_LEVELS.get(len(key), ("", ""))[0]
         layer = self.layers.get(level or "")
-        if layer is None or key in self.changed:
+        if layer is None or key in self.changed or key in self.regrouped:
             return None
         found = layer.features.get(key)
         if found is None and level == "municipality":
@@ -95,6 +98,13 @@ class Boundaries:
                 "(Fläche laut GV100AD).",
                 "No boundary: the polygon with this key in BKG VG5000 (as of 1 Jan 2021) shows the area before a later "
                 f"change; {self.changed[key]} has since been merged into it (area per GV100AD).",
+            )
+        if key in self.regrouped:
+            return (
+                "Keine Grenze: das Polygon mit diesem Schlüssel in BKG VG5000 (Gebietsstand 01.01.2021) umfasst "
+                f"andere Gemeinden als das Gebiet laut GV100AD ({self.regrouped[key]}).",
+                "No boundary: the polygon with this key in BKG VG5000 (as of 1 Jan 2021) holds other municipalities "
+                f"than the territory per GV100AD ({self.regrouped[key]}).",
             )
         if (LEVELS.get(len(key)) or UPPER_LEVELS.get(len(key), ("", ""))[0]) in self.layers:
             return (
@@ -173,6 +183,27 @@ def changed_since(layer: Layer, register: Register) -> dict[str, str]:
     return changed
 
 
+def regrouped_since(layer: Layer, municipalities: Layer, register: Register) -> dict[str, str]:
+    """Districts and associations that a Gemeinde joined or left since the file's date: its AGS is in both
+    the file and the register, under this key in one and another key in the other (a merger inside the
+    unit changes the AGS but not the unit's outline, and is not counted)."""
+    length = {"district": 5, "association": 9}[layer.level]
+    then: dict[str, set[str]] = defaultdict(set)
+    now: dict[str, set[str]] = defaultdict(set)
+    for key in municipalities.features:
+        then[key[:length]].add(key[:5] + key[9:])
+    for key in register.levels["60"]:
+        now[key[:length]].add(key[:5] + key[9:])
+    both = set().union(*then.values()) & set().union(*now.values())
+    found = {}
+    for key in sorted(k for k in layer.features if k in now):
+        came, went = sorted((now[key] - then[key]) & both), sorted((then[key] - now[key]) & both)
+        if came or went:
+            parts = [f"+ {', '.join(came)}" if came else "", f"− {', '.join(went)}" if went else ""]
+            found[key] = "; ".join(part for part in parts if part)
+    return found
+
+
 def upper_layers(districts: Layer, register: Register) -> list[Layer]:
     """Länder, Regierungsbezirke and Regionen of the register as unions of their districts' polygons."""
     layers = []
@@ -195,6 +226,11 @@ def read_boundaries(paths: list[Path], register: Register) -> Boundaries:
             raise RegisterError(path, f"a second boundary file of the {layer.level} level")
         boundaries.layers[layer.level] = layer
         boundaries.changed.update(changed_since(layer, register))
+    if "municipality" in boundaries.layers:
+        for level in ("district", "association"):
+            if level in boundaries.layers:
+                regrouped = regrouped_since(boundaries.layers[level], boundaries.layers["municipality"], register)
+                boundaries.regrouped.update(regrouped)
     if "district" in boundaries.layers:
         upper = upper_layers(boundaries.layers["district"], register)
         boundaries.layers.update({layer.level: layer for layer in upper})
