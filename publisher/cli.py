@@ -354,8 +354,22 @@ def import_group() -> None:
     type=click.DateTime(formats=["%Y-%m-%d"]),
     help="Reference date of the population figures, for an edition the importer does not know (YYYY-MM-DD).",
 )
+@click.option(
+    "--boundaries",
+    "boundaries",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A BKG VG5000 GeoJSON file of districts, associations or municipalities (repeat for each); "
+    "adds boundaries.ttl with every territory's geometry.",
+)
 @click.pass_context
-def import_gv100ad(ctx: click.Context, register: Path, out: Path | None, population_date: dt.datetime | None) -> None:
+def import_gv100ad(
+    ctx: click.Context,
+    register: Path,
+    out: Path | None,
+    population_date: dt.datetime | None,
+    boundaries: tuple[Path, ...],
+) -> None:
     """Import the Destatis municipality register (GV100AD fixed-width file) into one Turtle file per Land.
 
     Things get the IRIs, types, codes and labels the curated data gives them; what a curated file
@@ -377,6 +391,7 @@ def import_gv100ad(ctx: click.Context, register: Path, out: Path | None, populat
             graph_folder="" if folder == "." else folder,
             curated=settings.data_path,
             population_date=population_date.date() if population_date else None,
+            boundaries=list(boundaries),
         )
     except RegisterError as exc:
         click.echo(f"error: {exc}; nothing was written.", err=True)

@@ -11,6 +11,7 @@ import datetime as dt
 
 import pyoxigraph as ox
 
+from publisher.dataset.union_geometry import derived_geometries
 from publisher.vocab import NOT_MEMBER_ROLES, RDF_TYPE, SD_GRAPH, SKOS_PREF_LABEL, expand, sparql_prologue
 
 DERIVED_GRAPH_PATH = "id/graph/derived"
@@ -185,8 +186,11 @@ def graph_description(store: ox.Store, graph: ox.NamedNode, today: dt.date) -> l
             p("dct:description"),
             ox.Literal(
                 "Aussagen, die der Publisher aus den kuratierten Dateien ableitet: Umkehrbeziehungen, rdfs:label, "
-                "die heute gültigen Mitgliedschaften (org:memberOf, org:hasMember) und die Lage der Gebiete der "
-                "Mitglieder im Gebiet ihrer Kooperation (geo:sfWithin, geo:sfContains; teilweise: geo:sfOverlaps).",
+                "die heute gültigen Mitgliedschaften (org:memberOf, org:hasMember), die Lage der Gebiete der "
+                "Mitglieder im Gebiet ihrer Kooperation (geo:sfWithin, geo:sfContains; teilweise: geo:sfOverlaps) "
+                "und die Geometrien der Kooperationsgebiete als Vereinigung der Gebiete ihrer Mitglieder mit voller "
+                "Abdeckung, je Zeitraum gleicher Mitglieder (aus BKG VG5000: © GeoBasis-DE / BKG 2021 (Daten "
+                "verändert)).",
                 language="de",
             ),
         ),
@@ -201,5 +205,6 @@ def enrich(store: ox.Store, graph_iri: str, today: dt.date | None = None) -> int
     graph = ox.NamedNode(graph_iri)
     today = today or dt.date.today()
     quads = derived_quads(store, graph, today) + graph_description(store, graph, today)
+    quads += derived_geometries(store, graph, today)
     store.extend(quads)
     return sum(1 for _ in store.quads_for_pattern(None, None, None, graph))

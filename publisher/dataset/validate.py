@@ -189,7 +189,7 @@ class Locator:
             message="; ".join(sorted(set(leaf_messages(result)))) or "constraint not met",
             focus=(f"<{anchor.value}>" if isinstance(anchor, ox.NamedNode) else "[]") + trail,
             focus_label=self.label(anchor),
-            files=self.files(anchor),
+            files=self.files_stating(anchor, result) if not trail else self.files(anchor),
             path=show_term(result.path),
             value=show_term(result.value),
         )
@@ -221,6 +221,18 @@ class Locator:
         labels = sorted((label.language or "", label.value) for label in found)
         by_language = dict(reversed(labels))
         return by_language.get("de") or by_language.get("en") or (labels[0][1] if labels else "")
+
+    def files_stating(self, node: Term, result: Result) -> tuple[str, ...]:
+        """The files that make the offending statement, when there is one; else every file about the thing
+        (a file that only adds, say, the thing's boundary is not where a wrong code is fixed)."""
+        if isinstance(node, ox.NamedNode) and isinstance(result.path, ox.NamedNode) and result.value is not None:
+            value = result.value if not isinstance(result.value, ox.Triple) else None
+            quads = self.quads(node, result.path, value) if value is not None else []
+            graphs = {q.graph_name.value for q in quads if isinstance(q.graph_name, ox.NamedNode)}
+            found = tuple(sorted(self.file_of_graph[g] for g in graphs if g in self.file_of_graph))
+            if found:
+                return found
+        return self.files(node)
 
     def files(self, node: Term) -> tuple[str, ...]:
         if not isinstance(node, ox.NamedNode):

@@ -12,6 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
+from publisher.gv100ad.boundaries import read_boundaries
 from publisher.gv100ad.curated import Curated, read_curated
 from publisher.gv100ad.files import assemble
 from publisher.gv100ad.output import write_folder
@@ -40,6 +41,7 @@ def import_register(
     graph_folder: str = "",
     curated: Path | None = None,
     population_date: dt.date | None = None,
+    boundaries: list[Path] | None = None,
 ) -> ImportResult:
     """Read a GV100AD file and write it as Turtle into ``out``: ``source.ttl`` and one file per Land.
 
@@ -48,12 +50,15 @@ def import_register(
     files already give a thing's label, seat or preferred figure, the import defers to them, and it
     leaves out every statement they already make.
     ``population_date`` is the population reference date of an edition the importer does not know.
+    ``boundaries`` are BKG VG5000 GeoJSON files (districts, associations, municipalities): with them,
+    ``boundaries.ttl`` gives every imported territory its geometry or a note why it has none.
     """
 
     register = read_register(register_path)
     edition = edition_of(register, population_date)
     known = read_curated(curated, exclude=out) if curated is not None else Curated()
-    files = assemble(register, edition, known, graph_folder)
+    layers = read_boundaries(boundaries, register) if boundaries else None
+    files = assemble(register, edition, known, graph_folder, layers)
     written = write_folder(files.texts, out)
     return ImportResult(
         written,

@@ -10,11 +10,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from publisher.gv100ad.boundaries import ATTRIBUTION as BKG_ATTRIBUTION
+from publisher.gv100ad.boundaries import BKG_SITE, Boundaries, territory_nodes
+from publisher.gv100ad.boundaries import SOURCE as BKG_SOURCE
 from publisher.gv100ad.curated import Curated
 from publisher.gv100ad.records import Edition, Register
 from publisher.gv100ad.things import RegisterGraph
 from publisher.gv100ad.turtle import Node, date, document, english_date, german_date, literal
-from publisher.vocab import DL_BY_DE_2_0
+from publisher.vocab import DL_BY_DE_2_0, expand
 
 LICENCE = f"<{DL_BY_DE_2_0}>"
 DESTATIS_PAGE = "<https://www.destatis.de/DE/Themen/Laender-Regionen/Regionales/Gemeindeverzeichnis/_inhalt.html>"
@@ -98,11 +101,18 @@ def land_description(name: str, register: Register, edition: Edition) -> str:
     )
 
 
-def assemble(register: Register, edition: Edition, curated: Curated, graph_folder: str = "") -> Files:
+def assemble(
+    register: Register,
+    edition: Edition,
+    curated: Curated,
+    graph_folder: str = "",
+    boundaries: Boundaries | None = None,
+) -> Files:
     """Describe a register as ``source.ttl`` and one ``{state key}-{name}.ttl`` per Land.
 
     ``graph_folder`` is the folder's path inside the data folder (``germany``): a file
     ``data/germany/03-niedersachsen.ttl`` is loaded into ``{base}id/graph/germany/03-niedersachsen``.
+    With ``boundaries``, ``boundaries.ttl`` gives every territory its geometry or a note why it has none.
     """
     graph = RegisterGraph(register, edition, curated)
     prefix = "/".join(["id/graph", *filter(None, graph_folder.split("/"))]) + "/"
@@ -113,6 +123,7 @@ def assemble(register: Register, edition: Edition, curated: Curated, graph_folde
     ]
     texts = {"source.ttl": document(sections, register.territorial_status)}
     triples = sum(n.triples() for _, nodes in sections for n in nodes)
+    territories: list[str] = []
     for land, record in sorted(register.levels["10"].items()):
         stem = f"{land}-{slug(record.name)}"
         own = graph_node(
@@ -126,6 +137,13 @@ def assemble(register: Register, edition: Edition, curated: Curated, graph_folde
         sections = [(OWN_GRAPH, [own]), *((title, pruned(curated, nodes)) for title, nodes in graph.sections(land))]
         texts[f"{stem}.ttl"] = document(sections, register.territorial_status)
         triples += sum(n.triples() for _, nodes in sections for n in nodes)
+        territories += [territory_key(n) for _, ns in sections for n in ns if is_territory(n)]
+    if boundaries is not None:
+        nodes = boundary_section(territories, boundaries, curated)
+        own = boundaries_graph(prefix + "boundaries", register, sum(1 for n in nodes if n.subject and is_geometry(n)))
+        sections = [(OWN_GRAPH, [own]), ("Territories and their geometries, by key", nodes)]
+        texts["boundaries.ttl"] = document(sections, register.territorial_status)
+        triples += sum(n.triples() for _, nodes in sections for n in nodes)
     return Files(
         texts, triples, graph.figures_left_out, graph.labels_taken_over, graph.seats_as_notes, curated.left_out
     )
@@ -134,3 +152,54 @@ def assemble(register: Register, edition: Edition, curated: Curated, graph_folde
 def pruned(curated: Curated, nodes: list[Node]) -> list[Node]:
     """The nodes without what the curated files already say (see :mod:`publisher.gv100ad.curated`)."""
     return [n for n in map(curated.prune, nodes) if n is not None]
+
+
+def is_territory(node: Node) -> bool:
+    typed_territory = any(p == "a" and "rl:Territory" in objects for p, objects in node.statements)
+    return bool(node.subject and node.subject.startswith("<id/territory/") and typed_territory)
+
+
+def territory_key(node: Node) -> str:
+    return (node.subject or "")[len("<id/territory/") : -1]
+
+
+def is_geometry(node: Node) -> bool:
+    return bool(node.subject and node.subject.startswith("<id/geometry/"))
+
+
+def boundary_section(keys: list[str], boundaries: Boundaries, curated: Curated) -> list[Node]:
+    """Geometries (or notes) of the imported territories, but not of those a curated file gives one."""
+    default = expand("geo:hasDefaultGeometry")
+    note = expand("skos:note")
+    described = {s for s, p, o in curated.triples if p == default or (p == note and "Keine Grenze" in o)}
+    nodes, _ = territory_nodes([k for k in keys if f"id/territory/{k}" not in described], boundaries)
+    return nodes
+
+
+def boundaries_graph(path: str, register: Register, found: int) -> Node:
+    """The boundary file's own graph: derived from BKG VG5000, its licence and the attribution BKG asks for."""
+    return Node(
+        f"<{path}>",
+        [
+            ("a", ["sd:Graph", "prov:Entity"]),
+            (
+                "skos:prefLabel",
+                [literal("Gemeindeverzeichnis: Grenzen"), literal("Municipality register: boundaries", "en")],
+            ),
+            (
+                "dct:description",
+                [
+                    literal(
+                        f"Grenzen von {found} eingelesenen Gebieten aus BKG VG5000 (Gebietsstand 01.01.2021), über den "
+                        "Schlüssel zugeordnet; Gebiete ohne passendes Polygon sagen in einer Notiz, warum. "
+                        f"{BKG_ATTRIBUTION}."
+                    )
+                ],
+            ),
+            ("prov:wasDerivedFrom", [BKG_SOURCE]),
+            ("dct:license", [LICENCE]),
+            ("dcatde:licenseAttributionByText", [literal(BKG_ATTRIBUTION)]),
+            ("dct:rightsHolder", [BKG_SITE]),
+            ("dct:modified", [date(register.territorial_status)]),
+        ],
+    )

@@ -43,7 +43,20 @@ GROUPS: list[tuple[str, dict[str, str], list[str]]] = [
     (
         "geography",
         {"de": "Gebiet", "en": "Territory"},
-        ["dct:spatial", "geo:sfWithin", "geo:sfContains", "rl:seat", "rl:area", "rl:population", "geo:hasCentroid"],
+        [
+            "dct:spatial",
+            "geo:sfWithin",
+            "geo:sfContains",
+            "rl:seat",
+            "rl:area",
+            "rl:population",
+            "geo:hasCentroid",
+            "geo:hasDefaultGeometry",
+            "geo:hasGeometry",
+            "geo:asWKT",
+            "geo:asGeoJSON",
+            "dct:temporal",
+        ],
     ),
     (
         "memberships",
@@ -95,6 +108,7 @@ GROUPS: list[tuple[str, dict[str, str], list[str]]] = [
             "dct:publisher",
             "dct:license",
             "dcatde:licenseAttributionByText",
+            "dct:rightsHolder",
             "dct:creator",
             "dct:issued",
             "dct:modified",
@@ -144,6 +158,11 @@ TERM_LABELS: dict[str, dict[str, str]] = {
     "geo:sfContains": {"de": "umfasst", "en": "contains"},
     "geo:hasCentroid": {"de": "Mittelpunkt", "en": "centroid"},
     "geo:asWKT": {"de": "WKT", "en": "WKT"},
+    "geo:asGeoJSON": {"de": "GeoJSON", "en": "GeoJSON"},
+    "geo:hasGeometry": {"de": "Geometrie", "en": "geometry"},
+    "geo:hasDefaultGeometry": {"de": "Standardgeometrie", "en": "default geometry"},
+    "dct:temporal": {"de": "Zeitraum", "en": "period"},
+    "dct:rightsHolder": {"de": "Rechteinhaber", "en": "rights holder"},
     "time:hasBeginning": {"de": "Beginn", "en": "beginning"},
     "time:hasEnd": {"de": "Ende", "en": "end"},
     "time:inXSDDate": {"de": "Datum", "en": "date"},
@@ -271,9 +290,30 @@ class Labeller:
         return None  # DESIGN §8: only http(s) IRIs become links
 
 
+#: Geometry literals run to a megabyte: pages show what they are, the machine twins the literal itself.
+GEOMETRY_LITERALS = {expand("geo:wktLiteral"): "WKT", expand("geo:geoJSONLiteral"): "GeoJSON"}
+SHORT_GEOMETRY = 200
+GEOMETRY_TYPE = re.compile(r'^\s*(?:<[^>]*>\s*)?([A-Za-z]+)|"type"\s*:\s*"([A-Za-z]+)"')
+POINT = re.compile(r"-?\d+(?:\.\d+)?(?:[eE]-?\d+)?\s+-?\d+(?:\.\d+)?|\[\s*-?\d+(?:\.\d+)?\s*,")
+
+
+def geometry_summary(text: str, serialisation: str) -> str:
+    """A short line for a long geometry literal: type, points, size ("MULTIPOLYGON, 312 points (WKT, 6 kB)");
+    a short one (a centroid) is shown as it is."""
+    if len(text) <= SHORT_GEOMETRY:
+        return text
+    match = GEOMETRY_TYPE.search(text)
+    kind = (match.group(1) or match.group(2)) if match else "geometry"
+    points = len(POINT.findall(text))
+    size = f"{len(text.encode('utf-8')) / 1000:.0f} kB" if len(text) >= 1000 else f"{len(text)} B"
+    return f"{kind}, {points} {'point' if points == 1 else 'points'} ({serialisation}, {size})"
+
+
 def literal_text(lit: ox.Literal) -> tuple[str, str, str]:
     """Return text, language and a short note for the datatype."""
     dt = lit.datatype.value if lit.datatype else ""
+    if dt in GEOMETRY_LITERALS:
+        return geometry_summary(lit.value, GEOMETRY_LITERALS[dt]), "", ""
     note = ""
     if dt.startswith(RL):
         note = DATATYPE_LABELS.get(dt[len(RL) :], dt[len(RL) :])
