@@ -11,7 +11,7 @@ YASGUI_BUILD := node_modules/@zazuko/yasgui/build
 YASGUI_DIR   := publisher/static/vendor/yasgui
 YASGUI_FILES := $(YASGUI_DIR)/yasgui.min.js $(YASGUI_DIR)/yasgui.min.css
 
-.PHONY: install serve test lint validate stats lock vendor clean
+.PHONY: install serve test lint validate stats lock vendor clean data
 
 # Exact versions come from requirements.lock (with hashes), so every machine runs what CI tested;
 # the project itself is installed on top without resolving anything again.
@@ -49,6 +49,20 @@ test: lint vendor
 serve: $(STAMP) vendor
 	@echo "regiolod: serving the shipped dataset at http://$${REGIOLOD_HOST:-127.0.0.1}:$${REGIOLOD_PORT:-8000}/"
 	$(BIN)/regiolod serve
+
+# The shipped data that code generates from the reference files in $(SHARED) (never copied here): each generator
+# is one target of DATA_TARGETS and writes its own files below data/; add a generator by appending its target.
+SHARED ?= ../shared/data
+DATA_TARGETS := data-register
+
+data: $(DATA_TARGETS)
+
+# Every Land and district, and each member of a cooperation in data/ with its parents (data/register/, committed).
+.PHONY: data-register
+data-register: $(STAMP)
+	$(BIN)/regiolod import gv100ad $(SHARED)/destatis_GV100AD_2023-11-30.txt --select members --out data/register \
+		--nuts $(SHARED)/landkreise_deutschland_2018-12-31.csv \
+		--wikidata $(SHARED)/kreise_wikidata_qid_2020.tsv --wikidata $(SHARED)/ags_wikidata_kreisfreie_staedte.csv
 
 validate: $(STAMP)
 	$(BIN)/regiolod validate

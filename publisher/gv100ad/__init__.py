@@ -9,15 +9,17 @@ A malformed line raises :class:`RegisterError` naming file, line and fault; noth
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from publisher.gv100ad.curated import Curated, read_curated
 from publisher.gv100ad.files import assemble
+from publisher.gv100ad.links import read_links
 from publisher.gv100ad.output import write_folder
 from publisher.gv100ad.records import RegisterError, edition_of, read_register
+from publisher.gv100ad.select import SELECTIONS, select
 
-__all__ = ["ImportResult", "RegisterError", "import_register"]
+__all__ = ["SELECTIONS", "ImportResult", "RegisterError", "import_register"]
 
 
 @dataclass
@@ -31,6 +33,10 @@ class ImportResult:
     labels_taken_over: int
     seats_as_notes: int
     statements_left_out: int
+    members: list[str] = field(default_factory=list)  # keys of the members a selection took from the curated data
+    unknown_members: list[str] = field(default_factory=list)  # members named by an IRI the register does not have
+    nuts: int = 0
+    wikidata: int = 0
 
 
 def import_register(
@@ -40,6 +46,9 @@ def import_register(
     graph_folder: str = "",
     curated: Path | None = None,
     population_date: dt.date | None = None,
+    selection: str = "all",
+    nuts: Path | None = None,
+    wikidata: tuple[Path, ...] = (),
 ) -> ImportResult:
     """Read a GV100AD file and write it as Turtle into ``out``: ``source.ttl`` and one file per Land.
 
@@ -48,12 +57,17 @@ def import_register(
     files already give a thing's label, seat or preferred figure, the import defers to them, and it
     leaves out every statement they already make.
     ``population_date`` is the population reference date of an edition the importer does not know.
+    ``selection`` "members" writes every Land and district and the members of the curated data's
+    memberships with their parents (:mod:`.select`); ``nuts`` and ``wikidata`` are tables of
+    NUTS codes and Wikidata IDs of districts (:mod:`.links`).
     """
 
     register = read_register(register_path)
     edition = edition_of(register, population_date)
     known = read_curated(curated, exclude=out) if curated is not None else Curated()
-    files = assemble(register, edition, known, graph_folder)
+    chosen = select(register, selection, known.members)
+    links = read_links(register, nuts, list(wikidata))
+    files = assemble(register, edition, known, graph_folder, chosen.keys, links)
     written = write_folder(files.texts, out)
     return ImportResult(
         written,
@@ -63,4 +77,8 @@ def import_register(
         files.labels_taken_over,
         files.seats_as_notes,
         files.statements_left_out,
+        chosen.members,
+        chosen.unknown,
+        len(links.nuts),
+        len(links.wikidata),
     )
