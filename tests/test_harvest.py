@@ -11,13 +11,12 @@ import xml.etree.ElementTree as ET
 import pyoxigraph as ox
 import pytest
 import rdflib
-from rdflib.compare import isomorphic
 from rdflib.namespace import DCAT, DCTERMS, RDF, SH, SKOS, VOID
 
 from publisher.config import Settings
 from publisher.dataset.terms import to_rdflib
 from publisher.publish.dumps import dump_quads, read_dumps, write_dumps
-from tests.conftest import BASE, DOWNLOADS, ROOT, make_client
+from tests.conftest import BASE, DOWNLOADS, ROOT, isomorphic, make_client
 
 WIKIDATA_ITEMS = "http://www.wikidata.org/entity/"
 
