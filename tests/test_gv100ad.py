@@ -485,3 +485,18 @@ def test_members_of_new_files_join_the_register_when_it_is_made_again(runner, pr
     (project_copy / "data" / "test-members.ttl").unlink()  # names a cooperation it does not describe
     together = load_build(Settings(base_iri=BASE, root=project_copy))
     assert together.conforms, together.report.format()
+
+
+@needs_shared
+def test_districts_whose_area_changed_since_the_nuts_table_say_so(build) -> None:
+    areas: dict[str, int] = {}
+    for line in REAL.read_text(encoding="utf-8").splitlines():
+        if line.startswith("60"):
+            areas[line[10:15]] = areas.get(line[10:15], 0) + int(line[128:139])
+    with NUTS_TABLE.open(encoding="utf-8") as f:
+        then = {r["AGS"]: float(r["area_km2"]) for r in csv.DictReader(f, delimiter=";") if r["AGS"] in areas}
+    changed = {key for key, km2 in then.items() if abs(areas[key] / 100 - km2) > km2 / 100}
+    rows = select(build, """SELECT ?t WHERE { ?t a rl:DistrictTerritory ; skos:notation ?c ; skos:note ?n
+                            FILTER (DATATYPE(?c) = rl:NUTS && CONTAINS(STR(?n), "NUTS-3-Code (Fassung 2016)")) }""")
+    assert {t.rsplit("/", 1)[1] for (t,) in rows if t} == changed
+    assert len(changed) == 8  # all in Thüringen

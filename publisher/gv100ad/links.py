@@ -31,6 +31,7 @@ class Links:
     """NUTS codes and Wikidata IDs by district key, and what was left out, for the graph description."""
 
     nuts: dict[str, str] = field(default_factory=dict)
+    nuts_areas: dict[str, str] = field(default_factory=dict)  # district key → area in km² of the NUTS table
     wikidata: dict[str, str] = field(default_factory=dict)
     left_out: dict[str, str] = field(default_factory=dict)  # district key → why its Wikidata ID is left out
     nuts_file: bool = False
@@ -53,6 +54,7 @@ def read_nuts(path: Path, register: Register, links: Links) -> None:
     for row in table:
         if row["AGS"] in register.levels["40"] and row["NUTS3"].strip():
             links.nuts[row["AGS"]] = row["NUTS3"].strip()
+            links.nuts_areas[row["AGS"]] = row.get("area_km2", "").strip()
     links.nuts_file = True
 
 

@@ -136,6 +136,18 @@ class RegisterGraph:
     def selected(self, key: str) -> bool:
         return self.selection is None or key in self.selection
 
+    def nuts_note(self, key: str, records: list[Record]) -> list[Statement]:
+        """Say when a district's area differs from the NUTS table's by over 1 %: its code named another extent."""
+        then = self.links.nuts_areas.get(key, "")
+        now = sum(r.area_ha for r in records)  # hectares
+        if key not in self.links.nuts or not then or abs(now - float(then) * 100) <= float(then):
+            return []
+        text = (
+            f"Fläche laut Kreistabelle vom 31.12.2018: {then} km², im Gemeindeverzeichnis {km2(now)} km²; "
+            "der NUTS-3-Code (Fassung 2016) bezeichnet den Kreis in den Grenzen von damals."
+        )
+        return [("skos:note", [literal(text)])]
+
     def district_links(self, key: str) -> tuple[list[str], list[str], list[str]]:
         """The NUTS code, the NUTS and Wikidata links and the further sources of a district, where known."""
         code, qid = self.links.nuts.get(key), self.links.wikidata.get(key)
@@ -238,6 +250,7 @@ class RegisterGraph:
             ("geo:sfWithin", self.upper_levels(key)),
             *self.figures(f"id/territory/{key}", self.in_district[key], SUM_OF_MUNICIPALITIES),
             ("skos:exactMatch", [iri(GEOCODING_KEYS["district"] + key), *matches]),
+            *self.nuts_note(key, self.in_district[key]),
             sources=sources,
         )
         seat = self.seat(f"id/organization/{key}", district, key, "Verwaltungssitz")
@@ -260,6 +273,7 @@ class RegisterGraph:
             ("geo:sfWithin", self.upper_levels(key)),
             *self.figures(f"id/territory/{key}", [m], None),
             ("skos:exactMatch", matches),
+            *self.nuts_note(key, [m]),
             sources=sources,
         )
         classes = ["rl:Land"] * state + ["rl:KreisfreieStadt", "rl:Gemeinde"]
