@@ -122,7 +122,10 @@ def selection_description(name: str, land: str, graph: RegisterGraph, register: 
 def links_description(land: str, graph: RegisterGraph, register: Register) -> str:
     text, links = "", graph.links
     if links.nuts:
-        text += " NUTS-3-Codes: Fassung 2016, aus der Destatis-Tabelle der Kreise mit Stand 31.12.2018."
+        text += (
+            " NUTS-3-Codes: Fassung 2016, aus der Destatis-Tabelle der Kreise mit Stand 31.12.2018; weicht die "
+            "Fläche eines Kreises um mehr als 1 % von ihr ab, sagt es eine Anmerkung am Kreis."
+        )
     if links.wikidata_files:
         text += (
             " Wikidata-Kennungen (Stand 2020) nur, wo Kreisschlüssel und Name mit dem Gemeindeverzeichnis "
