@@ -50,16 +50,36 @@ serve: $(STAMP) vendor
 	@echo "regiolod: serving the shipped dataset at http://$${REGIOLOD_HOST:-127.0.0.1}:$${REGIOLOD_PORT:-8000}/"
 	$(BIN)/regiolod serve
 
+# The shipped data that code generates from the reference files in $(SHARED) (never copied here): each generator
+# is one target of DATA_TARGETS and writes its own files below data/; add a generator by appending its target.
+SHARED ?= ../shared/data
+DATA_TARGETS := data-leader data-metropolitan data-register data-boundaries
+
+data: $(DATA_TARGETS)
+
+# The LEADER regions of Lower Saxony 2023-2027 and the nine other metropolitan regions (data/*.ttl, committed).
+.PHONY: data-leader data-metropolitan data-register data-boundaries
+data-leader: $(STAMP)
+	$(BIN)/python -m publisher.reference.leader $(SHARED)
+data-metropolitan: $(STAMP)
+	$(BIN)/python -m publisher.reference.metropolitan $(SHARED)
+
+# Every Land and district, and each member of a cooperation in data/ with its parents (data/register/, committed):
+# after the generators whose members it describes.
+data-register: $(STAMP) data-leader data-metropolitan
+	$(BIN)/regiolod import gv100ad $(SHARED)/destatis_GV100AD_2023-11-30.txt --select members --out data/register \
+		--nuts $(SHARED)/landkreise_deutschland_2018-12-31.csv \
+		--wikidata $(SHARED)/kreise_wikidata_qid_2020.tsv --wikidata $(SHARED)/ags_wikidata_kreisfreie_staedte.csv
+
+# The BKG boundary of every territory data/ describes (data/boundaries.ttl, committed): after the register.
+data-boundaries: $(STAMP) data-register
+	$(BIN)/python -m publisher.gv100ad.shipped_boundaries $(SHARED)
+
 validate: $(STAMP)
 	$(BIN)/regiolod validate
 
 stats: $(STAMP)
 	$(BIN)/regiolod stats
-
-# Regenerate the generated files of data/ from the reference files next to the project; commit the result.
-REFERENCE ?= ../shared/data
-data: $(STAMP)
-	$(BIN)/python -m publisher.reference.leader $(REFERENCE)
 
 # Regenerate requirements.lock from pyproject.toml (after changing a dependency); commit both.
 # The lock names no index or local folder: every machine installs it from its own configured index.

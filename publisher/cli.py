@@ -362,6 +362,27 @@ def import_group() -> None:
     help="A BKG VG5000 GeoJSON file of districts, associations or municipalities (repeat for each); "
     "adds boundaries.ttl with every territory's geometry.",
 )
+@click.option(
+    "--select",
+    "selection",
+    type=click.Choice(["all", "members"]),
+    default="all",
+    show_default=True,
+    help="What to write: the whole register, or every Land and district and each member of a cooperation "
+    "in the curated data with its Gemeindeverband (members; shipped as data/register/ by make data).",
+)
+@click.option(
+    "--nuts",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Destatis district table (AGS;…;NUTS3;…) whose NUTS-3 codes the districts get.",
+)
+@click.option(
+    "--wikidata",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    multiple=True,
+    help="Table of Wikidata IDs of districts (RS, label, wd) or of kreisfreie Städte (ags, name, wikidata); "
+    "an ID is taken only where key and name agree with the register. Repeatable.",
+)
 @click.pass_context
 def import_gv100ad(
     ctx: click.Context,
@@ -369,6 +390,9 @@ def import_gv100ad(
     out: Path | None,
     population_date: dt.datetime | None,
     boundaries: tuple[Path, ...],
+    selection: str,
+    nuts: Path | None,
+    wikidata: tuple[Path, ...],
 ) -> None:
     """Import the Destatis municipality register (GV100AD fixed-width file) into one Turtle file per Land.
 
@@ -392,6 +416,9 @@ def import_gv100ad(
             curated=settings.data_path,
             population_date=population_date.date() if population_date else None,
             boundaries=list(boundaries),
+            selection=selection,
+            nuts=nuts,
+            wikidata=wikidata,
         )
     except RegisterError as exc:
         click.echo(f"error: {exc}; nothing was written.", err=True)
@@ -406,6 +433,12 @@ def import_gv100ad(
         f"left to the curated data: {result.statements_left_out} statements and {result.figures_left_out} figures "
         f"it already has, {result.labels_taken_over} labels it words otherwise; {result.seats_as_notes} seats as notes"
     )
+    if selection == "members":
+        click.echo(f"selected {len(result.members)} members of the curated data's memberships with their parents")
+        for member in result.unknown_members:
+            click.echo(f"warning: the member {member} is not in the register; left out", err=True)
+    if nuts or wikidata:
+        click.echo(f"linked {result.nuts} districts to NUTS and {result.wikidata} to Wikidata")
 
 
 @main.command(name="settings")

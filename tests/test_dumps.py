@@ -8,12 +8,12 @@ import json
 import pyoxigraph as ox
 import pytest
 import rdflib
-from rdflib.compare import isomorphic
 
 from publisher.dataset.terms import to_rdflib
 from publisher.publish.dumps import blank_names, dump_graphs, statement_groups, write_dumps
 from publisher.render.rdf import serialize_jsonld
 from publisher.store.embedded import blank_node_closure
+from tests.conftest import isomorphic
 
 # rdflib's JSON-LD and Turtle parsers still go through its deprecated ConjunctiveGraph.
 pytestmark = pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning")

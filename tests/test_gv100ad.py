@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import filecmp
+import shlex
 import shutil
 import subprocess
 from pathlib import Path
@@ -22,7 +24,16 @@ from tests.conftest import BASE, ROOT
 FIXTURES = ROOT / "tests" / "data"
 HEIDEKREIS = FIXTURES / "gv100ad-heidekreis.txt"
 SAMPLE = FIXTURES / "gv100ad-sample.txt"
-REAL = ROOT.parent / "shared" / "data" / "destatis_GV100AD_2023-11-30.txt"
+SHARED = ROOT.parent / "shared" / "data"
+REAL = SHARED / "destatis_GV100AD_2023-11-30.txt"
+DISTRICT_IDS = SHARED / "kreise_wikidata_qid_2020.tsv"
+CITY_IDS = SHARED / "ags_wikidata_kreisfreie_staedte.csv"
+NUTS_TABLE = SHARED / "landkreise_deutschland_2018-12-31.csv"
+SHIPPED = ROOT / "data" / "register"
+needs_shared = pytest.mark.skipif(
+    not all(p.is_file() for p in (REAL, DISTRICT_IDS, CITY_IDS, NUTS_TABLE)),
+    reason="the reference files are not in ../shared/data/",
+)
 
 RL = Namespace("https://w3id.org/regiolod/def#")
 ORG = Namespace("http://www.w3.org/ns/org#")
@@ -332,7 +343,164 @@ def test_real_register_imports_and_validates_with_the_curated_data(tmp_path: Pat
     assert count("?t a rl:MunicipalityTerritory") == 10981 - 208  # without the gemeindefreie Gebiete
     assert count("?t a rl:UnincorporatedArea") == 208
     assert count("?t a rl:StateTerritory ; rl:population/rdf:value ?v FILTER (?v > 0)") == 16
+    assert repeated_statements(together) == 0  # data/register/ (shipped) counts as curated here
+
+
+@needs_shared
+def test_full_import_after_make_data_adds_the_rest_without_repeating_it(tmp_path: Path) -> None:
+    """data/register/ wins: an import into data/germany/ leaves out what it says, and both load together."""
+    project = tmp_path / "project"
+    for folder in ("ontology", "shapes", "data"):
+        shutil.copytree(ROOT / folder, project / folder, ignore=shutil.ignore_patterns("examples"))
+    assert (project / "data" / "register").is_dir()
+    import_register(REAL, project / "data" / "germany", graph_folder="germany", curated=project / "data")
+    together = load_build(Settings(base_iri=BASE, root=project))
+    assert together.conforms, together.report.format()
+    assert len([g for g in together.data_graphs if g.startswith(f"{BASE}id/graph/register/")]) == 17
     assert repeated_statements(together) == 0
+    twice = """SELECT ?s WHERE { ?s ?p ?f . ?f rl:rank rl:rank-preferred ; rl:referenceDate ?d }
+               GROUP BY ?s ?p ?d HAVING (COUNT(?f) > 1)"""
+    assert select(together, twice) == []
+    labels = """SELECT ?s WHERE { ?s skos:prefLabel ?l } GROUP BY ?s (LANG(?l)) HAVING (COUNT(DISTINCT ?l) > 1)"""
+    assert select(together, labels) == []
+    shipped = parse(*sorted((project / "data" / "register").glob("*.ttl")))
+    imported = parse(*sorted((project / "data" / "germany").glob("*.ttl")))
+    assert set(shipped) & set(imported) == set()
+
+
+def member_file(folder: Path, *keys: str) -> Path:
+    """A Turtle file that names bodies as members of a cooperation without describing them."""
+    folder.mkdir(parents=True, exist_ok=True)
+    rows = "".join(
+        f"<id/membership/test/{key}> a org:Membership ; org:member <id/organization/{key}> ;"
+        " org:organization <id/organization/test-cooperation> .\n"
+        for key in keys
+    )
+    path = folder / "test-members.ttl"
+    path.write_text(f"@prefix org: <http://www.w3.org/ns/org#> .\n{rows}", encoding="utf-8")
+    return path
+
+
+def territory(key: str) -> URIRef:
+    return URIRef(f"{BASE}id/territory/{key}")
+
+
+def test_members_selection_describes_the_members_of_a_curated_file_with_their_parents(tmp_path: Path) -> None:
+    member_file(tmp_path / "curated", "071375007226", "033580002002", "07111", "099999999999")
+    out = tmp_path / "register"
+    result = import_register(SAMPLE, out, curated=tmp_path / "curated", selection="members")
+    assert result.members == ["033580002002", "07111", "071375007226"]
+    assert result.unknown_members == ["id/organization/099999999999"]
+    graph = parse(*sorted(out.glob("*.ttl")))
+    municipalities = set(graph.subjects(RDF.type, RL.MunicipalityTerritory))
+    cities = set(graph.subjects(RDF.type, RL.DistrictTerritory)) & municipalities  # Hamburg, Koblenz, Stuttgart
+    assert municipalities - cities == {territory("071375007226"), territory("033580002002")}
+    assert set(graph.objects(territory("071375007226"), GEO.sfWithin)) == {territory("07137"), territory("071375007")}
+    assert set(graph.objects(territory("071375007"), GEO.sfWithin)) == {territory("07137")}
+    assert set(graph.objects(territory("07137"), GEO.sfWithin)) == {territory("07"), territory("071")}
+    membership = URIRef(f"{BASE}id/membership/071375007/071375007226")
+    assert graph.value(membership, ORG.organization) == URIRef(f"{BASE}id/organization/071375007")
+    assert len(set(graph.subjects(RDF.type, RL.DistrictTerritory))) == SAMPLE.read_text().count("\n40")
+    assert len(set(graph.subjects(RDF.type, RL.StateTerritory))) == 4 - 1 + 1  # Hamburg is its own district
+
+
+def test_members_selection_alone_validates(project_copy: Path) -> None:
+    member_file(project_copy / "members", "071375007226")
+    out = project_copy / "data" / "register"
+    import_register(SAMPLE, out, graph_folder="register", curated=project_copy / "members", selection="members")
+    alone = load_build(Settings(base_iri=BASE, root=project_copy), [out])
+    assert alone.conforms, alone.report.format()
+
+
+def make_data_command(out: Path) -> list[str]:
+    """The arguments `make data` passes to regiolod for data/register/ (read from the Makefile), writing to ``out``."""
+    text = (ROOT / "Makefile").read_text(encoding="utf-8").replace("\\\n", " ")
+    recipe = text.split("\ndata-register:", 1)[1].split("\n", 2)[1]
+    words = shlex.split(recipe.replace("$(SHARED)", str(SHARED)))
+    words = words[words.index("import") :]
+    words[words.index("--out") + 1] = str(out)
+    return words
+
+
+@needs_shared
+def test_make_data_gives_the_committed_register_bytes(runner, project_copy: Path) -> None:
+    out = project_copy / "data" / "register"
+    result = runner.invoke(main, ["--root", str(project_copy), *make_data_command(out)])
+    assert result.exit_code == 0, result.output
+    names = sorted(p.name for p in SHIPPED.iterdir())
+    assert names == sorted(p.name for p in out.iterdir())
+    assert filecmp.cmpfiles(SHIPPED, out, names, shallow=False) == (names, [], [])
+
+
+def register_lines(level: str) -> int:
+    return sum(1 for line in REAL.read_text(encoding="utf-8").splitlines() if line.startswith(level))
+
+
+@needs_shared
+def test_shipped_register_counts_every_district_and_land(build) -> None:
+    def count(where: str) -> int:
+        current = "FILTER NOT EXISTS { ?t prov:invalidatedAtTime ?e }"
+        query = f"SELECT (COUNT(DISTINCT ?t) AS ?n) WHERE {{ {where} {current} }}"
+        return int(next(iter(build.query(query)))["n"].value)
+
+    assert count("?t a rl:DistrictTerritory") == register_lines("40") == 400
+    assert count("?t a rl:StateTerritory") == register_lines("10") == 16
+    assert count("?t a rl:Landkreis") + count("?t a rl:KreisfreieStadt") == register_lines("40")
+    nuts = count("?t a rl:DistrictTerritory ; skos:notation ?c FILTER (DATATYPE(?c) = rl:NUTS)")
+    assert nuts == register_lines("40")
+
+
+@needs_shared
+def test_shipped_wikidata_links_are_the_verified_rows(build) -> None:
+    rows = select(build, """SELECT ?t ?w WHERE { ?t a rl:DistrictTerritory ; skos:exactMatch ?w
+                          FILTER STRSTARTS(STR(?w), "http://www.wikidata.org/entity/") }""")
+    linked = {t.rsplit("/", 1)[1]: w.rsplit("/", 1)[1] for t, w in rows if t and w}
+    with DISTRICT_IDS.open(encoding="utf-8") as f:
+        table = {r["RS"].zfill(5): r["wd"].rsplit("/", 1)[1] for r in csv.DictReader(f, delimiter="\t")}
+    with CITY_IDS.open(encoding="utf-8") as f:
+        cities = {r["ags"][:5]: r["wikidata"] for r in csv.DictReader(f)}
+    in_register = {line[10:15] for line in REAL.read_text(encoding="utf-8").splitlines() if line.startswith("40")}
+    assert len(rows) == len(linked)  # one ID per district
+    assert all(table[key] == qid for key, qid in linked.items())
+    assert all(linked.get(key, qid) == qid for key, qid in cities.items())
+    # verified: key in the register, and the district is the one of 2020 (Rostock is a label only, Wartburgkreis
+    # took in Eisenach in 2021; Eisenach itself is no longer in the register)
+    assert set(table) - set(linked) == {"16056", "16063", "13072"}
+    assert len(linked) == len(set(table) & in_register) - 2
+
+
+@needs_shared
+def test_members_of_new_files_join_the_register_when_it_is_made_again(runner, project_copy: Path) -> None:
+    """Stadt Zwickau and Stadt Aachen (Gemeinden in districts), a Gemeinde of a Samtgemeinde, a Samtgemeinde."""
+    members = ("145240330330", "053340002002", "033535403001", "033535402")
+    member_file(project_copy / "data", *members)
+    out = project_copy / "data" / "register"
+    result = runner.invoke(main, ["--root", str(project_copy), *make_data_command(out)])
+    assert result.exit_code == 0, result.output
+    graph = parse(*sorted(out.glob("*.ttl")))
+    assert {territory(k) for k in members} <= set(graph.subjects(RDF.type, None))
+    assert set(graph.objects(territory("033535403001"), GEO.sfWithin)) == {territory("03353"), territory("033535403")}
+    assert set(graph.objects(territory("145240330330"), GEO.sfWithin)) == {territory("14524")}
+    gemeinden = {s for s in graph.subjects(RDF.type, RL.Gemeinde) if (s, RDF.type, RL.KreisfreieStadt) not in graph}
+    assert {str(s).rsplit("/", 1)[1] for s in gemeinden} == {"145240330330", "053340002002", "033535403001"}
+    (project_copy / "data" / "test-members.ttl").unlink()  # names a cooperation it does not describe
+    together = load_build(Settings(base_iri=BASE, root=project_copy))
+    assert together.conforms, together.report.format()
+
+
+@needs_shared
+def test_districts_whose_area_changed_since_the_nuts_table_say_so(build) -> None:
+    areas: dict[str, int] = {}
+    for line in REAL.read_text(encoding="utf-8").splitlines():
+        if line.startswith("60"):
+            areas[line[10:15]] = areas.get(line[10:15], 0) + int(line[128:139])
+    with NUTS_TABLE.open(encoding="utf-8") as f:
+        then = {r["AGS"]: float(r["area_km2"]) for r in csv.DictReader(f, delimiter=";") if r["AGS"] in areas}
+    changed = {key for key, km2 in then.items() if abs(areas[key] / 100 - km2) > km2 / 100}
+    rows = select(build, """SELECT ?t WHERE { ?t a rl:DistrictTerritory ; skos:notation ?c ; skos:note ?n
+                            FILTER (DATATYPE(?c) = rl:NUTS && CONTAINS(STR(?n), "NUTS-3-Code (Fassung 2016)")) }""")
+    assert {t.rsplit("/", 1)[1] for (t,) in rows if t} == changed
+    assert len(changed) == 8  # all in Thüringen
 
 
 @pytest.mark.parametrize(

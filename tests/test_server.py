@@ -8,9 +8,12 @@ from collections.abc import Iterator
 import pytest
 import rdflib
 import requests
+from rdflib.namespace import RDF, SKOS, Namespace
 
 from tests.conftest import ROOT
 from tests.processes import BIN, clean_env, free_port, running
+
+RL = Namespace("https://w3id.org/regiolod/def#")
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +72,7 @@ SELECT = (
 
 
 @pytest.mark.parametrize("fmt", ["json", "xml", "csv", "tsv"])
-def test_sparqlwrapper_select_in_every_format(server: str, fmt: str) -> None:
+def test_sparqlwrapper_select_in_every_format(server: str, fmt: str, data_union: rdflib.Graph) -> None:
     result = sparqlwrapper(server, SELECT, fmt)
     converted = result.convert()
     if fmt == "json":
@@ -80,7 +83,10 @@ def test_sparqlwrapper_select_in_every_format(server: str, fmt: str) -> None:
         sep = "," if fmt == "csv" else "\t"
         lines = converted.decode("utf-8").strip().splitlines()[1:]
         names = {line.split(sep)[-1].split('"')[1 if fmt == "tsv" else 0] for line in lines}
-    assert "Heidekreis" in names and len(names) == 39
+    territories = data_union.subjects(RDF.type, RL.DistrictTerritory)
+    labels = (name for t in territories for name in data_union.objects(t, SKOS.prefLabel))
+    districts = {str(name) for name in labels if isinstance(name, rdflib.Literal) and name.language == "de"}
+    assert "Heidekreis" in names and names == districts and len(names) > 38
 
 
 # SPARQLWrapper converts graph results with rdflib, which still builds a ConjunctiveGraph inside.

@@ -7,6 +7,11 @@ if two files gave one each: the import leaves its figure out. And pyoxigraph 0.5
 once per named graph in the union default graph that every query of the publisher runs on
 (oxigraph issue #1919, fixed after 0.5): the import leaves out every statement a curated file
 already makes, so that ``data/`` and an imported folder load together and count everything once.
+
+``data/register/`` is written by the importer too (``--select members``, shipped): it is not
+curated, so it is read neither for labels and seats nor for members, and an import into it
+ignores it. An import into any other folder (``data/germany/``) leaves out every statement and
+preferred figure the shipped selection already has: the shipped files win, the import adds the rest.
 """
 
 from __future__ import annotations
@@ -19,9 +24,11 @@ import pyoxigraph as ox
 from publisher.gv100ad.output import MARKER
 from publisher.gv100ad.records import RegisterError
 from publisher.gv100ad.turtle import Node, Statement
-from publisher.vocab import RDF_TYPE, RL, SKOS_PREF_LABEL, expand
+from publisher.vocab import ORG, RDF_TYPE, RL, SKOS_PREF_LABEL, expand
 
 BASE = "http://regiolod.invalid/"
+#: The data folder's subfolder of the shipped selection of the register (``make data``).
+SHIPPED = "register"
 
 
 @dataclass
@@ -32,6 +39,7 @@ class Curated:
     seats: dict[str, str] = field(default_factory=dict)  # subject → IRI (relative when under the base)
     figures: set[tuple[str, str, str]] = field(default_factory=set)  # (subject, "population"/"area", date)
     triples: set[tuple[str, str, str]] = field(default_factory=set)  # (subject, predicate, object) as in canonical()
+    members: set[str] = field(default_factory=set)  # org:member of an org:Membership that no curated file describes
     left_out: int = 0
 
     def prune(self, node: Node) -> Node | None:
@@ -81,16 +89,31 @@ def curated_files(folder: Path, exclude: Path | None) -> list[Path]:
     return found
 
 
-def read_curated(folder: Path, exclude: Path | None = None) -> Curated:
-    """Collect labels, seats, preferred figures and all other statements of the curated files below ``folder``."""
+def load_files(paths: list[Path]) -> ox.Store:
     store = ox.Store()
-    for path in curated_files(folder, exclude):
+    for path in paths:
         try:
             store.load(path=str(path), format=ox.RdfFormat.TURTLE, base_iri=BASE)
         except SyntaxError as exc:
-            raise RegisterError(
-                path, f"the curated file does not parse ({exc}); `regiolod validate` shows where"
-            ) from None
+            raise RegisterError(path, f"the file does not parse ({exc}); `regiolod validate` shows where") from None
+    return store
+
+
+def shipped_files(folder: Path, exclude: Path | None) -> list[Path]:
+    """The files of the shipped selection below ``folder``, unless the import is writing them (``exclude``)."""
+    shipped = folder / SHIPPED
+    if not shipped.is_dir() or (exclude is not None and shipped.resolve() == exclude.resolve()):
+        return []
+    return sorted(shipped.glob("*.ttl"))
+
+
+def read_curated(folder: Path, exclude: Path | None = None) -> Curated:
+    """Collect labels, seats, preferred figures and all other statements of the curated files below ``folder``.
+
+    Statements and preferred figures of the shipped selection (``data/register/``) are added, so
+    that an import into another folder leaves them out as well.
+    """
+    store = load_files(curated_files(folder, exclude))
     curated = Curated()
     labels = store.quads_for_pattern(None, SKOS_PREF_LABEL, None)
     for q in sorted(labels, key=lambda q: str(q.object)):
@@ -99,16 +122,33 @@ def read_curated(folder: Path, exclude: Path | None = None) -> Curated:
     for q in sorted(store.quads_for_pattern(None, ox.NamedNode(RL + "seat"), None), key=lambda q: str(q.object)):
         if isinstance(q.subject, ox.NamedNode) and isinstance(q.object, ox.NamedNode):
             curated.seats.setdefault(relative(q.subject), relative(q.object))
+    curated.members = undescribed_members(store)
+    for source in (store, load_files(shipped_files(folder, exclude))):
+        curated.figures |= preferred_figures(source)
+        curated.triples |= {
+            (relative(q.subject), q.predicate.value, canonical_term(q.object))
+            for q in source
+            if isinstance(q.subject, ox.NamedNode) and not isinstance(q.object, ox.BlankNode)
+        }
+    return curated
+
+
+def preferred_figures(store: ox.Store) -> set[tuple[str, str, str]]:
     rows = store.query(f"""SELECT ?s ?p ?date WHERE {{
         VALUES ?p {{ <{RL}population> <{RL}area> }}
         ?s ?p ?f . ?f <{RL}rank> <{RL}rank-preferred> ; <{RL}referenceDate> ?date }}""")
     assert isinstance(rows, ox.QuerySolutions)
-    for row in rows:
-        if isinstance(row["s"], ox.NamedNode):
-            curated.figures.add((relative(row["s"]), row["p"].value.removeprefix(RL), row["date"].value))
-    curated.triples = {
-        (relative(q.subject), q.predicate.value, canonical_term(q.object))
-        for q in store
-        if isinstance(q.subject, ox.NamedNode) and not isinstance(q.object, ox.BlankNode)
+    return {
+        (relative(row["s"]), row["p"].value.removeprefix(RL), row["date"].value)
+        for row in rows
+        if isinstance(row["s"], ox.NamedNode)
     }
-    return curated
+
+
+def undescribed_members(store: ox.Store) -> set[str]:
+    """The members of memberships (ORG §5.4) that the files name but do not describe (no rdf:type)."""
+    rows = store.query(f"""SELECT DISTINCT ?m WHERE {{
+        ?ms a <{ORG}Membership> ; <{ORG}member> ?m .
+        FILTER NOT EXISTS {{ ?m a ?type }} }}""")
+    assert isinstance(rows, ox.QuerySolutions)
+    return {relative(row["m"]) for row in rows if isinstance(row["m"], ox.NamedNode)}

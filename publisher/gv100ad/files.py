@@ -14,9 +14,10 @@ from publisher.gv100ad.boundaries import ATTRIBUTION as BKG_ATTRIBUTION
 from publisher.gv100ad.boundaries import BKG_SITE, Boundaries, territory_nodes
 from publisher.gv100ad.boundaries import SOURCE as BKG_SOURCE
 from publisher.gv100ad.curated import Curated
+from publisher.gv100ad.links import NUTS_SOURCE, WIKIDATA_SOURCE, Links
 from publisher.gv100ad.records import Edition, Register
 from publisher.gv100ad.things import RegisterGraph
-from publisher.gv100ad.turtle import Node, date, document, english_date, german_date, literal
+from publisher.gv100ad.turtle import Node, date, document, english_date, german_date, iri, literal
 from publisher.vocab import DL_BY_DE_2_0, expand
 
 LICENCE = f"<{DL_BY_DE_2_0}>"
@@ -46,12 +47,20 @@ def slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text).strip("-")
 
 
-def attribution(edition: Edition) -> str:
-    return f"© Statistisches Bundesamt (Destatis), {edition.year}; Daten verändert"
+def attribution(edition: Edition, links: Links | None = None) -> str:
+    # the district table of 31.12.2018 asks for its own year (data/sources.ttl)
+    table = "; © Statistisches Bundesamt (Destatis), 2019" if links is not None and links.nuts else ""
+    return f"© Statistisches Bundesamt (Destatis), {edition.year}; Daten verändert{table}"
 
 
 def graph_node(
-    path: str, label: str, description: str, derived_from: str, register: Register, edition: Edition
+    path: str,
+    label: str,
+    description: str,
+    derived_from: list[str],
+    register: Register,
+    edition: Edition,
+    links: Links | None = None,
 ) -> Node:
     """The file's own named graph with what it was derived from, licence, attribution and date."""
     return Node(
@@ -63,9 +72,9 @@ def graph_node(
                 [literal(f"Gemeindeverzeichnis: {label}"), literal(f"Municipality register: {label}", "en")],
             ),
             ("dct:description", [literal(description)]),
-            ("prov:wasDerivedFrom", [derived_from]),
+            ("prov:wasDerivedFrom", derived_from),
             ("dct:license", [LICENCE]),
-            ("dcatde:licenseAttributionByText", [literal(attribution(edition))]),
+            ("dcatde:licenseAttributionByText", [literal(attribution(edition, links))]),
             ("dct:modified", [date(register.territorial_status)]),
         ],
     )
@@ -101,24 +110,59 @@ def land_description(name: str, register: Register, edition: Edition) -> str:
     )
 
 
+def selection_description(name: str, land: str, graph: RegisterGraph, register: Register, edition: Edition) -> str:
+    """What a file of a selection holds, and where its NUTS codes and Wikidata IDs come from or why they are missing."""
+    text = (
+        f"Land {name} mit seinen Bezirken und Kreisen, dazu die Gemeinden und Gemeindeverbände, die Mitglied "
+        "einer Kooperation dieses Datensatzes sind, mit den Gemeindeverbänden, denen sie angehören; aus dem "
+        f"Gemeindeverzeichnis GV100AD (Gebietsstand {german_date(register.territorial_status)}, Einwohner "
+        f"{german_date(edition.population_date)}), ausgewählt mit regiolod import gv100ad --select members. "
+        "Fläche und Einwohnerzahl von Ländern, Bezirken, Kreisen und Gemeindeverbänden sind Summen der Gemeinde-Sätze."
+    )
+    return text + links_description(land, graph, register)
+
+
+def links_description(land: str, graph: RegisterGraph, register: Register) -> str:
+    text, links = "", graph.links
+    if links.nuts:
+        text += (
+            " NUTS-3-Codes: Fassung 2016, aus der Destatis-Tabelle der Kreise mit Stand 31.12.2018; weicht die "
+            "Fläche eines Kreises um mehr als 1 % von ihr ab, sagt es eine Anmerkung am Kreis."
+        )
+    if links.wikidata_files:
+        text += (
+            " Wikidata-Kennungen (Stand 2020) nur, wo Kreisschlüssel und Name mit dem Gemeindeverzeichnis "
+            "übereinstimmen und der Kreis seither derselbe ist; für kreisfreie Städte zusätzlich gegen den "
+            "Gemeindeschlüssel der Stadt geprüft."
+        )
+        for key, why in sorted(links.left_out.items()):
+            if key[:2] == land and key in register.levels["40"]:
+                text += f" Ohne Wikidata-Kennung: {register.levels['40'][key].name} ({key}), {why}."
+    return text
+
+
 def assemble(
     register: Register,
     edition: Edition,
     curated: Curated,
     graph_folder: str = "",
+    selection: set[str] | None = None,
+    links: Links | None = None,
     boundaries: Boundaries | None = None,
 ) -> Files:
     """Describe a register as ``source.ttl`` and one ``{state key}-{name}.ttl`` per Land.
 
     ``graph_folder`` is the folder's path inside the data folder (``germany``): a file
     ``data/germany/03-niedersachsen.ttl`` is loaded into ``{base}id/graph/germany/03-niedersachsen``.
+    ``selection`` (keys) limits the things written; ``links`` adds NUTS codes and Wikidata IDs.
     With ``boundaries``, ``boundaries.ttl`` gives every territory its geometry or a note why it has none.
     """
-    graph = RegisterGraph(register, edition, curated)
+    graph = RegisterGraph(register, edition, curated, selection, links)
+    tables = ([iri(NUTS_SOURCE)] if graph.links.nuts else []) + ([iri(WIKIDATA_SOURCE)] if graph.links.wikidata else [])
     prefix = "/".join(["id/graph", *filter(None, graph_folder.split("/"))]) + "/"
     about_source = "Die Quelle der mit regiolod import gv100ad eingelesenen Dateien dieses Ordners."
     sections = [
-        (OWN_GRAPH, [graph_node(prefix + "source", "Quelle", about_source, DESTATIS_PAGE, register, edition)]),
+        (OWN_GRAPH, [graph_node(prefix + "source", "Quelle", about_source, [DESTATIS_PAGE], register, edition)]),
         ("The register file", pruned(curated, [source_node(graph, register, edition)])),
     ]
     texts = {"source.ttl": document(sections, register.territorial_status)}
@@ -126,14 +170,12 @@ def assemble(
     territories: list[str] = []
     for land, record in sorted(register.levels["10"].items()):
         stem = f"{land}-{slug(record.name)}"
-        own = graph_node(
-            prefix + stem,
-            record.name,
-            land_description(record.name, register, edition),
-            graph.source,
-            register,
-            edition,
+        description = (
+            land_description(record.name, register, edition) + links_description(land, graph, register)
+            if selection is None
+            else selection_description(record.name, land, graph, register, edition)
         )
+        own = graph_node(prefix + stem, record.name, description, [graph.source, *tables], register, edition, links)
         sections = [(OWN_GRAPH, [own]), *((title, pruned(curated, nodes)) for title, nodes in graph.sections(land))]
         texts[f"{stem}.ttl"] = document(sections, register.territorial_status)
         triples += sum(n.triples() for _, nodes in sections for n in nodes)

@@ -7,6 +7,10 @@ state key, the 5-digit district key (also for kreisfreie Städte and city states
 Kreis and Gemeinde records are one thing), the 9-digit association key or the 12-digit ARS;
 memberships of Gemeinden in their Samtgemeinde, Amt, Verbandsgemeinde etc. under
 ``id/membership/{association}/{ARS}``.
+
+A selection (a set of those keys) describes only its things: a seat outside it stays a note, and
+a membership is written when both ends are selected. :class:`Links` add NUTS codes and Wikidata
+IDs to districts, each with its table as a further source.
 """
 
 from __future__ import annotations
@@ -26,8 +30,10 @@ from publisher.gv100ad.labels import (
     municipality_classification,
     name_base,
 )
+from publisher.gv100ad.links import NUTS_SOURCE, WIKIDATA_SOURCE, Links
 from publisher.gv100ad.records import Edition, Record, Register
 from publisher.gv100ad.turtle import Node, Statement, date, iri, km2, literal, typed
+from publisher.vocab import NUTS, WIKIDATA
 
 BODY = ["rl:AdministrativeBody", "m8g:PublicOrganisation", "org:FormalOrganization"]
 SUM_OF_MUNICIPALITIES = "Summe der Gemeinden im GV100AD (berechnet)"
@@ -37,8 +43,16 @@ SUM_OF_MEMBERS = "Summe der Mitgliedsgemeinden (berechnet)"
 class RegisterGraph:
     """Describe the records of one register, Land by Land, deferring to what the curated data says."""
 
-    def __init__(self, register: Register, edition: Edition, curated: Curated):
+    def __init__(
+        self,
+        register: Register,
+        edition: Edition,
+        curated: Curated,
+        selection: set[str] | None = None,
+        links: Links | None = None,
+    ):
         self.register, self.edition, self.curated = register, edition, curated
+        self.selection, self.links = selection, links or Links()
         self.levels = register.levels
         self.source = iri(f"id/source/destatis-gv100ad-{register.territorial_status.isoformat()}")
         self.figures_left_out = self.seats_as_notes = self.labels_taken_over = 0
@@ -115,17 +129,47 @@ class RegisterGraph:
         if not record.seat:
             return []
         found = self.seats.find(record.seat, district)
-        if found:
+        if found and self.selected(found):
             return [("rl:seat", [iri(f"id/territory/{found}")])]
         self.seats_as_notes += 1
         return [("skos:note", [literal(f"{note}: {record.seat}")])]
 
+    def selected(self, key: str) -> bool:
+        return self.selection is None or key in self.selection
+
+    def nuts_note(self, key: str, records: list[Record]) -> list[Statement]:
+        """Say when a district's area differs from the NUTS table's by over 1 %: its code named another extent."""
+        then = self.links.nuts_areas.get(key, "")
+        now = sum(r.area_ha for r in records)  # hectares
+        if key not in self.links.nuts or not then or abs(now - float(then) * 100) <= float(then):
+            return []
+        text = (
+            f"Fläche laut Kreistabelle vom 31.12.2018: {then} km², im Gemeindeverzeichnis {km2(now)} km²; "
+            "der NUTS-3-Code (Fassung 2016) bezeichnet den Kreis in den Grenzen von damals."
+        )
+        return [("skos:note", [literal(text)])]
+
+    def district_links(self, key: str) -> tuple[list[str], list[str], list[str]]:
+        """The NUTS code, the NUTS and Wikidata links and the further sources of a district, where known."""
+        code, qid = self.links.nuts.get(key), self.links.wikidata.get(key)
+        codes = [typed(code, "rl:NUTS")] if code else []
+        matches = ([iri(NUTS + code)] if code else []) + ([iri(WIKIDATA + qid)] if qid else [])
+        sources = ([iri(NUTS_SOURCE)] if code else []) + ([iri(WIKIDATA_SOURCE)] if qid else [])
+        return codes, matches, sources
+
     def territory(
-        self, key: str, classes: list[str], label: str, codes: list[str], *rest: Statement, name: str | None = None
+        self,
+        key: str,
+        classes: list[str],
+        label: str,
+        codes: list[str],
+        *rest: Statement,
+        name: str | None = None,
+        sources: list[str] | None = None,
     ) -> Node:
         """A territory with the statements every one has, in the order of the curated files.
 
-        ``name`` is the register's own spelling, kept as skos:altLabel.
+        ``name`` is the register's own spelling, kept as skos:altLabel; ``sources`` are further sources.
         """
         path = f"id/territory/{key}"
         pref, alt = self.labels(path, label)
@@ -137,7 +181,7 @@ class RegisterGraph:
             ("skos:notation", codes),
             ("skos:altLabel", alt),
         ]
-        return Node(iri(path), statements + [*rest, ("dct:source", [self.source])])
+        return Node(iri(path), statements + [*rest, ("dct:source", [self.source, *(sources or [])])])
 
     def body(self, key: str, classes: list[str], label: str, codes: list[str], kind: str, *rest: Statement) -> Node:
         """The body of a territory (CPOV: the organisation, with dct:spatial to its territory)."""
@@ -201,14 +245,17 @@ class RegisterGraph:
             return self.city(district, self.in_district[key][0])
         kind, label, classification = district_body(district)
         codes = [typed(key, "rl:DistrictKey")]
+        nuts, matches, sources = self.district_links(key)
         territory = self.territory(
             key,
             ["rl:DistrictTerritory"],
             district.name,
-            codes,
+            codes + nuts,
             ("geo:sfWithin", self.upper_levels(key)),
             *self.figures(f"id/territory/{key}", self.in_district[key], SUM_OF_MUNICIPALITIES),
-            ("skos:exactMatch", [iri(GEOCODING_KEYS["district"] + key)]),
+            ("skos:exactMatch", [iri(GEOCODING_KEYS["district"] + key), *matches]),
+            *self.nuts_note(key, self.in_district[key]),
+            sources=sources,
         )
         seat = self.seat(f"id/organization/{key}", district, key, "Verwaltungssitz")
         return [territory, self.body(key, [kind], label, codes, classification, *seat)]
@@ -219,15 +266,19 @@ class RegisterGraph:
         state = key[:2] in self.city_states
         codes = [typed(key, "rl:DistrictKey"), typed(m.ags, "rl:AGS"), typed(m.key, "rl:ARS")]
         codes += [typed(key[:2], "rl:StateKey")] if state else []
-        matches = [iri(GEOCODING_KEYS["district"] + key)] + ([iri(GEOCODING_KEYS["state"] + key[:2])] if state else [])
+        nuts, links, sources = self.district_links(key)
+        matches = [iri(GEOCODING_KEYS["district"] + key), *links]
+        matches += [iri(GEOCODING_KEYS["state"] + key[:2])] if state else []
         territory = self.territory(
             key,
             ["rl:StateTerritory"] * state + ["rl:DistrictTerritory", "rl:MunicipalityTerritory"],
             name_base(m.name),
-            codes,
+            codes[:1] + nuts + codes[1:],
             ("geo:sfWithin", self.upper_levels(key)),
             *self.figures(f"id/territory/{key}", [m], None),
             ("skos:exactMatch", matches),
+            *self.nuts_note(key, [m]),
+            sources=sources,
         )
         classes = ["rl:Land"] * state + ["rl:KreisfreieStadt", "rl:Gemeinde"]
         kind = "rl:orgtype-stadtstaat" if state else "rl:orgtype-kreisfreie-stadt"
@@ -303,16 +354,16 @@ class RegisterGraph:
     def sections(self, land: str) -> list[tuple[str, list[Node]]]:
         """All things of one Land, in sections sorted by key: Land, regions, then each Kreis with its parts."""
         record = self.levels["10"][land]
-        found = [(f"Land {record.name}", self.land(record))]
+        found = [(f"Land {record.name}", self.land(record) if self.selected(land) else [])]
         for level in ("20", "30"):
             for key, region in sorted(self.levels[level].items()):
-                if key[:2] == land:
+                if key[:2] == land and self.selected(key):
                     found.append((f"{region.name} ({key})", [self.upper_region(region)]))
         districts = {k for k in self.levels["40"] if k[:2] == land} | {m.key[:5] for m in self.in_land[land]}
         for key in sorted(districts):
             district = self.levels["40"].get(key)
             title = f"{district.name} ({key})" if district else f"ohne Kreis ({key})"
-            found.append((title, self.district_nodes(key, district)))
+            found.append((title, self.district_nodes(key, district if self.selected(key) else None)))
         return found
 
     def district_nodes(self, key: str, district: Record | None) -> list[Node]:
@@ -320,7 +371,9 @@ class RegisterGraph:
         if self.kreisfrei(key):
             return nodes
         for a in self.associations[key]:
-            nodes += self.association(a)
-        for m in self.in_district[key]:
+            nodes += self.association(a) if self.selected(a.key) else []
+        municipalities = [m for m in self.in_district[key] if self.selected(m.key)]
+        for m in municipalities:
             nodes += self.municipality(m)
-        return nodes + [n for n in map(self.membership, self.in_district[key]) if n is not None]
+        memberships = [self.membership(m) for m in municipalities if self.selected(m.key[:9])]
+        return nodes + [n for n in memberships if n is not None]
