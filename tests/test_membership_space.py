@@ -11,8 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-import pytest
-
 PREFIXES = """PREFIX org: <http://www.w3.org/ns/org#> PREFIX dct: <http://purl.org/dc/terms/>
 PREFIX geo: <http://www.opengis.net/ont/geosparql#> PREFIX rl: <https://w3id.org/regiolod/def#>
 PREFIX time: <http://www.w3.org/2006/time#> """
@@ -57,15 +55,9 @@ def regions_of(found: list[dict[str, str]], districts: list[str]) -> dict[str, s
     return answer
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="data/metropolregion-hbgw.ttl (another part of issue 19) still states the HBGW territory's 18 districts "
-    "with no member body for them: only the GmbH's shareholders are members. Remove this mark when the region "
-    "and its members arrive next to the GmbH.",
-)
 def test_metropolitan_regions_by_membership_and_by_territory_agree(client) -> None:
     districts = [r["district"] for r in rows(client, DISTRICTS)]
-    assert len(districts) >= 39
+    assert len(districts) >= 400
     listed = [r for r in rows(client, TERRITORY_ONLY) if holds_today(r.get("begin"), r.get("end"))]
     by_membership = regions_of(rows(client, BY_MEMBERSHIP) + listed, districts)
     by_territory = regions_of(rows(client, BY_TERRITORY), districts)
