@@ -18,8 +18,9 @@ def test_shipped_data_conforms(build) -> None:
 
 
 def test_one_named_graph_per_data_file(build) -> None:
-    files = sorted(p.stem for p in (ROOT / "data").glob("*.ttl"))
-    assert sorted(g.rsplit("/", 1)[1] for g in build.data_graphs) == files
+    data = ROOT / "data"
+    files = sorted(p.relative_to(data).with_suffix("").as_posix() for p in data.rglob("*.ttl"))
+    assert sorted(g.removeprefix(f"{BASE}id/graph/") for g in build.data_graphs) == files  # register/ too
     for graph in build.data_graphs:
         assert build.graph_sizes[graph] > 0
 
