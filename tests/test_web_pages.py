@@ -408,13 +408,18 @@ def sources_cited_from_blank_nodes(sparql) -> list[str]:
 def citing_things(sparql, src: str) -> set[rdflib.URIRef]:
     """The named things that reach a blank node linking to ``src`` (a figure, a geometry): asked with SPARQL
     for one and two steps, after checking that no such blank node lies deeper."""
+    # OPTIONAL + !BOUND, not FILTER NOT EXISTS: pyoxigraph evaluates NOT EXISTS without the outer bindings, once
+    # per blank node (the register's source has thousands: minutes instead of a second).
     deeper = sparql(f"""SELECT ?b WHERE {{ ?b ?link <{src}> FILTER isBlank(?b)
-        FILTER NOT EXISTS {{ ?o ?p ?b FILTER isIRI(?o) }}
-        FILTER NOT EXISTS {{ ?o ?p ?mid . ?mid ?q ?b FILTER(isIRI(?o) && isBlank(?mid)) }} }}""")
+        OPTIONAL {{ ?o ?p ?b FILTER isIRI(?o) }}
+        OPTIONAL {{ ?mid ?q ?b . ?o2 ?p2 ?mid FILTER(isIRI(?o2) && isBlank(?mid)) }}
+        FILTER (!BOUND(?o) && !BOUND(?o2)) }}""")
     assert deeper == []
-    rows = sparql(f"""SELECT DISTINCT ?o WHERE {{ ?b ?link <{src}> FILTER isBlank(?b)
-        {{ ?o ?p ?b }} UNION {{ ?o ?p ?mid . ?mid ?q ?b FILTER isBlank(?mid) }}
-        FILTER(isIRI(?o) && ?o != <{src}>) }}""")
+    # Each branch starts from the source: pyoxigraph evaluates a UNION before joining it with the outer pattern
+    # (every two-step path of the dataset: 85 s at the size of issue 19, 0.02 s anchored).
+    rows = sparql(f"""SELECT DISTINCT ?o WHERE {{
+        {{ ?b ?link <{src}> . ?o ?p ?b }} UNION {{ ?b ?link <{src}> . ?mid ?q ?b . ?o ?p ?mid FILTER isBlank(?mid) }}
+        FILTER(isBlank(?b) && isIRI(?o) && ?o != <{src}>) }}""")
     return {rdflib.URIRef(r["o"]) for r in rows}
 
 

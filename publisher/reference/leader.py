@@ -14,12 +14,12 @@ import argparse
 import csv
 import re
 from collections import Counter
-from dataclasses import dataclass
 from pathlib import Path
 
 from publisher.gv100ad.labels import association_label, district_body, municipality_body_label, name_base
 from publisher.gv100ad.records import Record, Register, read_register
 from publisher.gv100ad.turtle import Node, iri, literal, typed
+from publisher.reference.leader_rows import Group, Member, Region
 from publisher.reference.leader_text import (
     UNKEYED,
     copy_notes,
@@ -51,39 +51,10 @@ COVERAGES = {
 }
 #: member_level → (register record type, ARS length).
 LEVELS = {"Gemeinde": ("60", 12), "Gemeindeverband (Samtgemeinde)": ("50", 9), "Kreis": ("40", 5)}
-UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 
 
 class ReferenceError(Exception):
     """A reference file says something the generator cannot write faithfully; names the file and row."""
-
-
-@dataclass(frozen=True)
-class Region:
-    name: str  # without a trailing abbreviation in brackets
-    abbreviation: str
-    period: str
-    recognition: str
-    source: str
-    source_date: str
-    note: str
-
-    @property
-    def slug(self) -> str:
-        return re.sub(r"[^a-z0-9]+", "-", self.name.lower().translate(UMLAUTS)).strip("-")
-
-
-@dataclass(frozen=True)
-class Member:
-    region: str
-    period: str
-    name: str
-    key: str
-    level: str
-    coverage: str
-    source: str
-    source_date: str
-    note: str
 
 
 def read_regions(path: Path) -> list[Region]:
@@ -131,17 +102,6 @@ def member_key(member: Member, register: Register) -> str:
     district = register.levels["40"].get(member.key[:5])
     kreisfrei = LEVELS[member.level][0] == "60" and district is not None and district.type_code in ("41", "42")
     return member.key[:5] if kreisfrei else member.key
-
-
-@dataclass
-class Group:
-    """A region's local action group and territory: new ones here, or those of data/leader.ttl."""
-
-    region: Region
-    organization: str
-    territory: str
-    label: str
-    curated: bool
 
 
 def groups_of(regions: list[Region], curated: dict[str, tuple[str, str, str]]) -> list[Group]:

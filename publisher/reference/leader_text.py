@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from publisher.gv100ad.turtle import literal
 
 if TYPE_CHECKING:
-    from publisher.reference.leader import Group, Member, Region
+    from publisher.reference.leader_rows import Group, Member, Region
 
 #: How many LEADER regions the Land recognised for 2023–2027, and where it says so (the reference files'
 #: SOURCES.md; the recognition column cites the same page).

@@ -114,7 +114,8 @@ HOSTILE_PAGES = [
     ("membership-table", "/doc/organization/03358", [LABEL_DE, "</td><script>alert('note')</script>"]),
     ("licence-and-sources", "/doc/membership/hostile-markup/03358", ["javascript:alert('licence')"]),
     ("incoming-page", "/incoming/territory/03358", ["<script>alert('incoming-label')</script>"]),
-    ("listing", "/organizations", [LABEL_DE, "Kooperation mit javascript:-IRI"]),
+    # markup first in both labels: they sort before the shipped names, onto the first page of the listing
+    ("listing", "/organizations", [LABEL_DE, "<b>Kooperation mit javascript:-IRI</b>"]),
     ("home", "/", [LABEL_DE]),
     ("not-found-with-markup", "/doc/%3Cscript%3Ealert(1)%3C%2Fscript%3E", []),
 ]
