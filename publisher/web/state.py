@@ -293,8 +293,7 @@ class State:
 
     def timeline(self) -> asof.Timeline:
         """Every dated fact a view of a day needs (render/asof.py), read once per build and process, when
-        a page first asks for it (the shipped data: 10 ms): every page of a day, and today's pages for the
-        links to the changes around today."""
+        a day is first asked for (the shipped data: 10 ms; never for today's pages)."""
         if self._timeline is None or self._timeline[0] != self.build.version:
             self._timeline = (self.build.version, asof.Timeline.load(self.store))
         return self._timeline[1]
