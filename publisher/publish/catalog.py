@@ -59,12 +59,16 @@ DATASETS = {
     "regiolod": (
         "Regionen und interkommunale Kooperationen",
         "Regions and inter-municipal cooperations",
-        "Gebiete, Gebietskörperschaften, Metropolregionen, Zweckverbände, Wirtschaftsförderungen und "
-        "LEADER-Regionen im und um den Landkreis Heidekreis mit Mitgliedschaften über die Zeit, "
-        "Gebietsänderungen und einer Quelle für jede Angabe; als Linked Open Data.",
-        "Territories, local authorities, metropolitan regions, special-purpose associations, economic "
-        "development companies and LEADER regions in and around the Heidekreis district, with memberships "
-        "over time, territorial changes and a source for every fact; as linked open data.",
+        "Gebiete und Gebietskörperschaften (alle 16 Länder und 400 Kreise, die Mitgliedsgemeinden), die elf "
+        "Europäischen Metropolregionen, Zweckverbände und Wirtschaftsförderungen um den Heidekreis und 57 der 68 "
+        "vom Land Niedersachsen anerkannten LEADER-Regionen 2023–2027 (38 mit Mitgliedern), mit Mitgliedschaften "
+        "über die Zeit, Gebietsänderungen, Grenzen (BKG VG5000) und einer Quelle für jede Angabe; "
+        "als Linked Open Data.",
+        "Territories and local authorities (all 16 states and 400 districts, the member municipalities), the "
+        "eleven European metropolitan regions, special-purpose associations and economic development companies "
+        "around the Heidekreis district and 57 of the 68 LEADER regions 2023-2027 Lower Saxony recognised (38 with "
+        "members), with memberships over time, territorial changes, boundaries (BKG VG5000) and a source for every "
+        "fact; as linked open data.",
     ),
     "territories": (
         "Verwaltungsgebiete",
