@@ -15,6 +15,7 @@ import pytest
 import rdflib
 from rdflib.namespace import DCTERMS, RDFS, SKOS
 
+from publisher.render import asof
 from publisher.server.rendercache import SharedRenders
 from tests.conftest import BASE, make_client
 from tests.test_web_pages import Page
@@ -325,8 +326,9 @@ def test_a_page_of_a_day_never_takes_the_place_of_todays(client) -> None:
         again = client.get(path, headers={"Accept": "text/html"})
         assert (again.data, again.headers["ETag"]) == (first.data, first.headers["ETag"]), path
         assert "Valid-At" not in again.headers
-        if path.startswith("/doc/"):
-            assert b"at=" not in again.data, path
+        if path.startswith("/doc/"):  # only the links to the changes around today name a day
+            rest = re.sub(rb'<p class="at-changes">.*?</p>', b"", again.data, flags=re.S)
+            assert b"at=" not in rest, path
 
 
 def test_workers_sharing_rendered_documents_keep_the_days_apart(tmp_path) -> None:
@@ -353,3 +355,43 @@ def test_todays_page_has_a_date_form_that_leads_to_the_page_of_the_day(client) -
     assert action.endswith("/doc/organization/metropolregion-hamburg.html")
     then = html(client, f"{action}?at=2011-06-01")
     assert '<section class="at"' in then and "2011-06-01" in then
+
+
+def test_todays_page_links_the_day_before_its_last_change(client, sparql) -> None:
+    """Today's page of a thing that changed leads to the page of the day before its last change, computed
+    from the data (Bomlitz's territory ended with the merger into Walsrode); a thing that never changed has
+    no such link."""
+    rows = sparql(f"""PREFIX org: <http://www.w3.org/ns/org#> PREFIX rl: <https://w3id.org/regiolod/def#>
+        PREFIX dct: <http://purl.org/dc/terms/>
+        SELECT ?d WHERE {{ ?e a org:ChangeEvent ; dct:date ?d ;
+          rl:originalTerritory <{BASE}id/territory/03358004> }}""")
+    assert len(rows) == 1, "the merger that ended Bomlitz has a day"
+    changed = dt.date.fromisoformat(str(rows[0]["d"])[:10])
+    page = html(client, "/doc/territory/03358004")
+    before = (changed - dt.timedelta(days=1)).isoformat()
+    link = re.search(r'<p class="at-changes">.*?rel="predecessor-version" href="([^"]+)"', page, re.S)
+    assert link and link.group(1).endswith(f"?at={before}")
+    then = html(client, urlsplit(link.group(1)).path + f"?at={before}")
+    assert 'class="at-state at-exists"' in then  # the day before the merger: Bomlitz still existed
+    assert 'class="at-changes"' not in html(client, "/doc/territory/01")
+
+
+def test_one_things_changes_are_those_the_whole_timeline_knows(client) -> None:
+    """Today's pages read the change days of their thing alone (:meth:`Timeline.of_thing`, a few queries)
+    instead of every dated fact; for every thing with a membership, a change event or a dated life, the days
+    are those the whole timeline gives."""
+    st = client.application.extensions["regiolod"]
+    whole = asof.Timeline.load(st.store)
+    things = sorted(set(whole.lives) | set(whole.events) | set(whole.by_member) | set(whole.by_organization))
+    assert len(things) > 300, "the shipped data dates hundreds of things"
+    for iri in things:
+        assert asof.Timeline.of_thing(st.store, iri).change_days(iri) == whole.change_days(iri), iri
+
+
+def test_todays_page_does_not_read_the_whole_timeline(client) -> None:
+    """A today page links the changes around today without loading every dated fact of the store."""
+    st = client.application.extensions["regiolod"]
+    st._timeline = None
+    page = html(client, "/doc/territory/03358004?lang=en")
+    assert 'rel="predecessor-version"' in page
+    assert st._timeline is None

@@ -152,6 +152,52 @@ class MembershipSpan:
     periods: bool = False
 
 
+def read_memberships(store: Store, iri: str | None = None) -> list[MembershipSpan]:
+    """The memberships (not those of :data:`~publisher.vocab.NOT_MEMBER_ROLES`: no member of a day's list) of
+    the store, or those with ``iri`` on either side, sorted by IRI."""
+    scope = ""
+    if iri is not None:  # each branch anchored: the engine evaluates a UNION before the pattern around it
+        scope = f"{{ ?m org:organization <{iri}> }} UNION {{ ?m org:member <{iri}> }}"
+    spans: dict[str, MembershipSpan] = {}
+    for r in store.select(f"""
+        SELECT ?m ?org ?member ?b ?e ?p ?pb ?pe WHERE {{
+          {scope}
+          ?m a org:Membership ; org:organization ?org ; org:member ?member .
+          OPTIONAL {{ ?m org:role ?notMemberRole FILTER (?notMemberRole IN ({", ".join(NOT_MEMBER_ROLES)})) }}
+          FILTER (!BOUND(?notMemberRole))
+          OPTIONAL {{ ?m org:memberDuring/time:hasBeginning/(time:inXSDDate|time:inXSDgYear) ?b }}
+          OPTIONAL {{ ?m org:memberDuring/time:hasEnd/(time:inXSDDate|time:inXSDgYear) ?e }}
+          OPTIONAL {{ ?m rl:fundingPeriod ?p
+                     OPTIONAL {{ ?p time:hasBeginning/time:inXSDgYear ?pb }}
+                     OPTIONAL {{ ?p time:hasEnd/time:inXSDgYear ?pe }} }}
+        }}"""):
+        m, org, member = (lexical_of(r.get(n)) for n in ("m", "org", "member"))
+        span = spans.setdefault(m, MembershipSpan(m, org, member))
+        begin, last = day_of(r.get("b")), day_of(r.get("e"), end=True)
+        if begin is not None and (span.first is None or begin > span.first):
+            span.first = begin  # of several beginnings the latest, of several ends the earliest
+        if last is not None and (span.last is None or last - DAY < span.last):
+            span.last = last - DAY
+        if r.get("p") is not None:
+            span.periods = True
+            span.period_firsts.append(year_of(r.get("pb")))
+            if (end_year := year_of(r.get("pe"))) is not None:
+                span.period_lasts.append(end_year)
+    return sorted(spans.values(), key=lambda s: s.membership)
+
+
+def read_events(store: Store, iri: str | None = None) -> dict[str, list[dt.date]]:
+    """The days of the change events each thing takes part in (of the store, or of ``iri`` only)."""
+    parties = "org:originalOrganization|org:resultingOrganization|rl:originalTerritory|rl:resultingTerritory"
+    scope = f"VALUES ?x {{ <{iri}> }}" if iri is not None else ""
+    events: dict[str, list[dt.date]] = {}
+    for r in store.select(f"""
+        SELECT DISTINCT ?x ?d WHERE {{ {scope} ?e a org:ChangeEvent ; dct:date ?d ; {parties} ?x }}"""):
+        if (day := day_of(r.get("d"))) is not None:
+            events.setdefault(lexical_of(r.get("x")), []).append(day)
+    return events
+
+
 @dataclass
 class Timeline:
     """Every dated fact a view of a day needs, read from the store once per build and process.
@@ -173,30 +219,7 @@ class Timeline:
     def load(cls, store: Store) -> Timeline:
         """Read the memberships (not those of :data:`~publisher.vocab.NOT_MEMBER_ROLES`: no member of a day's
         list), lifespans, former names and change events of the whole store."""
-        spans: dict[str, MembershipSpan] = {}
-        for r in store.select("""
-            SELECT ?m ?org ?member ?b ?e ?p ?pb ?pe WHERE {
-              ?m a org:Membership ; org:organization ?org ; org:member ?member .
-              OPTIONAL { ?m org:role ?notMemberRole FILTER (?notMemberRole IN (ROLES)) }
-              FILTER (!BOUND(?notMemberRole))
-              OPTIONAL { ?m org:memberDuring/time:hasBeginning/(time:inXSDDate|time:inXSDgYear) ?b }
-              OPTIONAL { ?m org:memberDuring/time:hasEnd/(time:inXSDDate|time:inXSDgYear) ?e }
-              OPTIONAL { ?m rl:fundingPeriod ?p
-                         OPTIONAL { ?p time:hasBeginning/time:inXSDgYear ?pb }
-                         OPTIONAL { ?p time:hasEnd/time:inXSDgYear ?pe } }
-            }""".replace("ROLES", ", ".join(NOT_MEMBER_ROLES))):
-            m, org, member = (lexical_of(r.get(n)) for n in ("m", "org", "member"))
-            span = spans.setdefault(m, MembershipSpan(m, org, member))
-            begin, last = day_of(r.get("b")), day_of(r.get("e"), end=True)
-            if begin is not None and (span.first is None or begin > span.first):
-                span.first = begin  # of several beginnings the latest, of several ends the earliest
-            if last is not None and (span.last is None or last - DAY < span.last):
-                span.last = last - DAY
-            if r.get("p") is not None:
-                span.periods = True
-                span.period_firsts.append(year_of(r.get("pb")))
-                if (end_year := year_of(r.get("pe"))) is not None:
-                    span.period_lasts.append(end_year)
+        spans = read_memberships(store)
         former: dict[str, list[tuple[str, str, dt.date]]] = {}
         for r in store.select("""
             SELECT ?s ?label (MAX(?date) AS ?renamed) WHERE {
@@ -207,16 +230,18 @@ class Timeline:
             label, renamed = r.get("label"), day_of(r.get("renamed"))
             if isinstance(label, ox.Literal) and renamed is not None:
                 former.setdefault(lexical_of(r.get("s")), []).append((label.value, label.language or "", renamed))
-        events: dict[str, list[dt.date]] = {}
-        for r in store.select("""
-            SELECT DISTINCT ?x ?d WHERE { ?e a org:ChangeEvent ; dct:date ?d ;
-              org:originalOrganization|org:resultingOrganization|rl:originalTerritory|rl:resultingTerritory ?x }"""):
-            if (day := day_of(r.get("d"))) is not None:
-                events.setdefault(lexical_of(r.get("x")), []).append(day)
-        ordered = sorted(spans.values(), key=lambda s: s.membership)
-        timeline = cls(lifespans(store), ordered, {k: sorted(v) for k, v in former.items()}, events)
+        timeline = cls(lifespans(store), spans, {k: sorted(v) for k, v in former.items()}, read_events(store))
         timeline.read_neighbours(store)
         return timeline
+
+    @classmethod
+    def of_thing(cls, store: Store, iri: str) -> Timeline:
+        """What :meth:`change_days` of ``iri`` needs, and only that: its memberships on either side, its change
+        events, and the lifespans of it and of the other sides (two or three queries about one thing, where
+        :meth:`load` reads every dated fact of the store: for today's pages, which need the days only)."""
+        spans = read_memberships(store, iri)
+        parties = {iri} | {party for s in spans for party in (s.member, s.organization)}
+        return cls(lifespans(store, parties), spans, {}, read_events(store, iri))
 
     def read_neighbours(self, store: Store) -> None:
         """Read what each thing replaced or resulted from and what replaced it, and what a document of a day

@@ -37,16 +37,32 @@ class Instead:
 
 
 @dataclass
-class DayView:
+class Around:
+    """The changes of a thing around a day, as the links to the pages of other days need them."""
+
+    previous: str  # the day before the last change on or before the day ("" if none)
+    previous_change: str
+    next: str  # the next change after the day ("" if none)
+
+
+def changes_around(timeline: asof.Timeline, iri: str, day: dt.date) -> Around:
+    """The last change of ``iri`` on or before ``day`` and the next one after it."""
+    last, following = asof.around(timeline.change_days(iri), day)
+    return Around(
+        previous=(last - asof.DAY).isoformat() if last else "",
+        previous_change=last.isoformat() if last else "",
+        next=following.isoformat() if following else "",
+    )
+
+
+@dataclass
+class DayView(Around):
     """What a page of one day adds: the day, the thing's state, what held instead, the changes around."""
 
     day: str
     state: str
     sentences: list[str]
     instead: list[Instead]
-    previous: str  # the day before the last change on or before the day ("" if none)
-    previous_change: str
-    next: str  # the next change after the day ("" if none)
 
 
 STATES = {
@@ -89,17 +105,17 @@ def day_view(store: Store, iri: str, dated: Dated, lab: Labeller) -> DayView:
     status = asof.status_at(dated.timeline, iri, day)
     shown = status.predecessors if status.state == "not-yet" else status.successors if status.state == "ended" else []
     lab.learn(store.labels, [n.iri for n in shown])
-    last, following = asof.around(dated.timeline.change_days(iri), day)
+    around = changes_around(dated.timeline, iri, day)
     return DayView(
+        previous=around.previous,
+        previous_change=around.previous_change,
+        next=around.next,
         day=day.isoformat(),
         state=status.state,
         sentences=status_sentences(status, first, lab.lang),
         instead=[
             Instead(safe_href(n.iri), lab.label(n.iri), ", ".join(n.codes), STATES[n.state][lab.lang]) for n in shown
         ],
-        previous=(last - asof.DAY).isoformat() if last else "",
-        previous_change=last.isoformat() if last else "",
-        next=following.isoformat() if following else "",
     )
 
 

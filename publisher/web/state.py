@@ -291,9 +291,17 @@ class State:
             links.append(f'<{with_day(self.doc_url(key), following)}>; rel="successor-version"')
         return ", ".join(links)
 
+    def changes_of(self, iri: str) -> asof.Timeline:
+        """A timeline that knows the change days of ``iri``: the whole one when a page of a day has loaded it,
+        else one read for ``iri`` alone (today's pages link the changes around today, and must not pay for
+        reading every dated fact: over a remote store at the size of the shipped data, longer than its limit)."""
+        if self._timeline is not None and self._timeline[0] == self.build.version:
+            return self._timeline[1]
+        return asof.Timeline.of_thing(self.store, iri)
+
     def timeline(self) -> asof.Timeline:
         """Every dated fact a view of a day needs (render/asof.py), read once per build and process, when
-        a day is first asked for (the shipped data: 10 ms; never for today's pages)."""
+        a page of a day first asks for it (today's pages read their thing's changes only: :meth:`changes_of`)."""
         if self._timeline is None or self._timeline[0] != self.build.version:
             self._timeline = (self.build.version, asof.Timeline.load(self.store))
         return self._timeline[1]
