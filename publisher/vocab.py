@@ -98,6 +98,9 @@ XSD_DATE = ox.NamedNode(XSD + "date")
 DCT_TEMPORAL = ox.NamedNode(DCT + "temporal")
 DCT_PERIOD_OF_TIME = ox.NamedNode(DCT + "PeriodOfTime")
 DCT_IS_VERSION_OF = ox.NamedNode(DCT + "isVersionOf")
+# A document in a profile (W3C Content Negotiation by Profile): the profile it conforms to, the document it renders.
+DCT_CONFORMS_TO = ox.NamedNode(DCT + "conformsTo")
+DCT_IS_FORMAT_OF = ox.NamedNode(DCT + "isFormatOf")
 DCAT_START_DATE = ox.NamedNode(DCAT + "startDate")
 DCAT_END_DATE = ox.NamedNode(DCAT + "endDate")
 #: The properties a thing's label is read from, best first.
