@@ -342,11 +342,11 @@ def serialize_fragment(data: list[ox.Quad], metadata: list[ox.Quad], fmt: Format
     ordered = sorted(set(data), key=lambda q: (str(q.graph_name), str(q.subject), str(q.predicate), str(q.object)))
     ordered += sorted(metadata, key=lambda q: (str(q.subject), str(q.predicate), str(q.object)))
     if fmt.key == "trig":  # Oxigraph declares the prefixes in an order of its own: declare them in the table's
-        data = oxigraph_bytes(ordered, ox.RdfFormat.TRIG, PREFIXES)
+        trig = oxigraph_bytes(ordered, ox.RdfFormat.TRIG, PREFIXES)
         start = 0
-        while data.startswith(b"@prefix ", start):
-            start = data.index(b"\n", start) + 1
-        return TURTLE_HEAD + data[start:]
+        while trig.startswith(b"@prefix ", start):
+            start = trig.index(b"\n", start) + 1
+        return TURTLE_HEAD + trig[start:]
     if fmt.key == "nquads":
         return oxigraph_bytes(ordered, ox.RdfFormat.N_QUADS)
     return serialize(ordered, fmt)
