@@ -7,6 +7,8 @@ it may be cached for a day (a new build changes every ETag). Bad input is a 4xx 
 
 from __future__ import annotations
 
+import re
+
 import pyoxigraph as ox
 from flask import Response, render_template, request
 
@@ -27,9 +29,12 @@ from publisher.render.fragments import (
     serialize_fragment,
     written,
 )
+from publisher.vocab import RDFS_COMMENT, RDFS_SEE_ALSO
 from publisher.web.paging import PAGE_NUMBER, here, last_page, message_response, past_the_end
 from publisher.web.state import State, page_language, state, vary_for
 
+#: A "%" that begins no escape (RFC 3986 §2.1): such a query makes no IRI.
+MALFORMED_ESCAPE = re.compile(rb"%(?![0-9A-Fa-f]{2})")
 #: The parameters /fragments understands; any other is refused, so that a typo is not read as "any".
 PARAMETERS = frozenset({*PARTS, "page", "lang"})
 #: A page changes only with a new build, which changes its ETag: caches keep it a day, then revalidate.
@@ -42,6 +47,8 @@ def fragments() -> Response:
     fmt = negotiate(request.headers.get("Accept"), FRAGMENT_FORMATS)
     if fmt is None:
         return not_acceptable(st)
+    if MALFORMED_ESCAPE.search(request.query_string):
+        return bad(st, fmt, "The query holds a '%' that is not followed by two hexadecimal digits (RFC 3986 §2.1).")
     unknown = sorted(set(request.args) - PARAMETERS)
     if unknown:
         return bad(st, fmt, f"Unknown parameter {unknown[0]!r}: /fragments takes {', '.join(PARTS)}, page and lang.")
@@ -124,8 +131,19 @@ def links(st: State, pattern: Pattern, page: int, last: int) -> str:
 
 
 def bad(st: State, fmt: Format, message: str) -> Response:
-    """400 with the message in the negotiated format, and a link to the empty pattern's first page."""
-    return message_response(st, 400, "Bad Request", message, [(f"{st.base}fragments", "/fragments")], fmt)
+    """400 with the message in the negotiated format, and a link to the empty pattern's first page; in RDF
+    said of the address asked for, or of /fragments when that address is no IRI (a malformed escape)."""
+    links = [(f"{st.base}fragments", "/fragments")]
+    if fmt is HTML:
+        return message_response(st, 400, "Bad Request", message, links, fmt)
+    try:
+        page = ox.NamedNode(here(st))
+    except ValueError:
+        page = ox.NamedNode(f"{st.base}fragments")
+    quads = [ox.Quad(page, RDFS_COMMENT, ox.Literal(message, language="en"))]
+    quads += [ox.Quad(page, RDFS_SEE_ALSO, ox.NamedNode(href)) for href, _ in links]
+    body = serialize_fragment([], quads, fmt)
+    return Response(body, status=400, content_type=fmt.content_type, headers=[("Vary", "Accept")])
 
 
 def not_acceptable(st: State) -> Response:
