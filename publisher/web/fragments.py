@@ -41,41 +41,68 @@ PARAMETERS = frozenset({*PARTS, "page", "lang"})
 CACHE_CONTROL = "public, max-age=86400"
 
 
+class Refused(Exception):
+    """A request /fragments answers with an error: the response to send."""
+
+    def __init__(self, response: Response):
+        super().__init__(response.status)
+        self.response = response
+
+
 def fragments() -> Response:
-    """GET /fragments: one page of the fragment of a quad pattern."""
+    """GET /fragments: one page of the fragment of a quad pattern. A page asked before in this build is
+    served from the render cache by its address without reading the request again."""
     st = state()
     fmt = negotiate(request.headers.get("Accept"), FRAGMENT_FORMATS)
     if fmt is None:
         return not_acceptable(st)
     if MALFORMED_ESCAPE.search(request.query_string):
         return bad(st, fmt, "The query holds a '%' that is not followed by two hexadecimal digits (RFC 3986 §2.1).")
+    url = here(st)
+    lang = page_language() if fmt is HTML else ""
+    key = ("fragments", fmt.key, lang, url)
+    try:
+        body, content_type = st.rendered(key, lambda: make(st, fmt, lang, url))
+        link = st.tags.get((st.build.version, "fragment-links", url), lambda: links(st, *asked_page(st, fmt)))
+    except Refused as refused:
+        return refused.response
+    extra = [("Cache-Control", CACHE_CONTROL), ("Link", link)]
+    if fmt is HTML:
+        extra.append(("Content-Language", lang))
+    return st.respond(body, content_type, key, vary=vary_for(None, fmt), extra=extra)
+
+
+def asked_page(st: State, fmt: Format) -> tuple[Pattern, int, int, int]:
+    """The pattern and page the request asks for, the number of matches and the last page; raises
+    :class:`Refused` for bad input and for a page after the last."""
     unknown = sorted(set(request.args) - PARAMETERS)
     if unknown:
-        return bad(st, fmt, f"Unknown parameter {unknown[0]!r}: /fragments takes {', '.join(PARTS)}, page and lang.")
+        message = f"Unknown parameter {unknown[0]!r}: /fragments takes {', '.join(PARTS)}, page and lang."
+        raise Refused(bad(st, fmt, message))
     repeated = sorted(k for k in request.args if len(request.args.getlist(k)) > 1)
     if repeated:
-        return bad(st, fmt, f"The parameter {repeated[0]!r} is given more than once; give each part once.")
+        raise Refused(bad(st, fmt, f"The parameter {repeated[0]!r} is given more than once; give each part once."))
     raw_page = request.args.get("page")
     if raw_page is not None and (not PAGE_NUMBER.fullmatch(raw_page) or int(raw_page) < 1):
-        return bad(st, fmt, f"page must be a whole number from 1 (page=1 is the first page), not {raw_page[:40]!r}.")
+        message = f"page must be a whole number from 1 (page=1 is the first page), not {raw_page[:40]!r}."
+        raise Refused(bad(st, fmt, message))
     try:
         pattern = parse_pattern({k: request.args.get(k, "") for k in PARTS}, st.base)
     except BadPattern as error:
-        return bad(st, fmt, str(error))
+        raise Refused(bad(st, fmt, str(error))) from None
     page = int(raw_page) if raw_page else 1
     canonical = fragment_url(st.base, pattern)
     total = int(st.tags.get((st.build.version, "fragment-count", canonical), lambda: str(count(st.store, pattern))))
     last = last_page(total, PAGE_SIZE)
     if page > last:
-        return past_the_end(st, page, last, fragment_url(st.base, pattern, last), fmt)
-    url = here(st)
-    lang = page_language() if fmt is HTML else ""
-    key = ("fragments", fmt.key, lang, url)
-    body, content_type = st.rendered(key, lambda: render(st, fmt, lang, pattern, page, total, url))
-    extra = [("Cache-Control", CACHE_CONTROL), ("Link", links(st, pattern, page, last))]
-    if fmt is HTML:
-        extra.append(("Content-Language", lang))
-    return st.respond(body, content_type, key, vary=vary_for(None, fmt), extra=extra)
+        raise Refused(past_the_end(st, page, last, fragment_url(st.base, pattern, last), fmt))
+    return pattern, page, total, last
+
+
+def make(st: State, fmt: Format, lang: str, url: str) -> tuple[bytes, str]:
+    pattern, page, total, last = asked_page(st, fmt)
+    st.tags.get((st.build.version, "fragment-links", url), lambda: links(st, pattern, page, total, last))
+    return render(st, fmt, lang, pattern, page, total, url)
 
 
 def render(st: State, fmt: Format, lang: str, pattern: Pattern, page: int, total: int, url: str) -> tuple[bytes, str]:
@@ -120,7 +147,7 @@ def term_cell(term: object) -> tuple[str, str]:
     return str(term), ""
 
 
-def links(st: State, pattern: Pattern, page: int, last: int) -> str:
+def links(st: State, pattern: Pattern, page: int, total: int, last: int) -> str:
     """Link header: the first, previous and next pages (RFC 8288; IANA relations)."""
     found = [f'<{fragment_url(st.base, pattern, 1)}>; rel="first"']
     if page > 1:
