@@ -21,7 +21,7 @@ import pytest
 import rdflib
 import requests
 
-from publisher.render.fragments import PAGE_SIZE, default_graph
+from publisher.render.fragments import PAGE_SIZE, SD_DEFAULT_GRAPH, VOID_SUBSET, VOID_TRIPLES, default_graph
 from publisher.vocab import (
     FOAF_PRIMARY_TOPIC,
     HYDRA_MAPPING,
@@ -33,10 +33,7 @@ from publisher.vocab import (
     HYDRA_TOTAL_ITEMS,
     HYDRA_VARIABLE,
     RDFS_COMMENT,
-    SD_DEFAULT_GRAPH,
     SKOS_PREF_LABEL,
-    VOID_SUBSET,
-    VOID_TRIPLES,
 )
 from tests.conftest import BASE, ROOT
 from tests.processes import BIN, clean_env, free_port, running

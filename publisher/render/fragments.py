@@ -27,6 +27,7 @@ from publisher.store.embedded import EmbeddedStore
 from publisher.store.protocol import Store
 from publisher.vocab import (
     FOAF_PRIMARY_TOPIC,
+    HYDRA,
     HYDRA_COLLECTION,
     HYDRA_EXPLICIT_REPRESENTATION,
     HYDRA_FIRST,
@@ -35,7 +36,6 @@ from publisher.vocab import (
     HYDRA_ITEMS_PER_PAGE,
     HYDRA_MAPPING,
     HYDRA_NEXT,
-    HYDRA_PARTIAL_VIEW,
     HYDRA_PREVIOUS,
     HYDRA_PROPERTY,
     HYDRA_SEARCH,
@@ -50,11 +50,8 @@ from publisher.vocab import (
     RDF_SUBJECT,
     RDF_TYPE,
     RDFS_LABEL,
-    SD_DEFAULT_GRAPH,
-    SD_GRAPH_PROPERTY,
-    VOID_DATASET,
-    VOID_SUBSET,
-    VOID_TRIPLES,
+    SD,
+    VOID,
     XSD_INTEGER,
     XSD_STRING,
 )
@@ -65,6 +62,13 @@ TRIG = Format(
 )  # fmt: skip
 #: What /fragments answers in, HTML first for browsers; TriG and N-Quads keep the metadata in a graph of its own.
 FRAGMENT_FORMATS: tuple[Format, ...] = (HTML, TRIG, NQUADS, TURTLE, JSONLD, NTRIPLES)
+# Terms other modules spell from their namespace too (so vocab.py names no node for them).
+SD_DEFAULT_GRAPH = ox.NamedNode(SD + "defaultGraph")
+SD_GRAPH_PROPERTY = ox.NamedNode(SD + "graph")
+VOID_DATASET = ox.NamedNode(VOID + "Dataset")
+VOID_SUBSET = ox.NamedNode(VOID + "subset")
+VOID_TRIPLES = ox.NamedNode(VOID + "triples")
+HYDRA_PARTIAL_VIEW = ox.NamedNode(HYDRA + "PartialCollectionView")
 #: Statements a page holds: a page of 100 costs less than a thing's document (bench/fragments.py).
 PAGE_SIZE = 100
 #: The four parts of a pattern, in the order of the search form, and the property each one maps to.
