@@ -110,23 +110,26 @@ def _bodies(store: Store, iri: str) -> tuple[list[str], list[str]]:
 
 
 def _spans(store: Store, parties: list[str]) -> tuple[list[asof.MembershipSpan], dict[str, str]]:
-    """Every membership with one of ``parties`` on either side (one query), and each one's role."""
-    listed = asof.values(parties)
+    """Every membership with one of ``parties`` on either side, and each one's role: one query per party and
+    side, each pattern anchored on it (unanchored, the engine walks every membership's interval first)."""
     spans: dict[str, asof.MembershipSpan] = {}
     roles: dict[str, str] = {}
     seen: dict[str, set[str]] = {}  # each membership's funding periods, counted once
-    for r in store.select(f"""
+    rows = []
+    for party in parties:
+        for side in ("organization", "member"):
+            own = f"?m org:{side} <{party}> ."
+            rows += store.select(f"""
         SELECT ?m ?org ?member ?role ?b ?e ?p ?pb ?pe WHERE {{
-          {{ VALUES ?org {{ {listed} }} ?m org:organization ?org }}
-          UNION {{ VALUES ?member {{ {listed} }} ?m org:member ?member }}
-          ?m a org:Membership ; org:organization ?org ; org:member ?member .
-          OPTIONAL {{ ?m org:role ?role }}
-          OPTIONAL {{ ?m org:memberDuring/time:hasBeginning/(time:inXSDDate|time:inXSDgYear) ?b }}
-          OPTIONAL {{ ?m org:memberDuring/time:hasEnd/(time:inXSDDate|time:inXSDgYear) ?e }}
-          OPTIONAL {{ ?m rl:fundingPeriod ?p
+          ?m a org:Membership ; org:{side} <{party}> ; org:organization ?org ; org:member ?member .
+          OPTIONAL {{ {own} ?m org:role ?role }}
+          OPTIONAL {{ {own} ?m org:memberDuring/time:hasBeginning/(time:inXSDDate|time:inXSDgYear) ?b }}
+          OPTIONAL {{ {own} ?m org:memberDuring/time:hasEnd/(time:inXSDDate|time:inXSDgYear) ?e }}
+          OPTIONAL {{ {own} ?m rl:fundingPeriod ?p
                      OPTIONAL {{ ?p time:hasBeginning/time:inXSDgYear ?pb }}
                      OPTIONAL {{ ?p time:hasEnd/time:inXSDgYear ?pe }} }}
-        }}"""):
+        }}""")
+    for r in rows:
         m, org, member = (asof.lexical_of(r.get(n)) for n in ("m", "org", "member"))
         span = spans.setdefault(m, asof.MembershipSpan(m, org, member))
         roles[m] = asof.lexical_of(r.get("role"))
