@@ -10,7 +10,7 @@ from flask import Response, redirect, render_template, request
 from werkzeug.wrappers import Response as AnyResponse  # what redirect() answers; Flask's Response is one
 
 from publisher.negotiation import BY_SUFFIX, DOCUMENT_FORMATS, HTML, NQUADS, Format, negotiate
-from publisher.render import asof, dayview, page_data
+from publisher.render import asof, dayview, page_data, timeline
 from publisher.render.html import iri_to_uri
 from publisher.render.profiles import DEFAULT, Profile, Source
 from publisher.render.rdf import serialize
@@ -206,6 +206,7 @@ def render_html(st: State, key: str, desc: Description, lang: str, day: dt.date 
     iri = desc.subject
     dated = dayview.Dated(day, st.timeline(), st.first_fact()) if day else None
     shown = page_data.thing_page(st.store, desc, st.base, lang, dated)
+    drawn = timeline.page_timeline(st.store, iri, shown.lab, lang, day)
     page = render_template(
         "resource.html",
         lang=lang,
@@ -216,6 +217,7 @@ def render_html(st: State, key: str, desc: Description, lang: str, day: dt.date 
         groups=shown.groups,
         members=shown.members,
         memberships=shown.memberships,
+        timeline=drawn,
         history=shown.history,
         provenance=shown.provenance,
         incoming=shown.incoming,
