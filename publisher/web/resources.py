@@ -31,6 +31,7 @@ from publisher.vocab import (
     XSD_DATE,
     XSD_INTEGER,
 )
+from publisher.web import geo
 from publisher.web.paging import last_page, page_number, past_the_end
 from publisher.web.state import State, page_language, request_key, request_query, state, vary_for
 from publisher.web.timetravel import keep_day, requested_day, with_day
@@ -73,6 +74,8 @@ def thing(key: str = "") -> AnyResponse:
 def document(key: str = "") -> AnyResponse:
     """GET /doc/{key}[.ext]: the description in the negotiated or the suffix's format."""
     st = state()
+    if (geojson := geo.document(st, request_key("doc"))) is not None:
+        return geojson
     key, fmt = split_suffix(st, request_key("doc"))
     day = requested_day(st)
     if not key or not exists(st, key):
@@ -103,7 +106,8 @@ def document_response(st: State, key: str, fixed: Format | None, day: dt.date | 
     # Without a day the keys are those of before: today's documents keep their cache entries and ETags.
     parts = ("doc", key, fmt.key, lang) + ((day.isoformat(),) if day else ())
     body, content_type = st.rendered(parts, lambda: render_document(st, key, fmt, lang, day))
-    extra = [("Content-Location", with_day(st.doc_url(key, fmt), day)), ("Link", st.document_links(key, day))]
+    links = st.document_links(key, day) + geo.link(st, key, day)
+    extra = [("Content-Location", with_day(st.doc_url(key, fmt), day)), ("Link", links)]
     if day is not None:
         extra.append(("Valid-At", day.isoformat()))
     if fmt is HTML:
