@@ -207,6 +207,11 @@ class GeoIndex:
             return self.default_shape(territory) if territory in self.shapes else None
         return next((s for s in timed if s.holds(day)), None)
 
+    def attribution(self, iri: str) -> str:
+        """The attribution the default boundary of ``iri`` (or of its territory) asks for."""
+        territory = self.territory(iri) or self.territory_of.get(iri)
+        return self.default_shape(territory).attribution if territory in self.shapes else ""
+
     def state(self, iri: str, day: dt.date) -> str:
         return self.lives.get(iri, asof.Lifespan()).state(day)
 

@@ -11,8 +11,9 @@ import datetime as dt
 
 from flask import Response, request
 
-from publisher.render import asof
+from publisher.render import asof, maps
 from publisher.render.geojson import DEFAULT_DETAIL, DETAILS, MEDIA_TYPE, SUFFIX, GeoIndex, index_of
+from publisher.render.maps import PageMap
 from publisher.render.html import iri_to_uri
 from publisher.web.state import State, with_day
 from publisher.web.timetravel import requested_day
@@ -68,3 +69,15 @@ def document(st: State, raw_key: str) -> Response | None:
     if day is not None:
         extra.append(("Valid-At", day.isoformat()))
     return st.respond(body, content_type, parts, extra=extra)
+
+
+def page_map(st: State, key: str, iri: str, day: dt.date | None, lang: str) -> PageMap | None:
+    """The map of the page of ``key`` (render/maps.py): its members are those of the page's day."""
+    geo = index(st)
+    on = day or dt.date.today()
+    cooperations = [iri] if iri in geo.cooperations else [o for o in sorted(geo.cooperations) if geo.territory_of[o] == iri]
+    members: set[str] = set()
+    for org in cooperations:  # today's page reads its cooperation's memberships only (State.changes_of)
+        timeline = st.timeline() if day else st.changes_of(org)
+        members |= {span.member for span in timeline.members(org, on)}
+    return maps.page_map(geo, iri, on, lang, sorted(members), url(st, key, day) if geo.has(key) else "")

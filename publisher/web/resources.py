@@ -199,6 +199,7 @@ def render_html(st: State, key: str, desc: Description, lang: str, day: dt.date 
         at=shown.at,
         around=None if day else dayview.changes_around(st.changes_of(iri), iri, dt.date.today()),
         form_action=st.doc_url(key, HTML),
+        page_map=geo.page_map(st, key, iri, day, lang),
     )
     return keep_day(page, st.base, day)
 
