@@ -60,6 +60,10 @@ class PageMap:
     attribution: str
     roles: list[tuple[str, str]] = field(default_factory=list)  # (role, words in the page's language)
     counts: dict[str, int] = field(default_factory=dict)
+    #: the interactive map's files, (kind, URL, integrity), when the page has GeoJSON and Leaflet is there
+    scripts: list[tuple[str, str, str]] = field(default_factory=list)
+    tile_url: str = ""
+    tile_attribution: str = ""
 
 
 def path_data(geometry: BaseGeometry, to_xy: tuple[float, float, float, float]) -> str:
@@ -138,13 +142,13 @@ def page_map(
         for member in members:
             where = geo.territory_of.get(member)
             if where is not None and (part := geo.shape_at(where, day)) is not None:
-                shapes.append(Drawn("member", member, geo.label(member, lang), part.forms["coarse"]))
+                shapes.append(Drawn("member", member, geo.label(member, lang), part.forms["medium"]))
                 if own is None:
-                    focus.append(part.forms["coarse"])
+                    focus.append(part.forms["medium"])
     else:
         for child in geo.children.get(territory, []):
             if geo.state(child, day) == "exists" and (part := geo.shape_at(child, day)) is not None:
-                shapes.append(Drawn("part", child, geo.label(child, lang), part.forms["coarse"]))
+                shapes.append(Drawn("part", child, geo.label(child, lang), part.forms["medium"]))
     if not focus:
         return None
     if territory in geo.shapes:

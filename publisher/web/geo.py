@@ -12,11 +12,16 @@ import datetime as dt
 from flask import Response, request
 
 from publisher.render import asof, maps
+from publisher.render.assets import STATIC, Bundle, integrity
 from publisher.render.geojson import DEFAULT_DETAIL, DETAILS, MEDIA_TYPE, SUFFIX, GeoIndex, index_of
-from publisher.render.maps import PageMap
 from publisher.render.html import iri_to_uri
+from publisher.render.maps import PageMap
 from publisher.web.state import State, with_day
 from publisher.web.timetravel import requested_day
+
+#: Leaflet (BSD-2-Clause), as `make vendor` copies it; without it the pages keep their SVG map.
+LEAFLET = Bundle(js="vendor/leaflet/leaflet.js", css="vendor/leaflet/leaflet.css")
+MAP_SCRIPT = "map.js"
 
 
 def index(st: State) -> GeoIndex:
@@ -75,9 +80,32 @@ def page_map(st: State, key: str, iri: str, day: dt.date | None, lang: str) -> P
     """The map of the page of ``key`` (render/maps.py): its members are those of the page's day."""
     geo = index(st)
     on = day or dt.date.today()
-    cooperations = [iri] if iri in geo.cooperations else [o for o in sorted(geo.cooperations) if geo.territory_of[o] == iri]
+    cooperations = sorted(o for o in geo.cooperations if o == iri or geo.territory_of[o] == iri)
     members: set[str] = set()
     for org in cooperations:  # today's page reads its cooperation's memberships only (State.changes_of)
         timeline = st.timeline() if day else st.changes_of(org)
         members |= {span.member for span in timeline.members(org, on)}
-    return maps.page_map(geo, iri, on, lang, sorted(members), url(st, key, day) if geo.has(key) else "")
+    found = maps.page_map(geo, iri, on, lang, sorted(members), url(st, key, day) if geo.has(key) else "")
+    if found is not None and found.geojson and LEAFLET:
+        found.scripts = [
+            ("css", f"{st.base}static/{LEAFLET.css}", LEAFLET.css_integrity or ""),
+            ("js", f"{st.base}static/{LEAFLET.js}", LEAFLET.js_integrity or ""),
+            ("js", f"{st.base}static/{MAP_SCRIPT}", integrity(STATIC / MAP_SCRIPT) or ""),
+        ]
+        found.tile_url, found.tile_attribution = st.settings.tile_url, st.settings.tile_attribution
+    return found
+
+
+def page_headers(st: State, key: str) -> list[tuple[str, str]]:
+    """The CSP of a page with an interactive map: its own scripts ('self' only), its GeoJSON fetched from
+    this origin, and images from the tile server when one is set; other pages keep the strict page CSP."""
+    if not LEAFLET or not index(st).has(key):
+        return []
+    tiles = st.settings.tile_url
+    tile_origin = " " + "/".join(tiles.split("/", 3)[:3]) if tiles else ""
+    csp = (
+        "default-src 'none'; script-src 'self'; style-src 'self'; "
+        f"img-src 'self' data:{tile_origin}; connect-src 'self'; base-uri 'none'; form-action 'self'; "
+        "frame-ancestors 'none'"
+    )
+    return [("Content-Security-Policy", csp)]

@@ -112,6 +112,7 @@ def document_response(st: State, key: str, fixed: Format | None, day: dt.date | 
         extra.append(("Valid-At", day.isoformat()))
     if fmt is HTML:
         extra.append(("Content-Language", lang))
+        extra += geo.page_headers(st, key)
     return st.respond(body, content_type, parts, vary=vary_for(fixed, fmt), extra=extra)
 
 
