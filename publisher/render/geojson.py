@@ -28,6 +28,7 @@ from shapely.geometry.base import BaseGeometry
 
 from publisher.dataset.geometry import as_multipolygon, from_wkt, to_geojson
 from publisher.render import asof
+from publisher.render.asof import values
 from publisher.store.protocol import Store, lexical
 from publisher.vocab import expand
 
@@ -40,6 +41,8 @@ TOLERANCE: dict[str, float] = {"coarse": 0.01, "medium": 0.002, "full": 0.0}
 DETAILS = tuple(TOLERANCE)
 DEFAULT_DETAIL = "medium"
 TERRITORY = expand("rl:Territory")
+#: Things per query that names them (VALUES), as render/asof.py asks
+CHUNK = 500
 
 GEOMETRIES = """
 SELECT ?t ?g ?wkt ?default ?begin ?end ?date ?licence ?attribution WHERE {
@@ -60,12 +63,12 @@ SELECT ?o ?t ?cooperation WHERE {
   OPTIONAL { ?o a/rdfs:subClassOf* rl:Cooperation BIND (true AS ?cooperation) }
 } ORDER BY ?o ?t"""
 
+#: Of a chunk of the things above (``{things}``: a VALUES list), what a document and a map say of them.
 DESCRIBED = """
-SELECT DISTINCT ?s ?p ?o WHERE {
-  { ?s geo:hasGeometry ?g } UNION { ?s dct:spatial/geo:hasGeometry ?g } UNION { ?s geo:sfWithin/geo:hasGeometry ?g }
-  VALUES ?p { skos:prefLabel skos:notation geo:sfWithin rdf:type }
+SELECT ?s ?p ?o WHERE {{
+  VALUES ?s {{ {things} }} VALUES ?p {{ skos:prefLabel skos:notation geo:sfWithin rdf:type }}
   ?s ?p ?o .
-} ORDER BY ?s ?p ?o"""
+}} ORDER BY ?s ?p ?o"""
 
 REPLACED = """
 SELECT DISTINCT ?s ?x ?dir WHERE {
@@ -74,7 +77,6 @@ SELECT DISTINCT ?s ?x ?dir WHERE {
   UNION
   { { ?s dct:isReplacedBy ?x } UNION { ?x dct:replaces ?s }
     UNION { ?e rl:originalTerritory ?s ; rl:resultingTerritory ?x } BIND ("after" AS ?dir) }
-  ?s a rl:Territory . ?x a rl:Territory .
   FILTER (isIRI(?s) && isIRI(?x) && ?x != ?s)
 } ORDER BY ?s ?x"""
 
@@ -152,7 +154,9 @@ class GeoIndex:
             if lexical(r.get("cooperation")) == "true":
                 self.cooperations.add(org)
         self.described: dict[str, Described] = {}
-        for r in store.select(DESCRIBED):
+        things = sorted(set(self.shapes) | set(self.territory_of))
+        chunks = [things[i : i + CHUNK] for i in range(0, len(things), CHUNK)]
+        for r in (row for chunk in chunks for row in store.select(DESCRIBED.format(things=values(chunk)))):
             s, p, o = lexical(r.get("s")), lexical(r.get("p")), r.get("o")
             d = self.described.setdefault(s, Described())
             if p.endswith("#prefLabel") and o is not None and hasattr(o, "language"):
@@ -173,7 +177,7 @@ class GeoIndex:
         for r in store.select(REPLACED):
             side = self.before if lexical(r.get("dir")) == "before" else self.after
             side.setdefault(lexical(r.get("s")), []).append(lexical(r.get("x")))
-        self.lives = asof.lifespans(store)
+        self.lives = asof.lifespans(store, things)
         self.tree_keys = sorted(self.shapes)
         self.tree = shapely.STRtree([self.default_shape(t).forms["full"] for t in self.tree_keys])
 
@@ -256,17 +260,21 @@ class GeoIndex:
         return f'{head}, "geometry": {shape.texts[detail]}, "properties": {tail}}}\n'.encode()
 
 
-_INDEXES: dict[tuple[int, str], GeoIndex] = {}
+#: The indexes of the builds this process serves, newest last: a server holds one (two while it switches
+#: builds); a key is the same data (build version and base) in the same store object.
+_INDEXES: dict[tuple[int, str, str], GeoIndex] = {}
+_KEEP = 2
 _LOCK = threading.Lock()
 
 
 def index_of(store: Store, version: str, base: str) -> GeoIndex:
     """The build's index, made once per build and process (the first request that needs it waits for it)."""
-    key = (id(store), version)
+    key = (id(store), version, base)
     with _LOCK:
-        found = _INDEXES.get(key)
+        found = _INDEXES.pop(key, None)
         if found is None:
-            for old in [k for k in _INDEXES if k[0] == id(store)]:
-                del _INDEXES[old]
-            found = _INDEXES[key] = GeoIndex(store, base)
+            found = GeoIndex(store, base)
+        _INDEXES[key] = found
+        while len(_INDEXES) > _KEEP:
+            del _INDEXES[next(iter(_INDEXES))]
         return found
