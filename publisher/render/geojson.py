@@ -153,8 +153,14 @@ class GeoIndex:
             self.territory_of.setdefault(org, territory)
             if lexical(r.get("cooperation")) == "true":
                 self.cooperations.add(org)
+        self.before: dict[str, list[str]] = {}
+        self.after: dict[str, list[str]] = {}
+        for r in store.select(REPLACED):
+            side = self.before if lexical(r.get("dir")) == "before" else self.after
+            side.setdefault(lexical(r.get("s")), []).append(lexical(r.get("x")))
         self.described: dict[str, Described] = {}
-        things = sorted(set(self.shapes) | set(self.territory_of))
+        replaced = {x for side in (self.before, self.after) for s, xs in side.items() for x in [s, *xs]}
+        things = sorted(set(self.shapes) | set(self.territory_of) | replaced)
         chunks = [things[i : i + CHUNK] for i in range(0, len(things), CHUNK)]
         for r in (row for chunk in chunks for row in store.select(DESCRIBED.format(things=values(chunk)))):
             s, p, o = lexical(r.get("s")), lexical(r.get("p")), r.get("o")
@@ -172,11 +178,6 @@ class GeoIndex:
             for parent in d.parents:
                 if s in self.shapes:
                     self.children.setdefault(parent, []).append(s)
-        self.before: dict[str, list[str]] = {}
-        self.after: dict[str, list[str]] = {}
-        for r in store.select(REPLACED):
-            side = self.before if lexical(r.get("dir")) == "before" else self.after
-            side.setdefault(lexical(r.get("s")), []).append(lexical(r.get("x")))
         self.lives = asof.lifespans(store, things)
         self.tree_keys = sorted(self.shapes)
         self.tree = shapely.STRtree([self.default_shape(t).forms["full"] for t in self.tree_keys])
