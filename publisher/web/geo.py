@@ -96,16 +96,21 @@ def page_map(st: State, key: str, iri: str, day: dt.date | None, lang: str) -> P
     return found
 
 
-def page_headers(st: State, key: str) -> list[tuple[str, str]]:
+def map_csp(st: State) -> str:
     """The CSP of a page with an interactive map: its own scripts ('self' only), its GeoJSON fetched from
-    this origin, and images from the tile server when one is set; other pages keep the strict page CSP."""
-    if not LEAFLET or not index(st).has(key):
-        return []
+    this origin, and images from the tile server when one is set; "" without Leaflet (no scripts to run)."""
+    if not LEAFLET:
+        return ""
     tiles = st.settings.tile_url
     tile_origin = " " + "/".join(tiles.split("/", 3)[:3]) if tiles else ""
-    csp = (
+    return (
         "default-src 'none'; script-src 'self'; style-src 'self'; "
         f"img-src 'self' data:{tile_origin}; connect-src 'self'; base-uri 'none'; form-action 'self'; "
         "frame-ancestors 'none'"
     )
-    return [("Content-Security-Policy", csp)]
+
+
+def page_headers(st: State, key: str) -> list[tuple[str, str]]:
+    """The CSP of the page of ``key`` when it has a map to run (:func:`map_csp`); other pages keep the page CSP."""
+    csp = map_csp(st)
+    return [("Content-Security-Policy", csp)] if csp and index(st).has(key) else []

@@ -257,7 +257,7 @@ def not_acceptable(st: State, key: str) -> Response:
         "Available:",
     ] + [f"  {f.media_type}  {st.doc_url(key, f)}" for f in DOCUMENT_FORMATS]
     response = Response("\n".join(lines) + "\n", status=406, content_type="text/plain; charset=utf-8")
-    response.headers["Link"] = st.document_links(key)
+    response.headers["Link"] = st.document_links(key) + geo.link(st, key)
     response.headers["Vary"] = "Accept"
     return response
 
