@@ -10,6 +10,10 @@ STAMP  := $(VENV)/.installed-stamp
 YASGUI_BUILD := node_modules/@zazuko/yasgui/build
 YASGUI_DIR   := publisher/static/vendor/yasgui
 YASGUI_FILES := $(YASGUI_DIR)/yasgui.min.js $(YASGUI_DIR)/yasgui.min.css
+# The interactive map of territory and cooperation pages (Leaflet), pinned and served the same way.
+LEAFLET_BUILD := node_modules/leaflet/dist
+LEAFLET_DIR   := publisher/static/vendor/leaflet
+LEAFLET_FILES := $(LEAFLET_DIR)/leaflet.js $(LEAFLET_DIR)/leaflet.css
 
 .PHONY: install serve test lint validate stats data lock vendor clean
 
@@ -28,16 +32,19 @@ install: $(STAMP) vendor
 # built files are all the editor loads at run time (no fonts, images or workers), and the page computes their
 # integrity hashes from these copies.
 # Without npm the query page keeps its plain form, so this only warns.
-vendor: $(YASGUI_FILES)
+vendor: $(YASGUI_FILES) $(LEAFLET_FILES)
 
-$(YASGUI_FILES) &: package.json package-lock.json
+$(YASGUI_FILES) $(LEAFLET_FILES) &: package.json package-lock.json
 	@if command -v npm >/dev/null 2>&1; then \
 		npm ci --ignore-scripts --no-audit --no-fund --loglevel=error && \
 		rm -rf $(YASGUI_DIR) && mkdir -p $(YASGUI_DIR) && \
 		cp $(YASGUI_BUILD)/yasgui.min.js $(YASGUI_BUILD)/yasgui.min.css $(YASGUI_DIR)/ && \
-		echo "vendor: copied @zazuko/yasgui $$(node -p 'require("./node_modules/@zazuko/yasgui/package.json").version') into $(YASGUI_DIR)/"; \
+		echo "vendor: copied @zazuko/yasgui $$(node -p 'require("./node_modules/@zazuko/yasgui/package.json").version') into $(YASGUI_DIR)/" && \
+		rm -rf $(LEAFLET_DIR) && mkdir -p $(LEAFLET_DIR) && \
+		cp $(LEAFLET_BUILD)/leaflet.js $(LEAFLET_BUILD)/leaflet.css $(LEAFLET_DIR)/ && \
+		echo "vendor: copied leaflet $$(node -p 'require("./node_modules/leaflet/package.json").version') into $(LEAFLET_DIR)/"; \
 	else \
-		echo "vendor: npm not found, the query page runs without its editor (install Node.js and npm, then make vendor)"; \
+		echo "vendor: npm not found, the query page runs without its editor and maps without Leaflet (install Node.js and npm, then make vendor)"; \
 	fi
 
 lint: $(STAMP)
@@ -90,4 +97,4 @@ lock: $(STAMP)
 		--no-emit-index-url --no-emit-find-links -o requirements.lock pyproject.toml
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info node_modules $(YASGUI_DIR)
+	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info node_modules $(YASGUI_DIR) $(LEAFLET_DIR)

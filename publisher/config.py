@@ -173,6 +173,12 @@ class Settings:
         "temporary folder for the server's lifetime; a folder of your own keeps them across restarts.",
     )
     render_cache_mb: int = setting(512, "Most megabytes of rendered documents in render_cache; the oldest go first.")
+    tile_url: str = setting(
+        "",
+        "Map tiles under the pages' interactive maps, an https:// template with {z}, {x} and {y}; empty (the "
+        "default): no tiles, so no page asks another origin for anything.",
+    )
+    tile_attribution: str = setting("", "The attribution the tiles of tile_url ask for, shown on every map.")
 
     def __post_init__(self) -> None:
         # Resolved once, where the settings are read: a relative folder handed on would be resolved by each
@@ -196,6 +202,8 @@ class Settings:
         for s in SETTINGS:
             if s.type is int and s.name not in ZERO_ALLOWED and int(getattr(self, s.name)) < 1:
                 raise ValueError(f"{s.name} must be a positive whole number")
+        if self.tile_url and not (self.tile_url.startswith("https://") and "{z}" in self.tile_url):
+            raise ValueError(f"tile_url must be an https:// template with {{z}}, {{x}} and {{y}}: {self.tile_url!r}")
         if int(self.rate_limit) < 0:
             raise ValueError("rate_limit must be 0 (no limit) or a positive whole number")
 

@@ -176,6 +176,8 @@ class Crawl:
         parts = urlsplit(url)
         if parts.query or not parts.path.startswith(urlsplit(self.base).path + "doc/"):
             return
+        if parts.path.endswith(".geojson"):
+            return  # a boundary's GeoJSON (only things with one have it): asked once as linked, no document
         stem = url
         for suffix in DOCUMENT_FORMATS:
             if url.endswith("." + suffix):

@@ -29,13 +29,14 @@ import shutil
 import tempfile
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from publisher.negotiation import CATALOG_FORMATS, DOCUMENT_FORMATS, HTML, VOID_FORMATS
 from publisher.publish.nginx import ExactFile, ServerOptions, render_config
 from publisher.render.html import iri_to_uri
+from publisher.web import geo
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -294,7 +295,10 @@ def write_static(
     )
     try:
         writer = SiteWriter(tmp)
-        export_things(client, writer, thing_keys(app), result, now)
+        keys = thing_keys(app)
+        export_things(client, writer, keys, result, now)
+        boundaries = tuple(k for k in keys if geo.index(st).has(k))  # their Link and CSP differ (web/geo.py)
+        options = replace(options, boundary_keys=boundaries, map_csp=geo.map_csp(st))
         exact = export_pages(app, client, writer, now)
         result.files, result.bytes = writer.files, writer.bytes
         report = {

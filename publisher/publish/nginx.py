@@ -152,6 +152,7 @@ CONTENT_SECURITY_POLICY = (
     "frame-ancestors 'none'"
 )
 REFERRER_POLICY = "strict-origin-when-cross-origin"
+GEOJSON = "application/geo+json"
 # A key in the raw request path: segments neither empty nor starting with "." (no "..", no hidden files).
 KEY_PATTERN = r"(?:[^/.][^/]*/)*[^/.][^/]*"
 _UNSAFE_IN_CONFIG = re.compile(r'[\s"\\${};]')
@@ -189,6 +190,10 @@ class ServerOptions:
     upstream: str | None = None
     redirect_303: bool = True
     proxy_timeout: int = 60
+    #: keys of the things with a boundary: their documents link their GeoJSON (web/geo.py)
+    boundary_keys: tuple[str, ...] = ()
+    #: the CSP of their pages (scripts of the map), when it differs from CONTENT_SECURITY_POLICY
+    map_csp: str = ""
 
 
 def upstream_address(upstream: str | None) -> str | None:
@@ -291,6 +296,10 @@ def render_config(options: ServerOptions, exact_files: Sequence[ExactFile]) -> d
         + "\n",
         "void_406": "406 Not Acceptable\n",
         "csp": CONTENT_SECURITY_POLICY,
+        "map_csp": options.map_csp or CONTENT_SECURITY_POLICY,
+        "boundary_keys": [check_config_value("key", k) for k in options.boundary_keys],
+        "geo_link": f', <{base}doc/${{regiolod_doc_key}}.geojson>; rel="alternate"; type="{GEOJSON}"',
+        "geo_stem_link": f', <{base}doc/${{regiolod_doc_stem}}.geojson>; rel="alternate"; type="{GEOJSON}"',
         "referrer_policy": REFERRER_POLICY,
         "expose_headers": EXPOSE_HEADERS,
         "exact_files": exact_files,

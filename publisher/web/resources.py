@@ -34,7 +34,7 @@ from publisher.vocab import (
     XSD_DATE,
     XSD_INTEGER,
 )
-from publisher.web import profiles
+from publisher.web import geo, profiles
 from publisher.web.paging import last_page, page_number, past_the_end
 from publisher.web.state import State, page_language, request_key, request_query, state, vary_for
 from publisher.web.timetravel import keep_day, requested_day, with_day
@@ -77,6 +77,8 @@ def thing(key: str = "") -> AnyResponse:
 def document(key: str = "") -> AnyResponse:
     """GET /doc/{key}[.ext]: the description in the negotiated or the suffix's format."""
     st = state()
+    if (geojson := geo.document(st, request_key("doc"))) is not None:
+        return geojson
     key, fmt = split_suffix(st, request_key("doc"))
     day = requested_day(st)
     if not key or not exists(st, key):
@@ -116,7 +118,7 @@ def document_response(st: State, key: str, fixed: Format | None, day: dt.date | 
     else:
         body, content_type = st.rendered(parts, lambda: render_document(st, key, fmt, lang, day))
     location = with_day(st.doc_url(key, fmt), day)
-    links = st.document_links(key, day)
+    links = st.document_links(key, day) + geo.link(st, key, day)
     if profile is not None:
         location = profiles.profile_url(st, key, profile, fmt, day) if by_query else location
         links += f', <{profile.iri}>; rel="profile"'
@@ -127,6 +129,7 @@ def document_response(st: State, key: str, fixed: Format | None, day: dt.date | 
         extra.append(("Valid-At", day.isoformat()))
     if fmt is HTML:
         extra.append(("Content-Language", lang))
+        extra += geo.page_headers(st, key)
     return st.respond(body, content_type, parts, vary=vary_for(fixed, fmt, profiled=True), extra=extra)
 
 
@@ -232,6 +235,7 @@ def render_html(st: State, key: str, desc: Description, lang: str, day: dt.date 
         at=shown.at,
         around=None if day else dayview.changes_around(st.changes_of(iri), iri, dt.date.today()),
         form_action=st.doc_url(key, HTML),
+        page_map=geo.page_map(st, key, iri, day, lang),
     )
     return keep_day(page, st.base, day)
 
@@ -288,7 +292,7 @@ def not_acceptable(st: State, key: str) -> Response:
         "Available:",
     ] + [f"  {f.media_type}  {st.doc_url(key, f)}" for f in DOCUMENT_FORMATS]
     response = Response("\n".join(lines) + "\n", status=406, content_type="text/plain; charset=utf-8")
-    response.headers["Link"] = st.document_links(key)
+    response.headers["Link"] = st.document_links(key) + geo.link(st, key)
     response.headers["Vary"] = "Accept"
     return response
 
