@@ -7,7 +7,7 @@ therefore read once per process into an index, and each 404 searches that in mem
 The index is one string per kind of thing (the first segment of the key: ``territory/``,
 ``organization/``, ...), one line per label, sorted the way hints are shown (shortest label first,
 then label, then key), so the first ten matches found are the best ten: a search stops early and
-never builds a list of every match. A line is ``lowered key TAB lowered label NUL key TAB label``;
+never builds a list of every match. A line is ``folded key TAB folded label NUL key TAB label``;
 only the part before NUL is searched.
 """
 
@@ -16,8 +16,10 @@ from __future__ import annotations
 import heapq
 import itertools
 import logging
+import re
 import threading
 import time
+import unicodedata
 from collections.abc import Callable, Iterable
 
 LOG = logging.getLogger("regiolod.suggest")
@@ -26,13 +28,26 @@ HINTS = 10
 FRAMING = ("\t", "\n", "\0")
 
 
+#: German spellings without umlauts, folded the same way as the umlauts themselves ("Lueneburg" = "Lüneburg").
+_UMLAUT_SPELLINGS = re.compile(r"(?<=[aou])e")
+
+
+def fold(text: str) -> str:
+    """``text`` as searched: case-folded (ß is ss), accents dropped, ae/oe/ue as a/o/u, spaces collapsed;
+    "Lüneburg", "Lueneburg" and "luneburg" fold alike. The one normalisation of every search by words
+    (the hints of a 404 and /search)."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(_UMLAUT_SPELLINGS.sub("", bare).split())
+
+
 def kind_of(key: str) -> str:
     """The first segment of a key with its slash (``territory/``), or "" for a key without one."""
     return key.split("/", 1)[0] + "/" if "/" in key else ""
 
 
 class LabelIndex:
-    """German labels of things under ``{base}id/``, searched by substring, case-insensitive."""
+    """German labels of things under ``{base}id/``, searched by substring of their :func:`fold`."""
 
     def __init__(self, labelled: Iterable[tuple[str, str]]):
         """``labelled``: (key, label) pairs, the key being the part of the IRI after ``{base}id/``."""
@@ -42,14 +57,14 @@ class LabelIndex:
                 continue  # cannot be framed as a line; such labels are refused by the shapes anyway
             by_kind.setdefault(kind_of(key), []).append((len(label), label, key))
         self.kinds = {
-            kind: "".join(f"{key.lower()}\t{label.lower()}\0{key}\t{label}\n" for _, label, key in sorted(rows))
+            kind: "".join(f"{fold(key)}\t{fold(label)}\0{key}\t{label}\n" for _, label, key in sorted(rows))
             for kind, rows in by_kind.items()
         }
 
     def search(self, word: str, kind: str = "", limit: int = HINTS) -> list[tuple[str, str]]:
         """(key, label) of at most ``limit`` things whose key or label contains ``word``, those of
         ``kind`` first, then by label length, label and key."""
-        needle = word.lower()
+        needle = fold(word)
         if not needle or any(c in needle for c in FRAMING):
             return []
         same = list(itertools.islice(self._matches(self.kinds.get(kind, ""), needle), limit))

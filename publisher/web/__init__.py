@@ -16,6 +16,7 @@
 | GET /sitemap.xml, /sitemap-N.xml, /robots.txt | for crawlers                            |
 | GET /projection[.ext]?code=|iri=&from=&to= | what a code valid on one day became on another |
 | GET /fragments?subject=&predicate=&object=&graph=&page= | Quad Pattern Fragments, paged     |
+| GET /search[.json]?q=&at=&limit=&page= | things by name or code, HTML or JSON (negotiated)  |
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from flask.typing import RouteCallable
 from publisher.errors import Problem
 from publisher.render.html import safe_href, show_bidi_controls
 from publisher.server.limits import RateLimiter
-from publisher.web import fragments, harvest, pages, projection, resources, sparql
+from publisher.web import fragments, harvest, pages, projection, resources, search, sparql
 from publisher.web.state import State, malformed_escape
 
 if TYPE_CHECKING:
@@ -86,6 +87,8 @@ def register(
         ("/projection", "projection", projection.projection),
         ("/projection.<ext>", "projection_ext", projection.projection),
         ("/fragments", "fragments", fragments.fragments),
+        ("/search", "search", search.search),
+        ("/search.<ext>", "search_ext", search.search),
     ]
     for rule, endpoint, view in routes:
         app.add_url_rule(rule, endpoint, view, methods=READ_METHODS)

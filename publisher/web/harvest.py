@@ -271,7 +271,7 @@ def robots() -> Response:
     st = state()
     path = urlsplit(st.base).path
     body = (
-        f"User-agent: *\nDisallow: {path}sparql?\nDisallow: {path}incoming/\nAllow: {path}\n"
+        f"User-agent: *\nDisallow: {path}sparql?\nDisallow: {path}incoming/\nDisallow: {path}search\nAllow: {path}\n"
         f"\nSitemap: {st.base}sitemap.xml\n"
     )
     return st.respond(body.encode("utf-8"), "text/plain; charset=utf-8", ("robots",))
