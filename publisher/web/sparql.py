@@ -26,6 +26,7 @@ from publisher.sparql.examples import Example, load_examples
 from publisher.sparql.executables import example_iri
 from publisher.sparql.guard import check_query
 from publisher.sparql.runner import QueryOptions, QueryResult
+from publisher.web.querypage import vocabulary_json
 from publisher.web.state import State, page_language, state, vary_for
 
 #: ``format=`` words, per kind of result. Clients such as SPARQLWrapper send ``format=xml`` or
@@ -60,6 +61,7 @@ def render_page(st: State, lang: str, query: str, examples: list[Example] | None
         query=query,
         examples=load_examples(st.settings) if examples is None else examples,
         yasgui=YASGUI,
+        vocabulary=vocabulary_json(st) if YASGUI else "",
         service_description=sd_url(st, TURTLE),
         **shown,
     )
