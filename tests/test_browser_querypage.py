@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pyoxigraph as ox
 import requests
 
@@ -115,3 +117,30 @@ def test_a_syntax_error_is_shown_with_the_query_kept_in_the_editor(browser, serv
         f"400 XHR {server}sparql"
     ], found
 
+
+
+WKT_QUERY = (
+    "PREFIX geo: <http://www.opengis.net/ont/geosparql#>\n"
+    "SELECT ?feature ?wkt WHERE { ?feature geo:asWKT ?wkt } ORDER BY ?feature LIMIT 3\n"
+)
+
+
+@needs_editor
+def test_a_result_with_wkt_is_drawn_as_a_map(browser, server: str) -> None:  # noqa: F811
+    accept = {"Accept": "application/sparql-results+json"}
+    response = requests.post(f"{server}sparql", data={"query": WKT_QUERY}, headers=accept, timeout=60)
+    values = [row["wkt"]["value"] for row in response.json()["results"]["bindings"]]
+    assert values
+    # each innermost parenthesised coordinate list of the literals is one shape (a point list, a ring)
+    expected = sum(len(re.findall(r"\([^()]*\)", v)) for v in values if not re.search(r"POINT", v, re.I))
+    expected += sum(len(re.findall(r"[-\d.]+ [-\d.]+", v)) for v in values if re.search(r"POINT", v, re.I))
+    browser.get(f"{server}sparql")
+    editor = wait_for(browser, ".yasgui .yasqe .CodeMirror")[0]
+    browser.execute_script("arguments[0].CodeMirror.setValue(arguments[1]);", editor, WKT_QUERY)
+    wait_for(browser, ".yasgui .yasqe_queryButton")[0].click()
+    wait_for(browser, ".yasr table.dataTable tbody tr td")
+    wait_for(browser, ".yasr .yasr_btnGroup button.select_map:not(.disabled)")[0].click()
+    shapes = wait_for(browser, ".yasr svg.query-map polygon, .yasr svg.query-map polyline, .yasr svg.query-map circle")
+    assert len(shapes) == expected
+    assert browser.find_element("css selector", ".yasr svg.query-map").size["height"] > 100
+    assert_clean(browser, server)
