@@ -17,8 +17,9 @@ from publisher.sparql.examples import Example, load_examples
 from publisher.sparql.guard import check_query
 from publisher.vocab import RDF_TYPE, RDFS_COMMENT, RDFS_LABEL, SCHEMA, SH
 
-#: The named graph of the examples (not a data file's graph, and never in the dumps).
-EXAMPLES_GRAPH_PATH = "id/graph/examples"
+#: The named graph of the examples: not under id/graph/, where every graph but the catalog is the dataset
+#: (the dumps, VoID and the home page count those), but the endpoint's own, like its examples.
+EXAMPLES_GRAPH_PATH = "sparql#examples"
 
 #: The query form's property and its subclass of sh:SPARQLExecutable. SHACL names SELECT, ASK and CONSTRUCT
 #: only: a DESCRIBE example is refused by the build rather than described with an invented term.
