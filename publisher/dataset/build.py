@@ -19,7 +19,7 @@ from publisher.config import Settings
 from publisher.dataset.enrich import DERIVED_GRAPH_PATH, enrich
 from publisher.dataset.sources import SourceFile
 from publisher.dataset.validate import ValidationReport, validate_store
-from publisher.sparql.executables import EXAMPLES_GRAPH_PATH, add_executables
+from publisher.sparql.executables import add_executables
 from publisher.vocab import ONTOLOGY_IRI, RDF_TYPE, SD_GRAPH, SHAPES_IRI, sparql_prologue
 
 
@@ -161,7 +161,7 @@ def load_build(settings: Settings, data_paths: list[Path] | None = None) -> Load
     if report.conforms:
         enrich(oxigraph, derived)
     try:
-        add_executables(oxigraph, settings, settings.base_iri + EXAMPLES_GRAPH_PATH)
+        add_executables(oxigraph, settings)
     except ValueError as exc:  # an example that cannot be described is an error of the build, like bad data
         report.add_errors([str(exc)])
     sizes = Counter(q.graph_name.value for q in oxigraph if isinstance(q.graph_name, ox.NamedNode))

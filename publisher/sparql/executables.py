@@ -15,11 +15,7 @@ from publisher.config import Settings
 from publisher.errors import Problem
 from publisher.sparql.examples import Example, load_examples
 from publisher.sparql.guard import check_query
-from publisher.vocab import RDF_TYPE, RDFS_COMMENT, RDFS_LABEL, SCHEMA, SH
-
-#: The named graph of the examples: not under id/graph/, where every graph but the catalog is the dataset
-#: (the dumps, VoID and the home page count those), but the endpoint's own, like its examples.
-EXAMPLES_GRAPH_PATH = "sparql#examples"
+from publisher.vocab import EXAMPLES_IRI, RDF_TYPE, RDFS_COMMENT, RDFS_LABEL, SCHEMA, SH
 
 #: The query form's property and its subclass of sh:SPARQLExecutable. SHACL names SELECT, ASK and CONSTRUCT
 #: only: a DESCRIBE example is refused by the build rather than described with an invented term.
@@ -59,8 +55,11 @@ def executable_triples(examples: list[Example], endpoint: str, graphs: set[str])
     return triples
 
 
-def add_executables(store: ox.Store, settings: Settings, graph_iri: str) -> int:
-    """Put the examples of ``settings`` into ``graph_iri`` of ``store``; return how many there are."""
+def add_executables(store: ox.Store, settings: Settings, graph_iri: str = EXAMPLES_IRI) -> int:
+    """Put the examples of ``settings`` into ``graph_iri`` of ``store``; return how many there are.
+
+    Their graph is named like the ontology's and the shapes' (not under ``{base}id/graph/``, where every graph
+    but the catalog is the dataset that the dumps, VoID and the home page count)."""
     endpoint = settings.base_iri + "sparql"
     graphs = {g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode)}
     examples = load_examples(settings)
