@@ -12,6 +12,7 @@ RL = "https://w3id.org/regiolod/def#"
 RL_SHAPES = "https://w3id.org/regiolod/shapes#"
 ONTOLOGY_IRI = "https://w3id.org/regiolod/def"
 SHAPES_IRI = "https://w3id.org/regiolod/shapes"
+EXAMPLES_IRI = "https://w3id.org/regiolod/examples"  # the graph of the example queries (sh:SPARQLExecutable)
 
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"

@@ -19,6 +19,8 @@ from publisher.config import Settings
 from publisher.dataset.enrich import DERIVED_GRAPH_PATH, enrich
 from publisher.dataset.sources import SourceFile
 from publisher.dataset.validate import ValidationReport, validate_store
+from publisher.sparql.examples import load_examples
+from publisher.sparql.executables import add_executables
 from publisher.vocab import ONTOLOGY_IRI, RDF_TYPE, SD_GRAPH, SHAPES_IRI, sparql_prologue
 
 
@@ -127,12 +129,14 @@ def load_files(files: list[SourceFile], base_iri: str) -> ox.Store:
     return oxigraph
 
 
-def build_version(files: list[SourceFile], base_iri: str) -> str:
-    """Hash the inputs of a build: the same files and base IRI always give the same version."""
+def build_version(files: list[SourceFile], base_iri: str, examples: list[str] | None = None) -> str:
+    """Hash the inputs of a build: the same files, base IRI and example queries always give the same version."""
     digest = hashlib.sha256(base_iri.encode())
     for f in sorted(files, key=lambda f: (f.kind, f.graph)):
         digest.update(f"\0{f.kind}\0{f.graph}\0".encode())
         digest.update(f.path.read_bytes())
+    for text in examples or []:  # they are in the store too (sh:SPARQLExecutable)
+        digest.update(b"\0query\0" + text.encode("utf-8"))
     return digest.hexdigest()[:16]
 
 
@@ -159,12 +163,16 @@ def load_build(settings: Settings, data_paths: list[Path] | None = None) -> Load
     derived = settings.base_iri + DERIVED_GRAPH_PATH
     if report.conforms:
         enrich(oxigraph, derived)
+    try:
+        add_executables(oxigraph, settings)
+    except ValueError as exc:  # an example that cannot be described is an error of the build, like bad data
+        report.add_errors([str(exc)])
     sizes = Counter(q.graph_name.value for q in oxigraph if isinstance(q.graph_name, ox.NamedNode))
     modified = max(dt.datetime.fromtimestamp(int(f.path.stat().st_mtime), dt.UTC) for f in files)
     return LoadedBuild(
         oxigraph=oxigraph,
         base_iri=settings.base_iri,
-        version=build_version(files, settings.base_iri),
+        version=build_version(files, settings.base_iri, [e.query for e in load_examples(settings)]),
         files=files,
         report=report,
         derived_graph=derived,

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 import pyoxigraph as ox
 
 from publisher.negotiation import GRAPH_FORMATS, RESULT_FORMATS
-from publisher.vocab import FORMATS, GEO, GEOF, RDF_TYPE, RDFS_LABEL, SD, SD_GRAPH, VOID, XSD_INTEGER
+from publisher.vocab import FORMATS, GEO, GEOF, RDF_TYPE, RDFS_LABEL, SCHEMA, SD, SD_GRAPH, SH, VOID, XSD_INTEGER
 
 CANDIDATE_FUNCTIONS = [
     "sfEquals",
@@ -50,8 +50,11 @@ def supported_functions(select: Callable[[str], Sequence[object]]) -> list[str]:
     return found
 
 
-def service_description(endpoint: str, graph_sizes: dict[str, int], functions: list[str]) -> list[ox.Triple]:
-    """Describe the endpoint: query only, its result formats, features and its dataset with sizes."""
+def service_description(
+    endpoint: str, graph_sizes: dict[str, int], functions: list[str], examples: Sequence[str] = ()
+) -> list[ox.Triple]:
+    """Describe the endpoint: query only, its result formats, features and its dataset with sizes; and name its
+    example queries (``examples``, IRIs of sh:SPARQLExecutable described in the store) as targeting it."""
 
     def n(iri: str) -> ox.NamedNode:
         return ox.NamedNode(iri)
@@ -79,6 +82,8 @@ def service_description(endpoint: str, graph_sizes: dict[str, int], functions: l
     ]
     out += [t(service, SD + "resultFormat", n(FORMATS + f.w3c)) for f in (*RESULT_FORMATS, *GRAPH_FORMATS)]
     out += [t(service, SD + "extensionFunction", n(f)) for f in functions]
+    for example in examples:
+        out += [t(n(example), RDF_TYPE, n(SH + "SPARQLExecutable")), t(n(example), SCHEMA + "target", n(endpoint))]
     out += [t(n(f), RDF_TYPE, n(SD + "Function")) for f in functions]
     for i, (graph, size) in enumerate(sorted(graph_sizes.items())):
         named, desc = ox.BlankNode(f"named{i}"), ox.BlankNode(f"graph{i}")

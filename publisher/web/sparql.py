@@ -23,8 +23,10 @@ from publisher.render import assets
 from publisher.render.rdf import serialize
 from publisher.sparql.description import service_description
 from publisher.sparql.examples import Example, load_examples
+from publisher.sparql.executables import example_iri
 from publisher.sparql.guard import check_query
 from publisher.sparql.runner import QueryOptions, QueryResult
+from publisher.web.querypage import vocabulary_json
 from publisher.web.state import State, page_language, state, vary_for
 
 #: ``format=`` words, per kind of result. Clients such as SPARQLWrapper send ``format=xml`` or
@@ -59,6 +61,7 @@ def render_page(st: State, lang: str, query: str, examples: list[Example] | None
         query=query,
         examples=load_examples(st.settings) if examples is None else examples,
         yasgui=YASGUI,
+        vocabulary=vocabulary_json(st) if YASGUI else "",
         service_description=sd_url(st, TURTLE),
         **shown,
     )
@@ -329,11 +332,12 @@ def describe_service(st: State) -> Response:
         extra += [("Content-Security-Policy", QUERY_PAGE_CSP), ("Content-Language", lang)]
     else:
         functions = st.functions()
+        executables = [example_iri(st.endpoint, e.name) for e in load_examples(st.settings)]
         # The functions are asked of the engine (a remote store again, when it was down): part of the key.
-        key = ("sparql", fmt.key, fingerprint(functions))
+        key = ("sparql", fmt.key, fingerprint([*functions, *executables]))
 
         def render() -> tuple[bytes, str]:
-            quads = service_description(st.endpoint, st.graph_sizes, functions)
+            quads = service_description(st.endpoint, st.graph_sizes, functions, executables)
             body = serialize([ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph()) for q in quads], fmt)
             return body, fmt.content_type
 
