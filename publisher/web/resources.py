@@ -191,8 +191,8 @@ def render_html(st: State, key: str, desc: Description, lang: str, day: dt.date 
         island=shown.island,
         base=st.base,
         iri_href=iri_to_uri(iri),
-        lang_other_url=f"{st.doc_url(key, HTML)}?lang={'en' if lang == 'de' else 'de'}",
         at=shown.at,
+        trail=shown.trail,
         around=None if day else dayview.changes_around(st.changes_of(iri), iri, dt.date.today()),
         form_action=st.doc_url(key, HTML),
     )
