@@ -100,7 +100,8 @@ def test_dates_are_written_out_per_language(text: str, de: str, en: str) -> None
 
 def test_area_and_population_are_readable_with_unit(client, sparql) -> None:
     rows = sparql("""PREFIX rl: <https://w3id.org/regiolod/def#> PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
-        SELECT ?a ?p WHERE { <http://regiolod.test/id/territory/03358> rl:area/rdf:value ?a ; rl:population/rdf:value ?p }""")
+        SELECT ?a ?p WHERE { <http://regiolod.test/id/territory/03358>
+          rl:area/rdf:value ?a ; rl:population/rdf:value ?p }""")
     areas, people = {r["a"] for r in rows}, {r["p"] for r in rows}
     for lang in ("de", "en"):
         text = read(client, f"/doc/territory/03358?lang={lang}").plain
