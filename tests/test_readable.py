@@ -153,7 +153,8 @@ def test_not_found_page_has_the_nav_and_the_switch(client) -> None:
     assert any("lang=en" in h for h in page.links) and any(h.endswith("sparql") for h in page.links)
 
 
-def test_language_choice_persists_in_a_cookie_and_pages_vary_by_it(client) -> None:
+def test_language_choice_persists_in_a_cookie_and_pages_vary_by_it(app) -> None:
+    client = app.test_client()  # one that keeps cookies, as a browser does
     first = client.get("/territories?lang=en", headers={"Accept": "text/html"})
     cookie = first.headers.get("Set-Cookie", "")
     assert cookie.startswith("lang=en") and "Path=/" in cookie and "SameSite=Lax" in cookie
@@ -164,4 +165,3 @@ def test_language_choice_persists_in_a_cookie_and_pages_vary_by_it(client) -> No
     client.get("/?lang=de", headers={"Accept": "text/html"})
     again = client.get("/organizations", headers={"Accept": "text/html", "Accept-Language": "en"})
     assert again.headers["Content-Language"] == "de"
-    client.delete_cookie("lang")
