@@ -375,6 +375,27 @@ def test_nginx_leaves_every_other_day_to_the_app(served, client, path: str) -> N
 
 
 @needs_nginx
+@pytest.mark.parametrize(
+    ("path", "headers"),
+    [
+        ("/doc/territory/03358.ttl?_profile=schema", {}),
+        ("/doc/territory/03358?_profile=alt", {"Accept": "text/turtle"}),
+        ("/doc/territory/03358?_profile=nonsense", {"Accept": "text/turtle"}),
+        ("/doc/territory/03358", {"Accept": "text/turtle", "Accept-Profile": "<http://data.europa.eu/m8g/>"}),
+        ("/doc/organization/03358", {"Accept": "text/turtle", "Accept-Profile": "<http://data.europa.eu/m8g/>"}),
+    ],
+)
+def test_nginx_leaves_every_profile_to_the_app(served, client, path: str, headers: dict[str, str]) -> None:
+    """The export holds the default representations; a profile asked by ?_profile= or Accept-Profile (and the
+    list of alternates) is the app's to answer, with the same status, body and Content-Profile."""
+    response = get(served + path, headers)
+    expected = app_get(client, path, headers)
+    assert response.status_code == expected.status_code, path
+    assert response.content == expected.data, path
+    assert response.headers.get("Content-Profile") == expected.headers.get("Content-Profile"), path
+
+
+@needs_nginx
 @pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning")  # rdflib's JSON-LD parser
 @pytest.mark.parametrize(("suffix", "parser", "content_type"), SUFFIXES)
 def test_nginx_suffix_fixes_the_format(

@@ -93,7 +93,7 @@ def discover_files(settings: Settings, data_paths: list[Path] | None = None) -> 
     for path in turtle_files(settings.ontology_path):
         stem = path.relative_to(settings.ontology_path).with_suffix("").as_posix()
         files.append(SourceFile(path, "ontology", ONTOLOGY_IRI if stem == "regiolod" else f"{ONTOLOGY_IRI}/{stem}"))
-    for path in turtle_files(settings.shapes_path, exclude=("examples",)):
+    for path in turtle_files(settings.shapes_path, exclude=("examples", "profiles")):
         stem = path.relative_to(settings.shapes_path).with_suffix("").as_posix()
         files.append(SourceFile(path, "shapes", f"{SHAPES_IRI}/{stem}"))
     data_root = settings.data_path

@@ -23,6 +23,7 @@ from publisher.vocab import (
     DCATAP,
     DCATDE,
     DCT,
+    DCT_CONFORMS_TO,
     DCT_PERIOD_OF_TIME,
     DCT_TEMPORAL,
     EU,
@@ -344,7 +345,7 @@ def catalog_graph(settings: Settings, build: Build, dumps: Dumps, stats: VoidSta
     g.text(svc, DCT + "description", "Nur lesender SPARQL-1.1-Endpunkt über den ganzen Datensatz.", "de")
     g.iri(svc, DCAT + "endpointURL", f"{base}sparql")
     g.iri(svc, DCAT + "endpointDescription", f"{base}sparql")
-    g.iri(svc, DCT + "conformsTo", SPARQL_PROTOCOL)
+    g.iri(svc, DCT_CONFORMS_TO.value, SPARQL_PROTOCOL)
     g.iri(SPARQL_PROTOCOL, RDF_TYPE, DCT + "Standard")
     g.text(SPARQL_PROTOCOL, DCT + "title", "SPARQL 1.1 Protocol", "en")
     # Everything is an rdfs:Resource; DCAT-AP checks it without inference, so it is said once.

@@ -15,6 +15,7 @@
 | GET /.well-known/void         | VoID description with statistics and linksets           |
 | GET /sitemap.xml, /sitemap-N.xml, /robots.txt | for crawlers                            |
 | GET /projection[.ext]?code=|iri=&from=&to= | what a code valid on one day became on another |
+| GET /fragments?subject=&predicate=&object=&graph=&page= | Quad Pattern Fragments, paged     |
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from publisher.errors import Problem
 from publisher.render import readable
 from publisher.render.html import safe_href, show_bidi_controls
 from publisher.server.limits import RateLimiter
-from publisher.web import harvest, language, pages, projection, resources, sparql
+from publisher.web import fragments, harvest, language, pages, projection, resources, sparql
 from publisher.web.state import State, malformed_escape
 
 if TYPE_CHECKING:
@@ -85,6 +86,7 @@ def register(
         ("/robots.txt", "robots", harvest.robots),
         ("/projection", "projection", projection.projection),
         ("/projection.<ext>", "projection_ext", projection.projection),
+        ("/fragments", "fragments", fragments.fragments),
     ]
     for rule, endpoint, view in routes:
         app.add_url_rule(rule, endpoint, view, methods=READ_METHODS)

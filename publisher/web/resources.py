@@ -10,14 +10,17 @@ from flask import Response, redirect, render_template, request
 from werkzeug.wrappers import Response as AnyResponse  # what redirect() answers; Flask's Response is one
 
 from publisher.negotiation import BY_SUFFIX, DOCUMENT_FORMATS, HTML, NQUADS, Format, negotiate
-from publisher.render import asof, dayview, page_data
+from publisher.render import asof, dayview, page_data, timeline
 from publisher.render.html import iri_to_uri
+from publisher.render.profiles import DEFAULT, Profile, Source
 from publisher.render.rdf import serialize
 from publisher.render.suggest import kind_of
 from publisher.store.protocol import Description
 from publisher.vocab import (
     DCAT_END_DATE,
     DCAT_START_DATE,
+    DCT_CONFORMS_TO,
+    DCT_IS_FORMAT_OF,
     DCT_IS_VERSION_OF,
     DCT_PERIOD_OF_TIME,
     DCT_TEMPORAL,
@@ -31,6 +34,7 @@ from publisher.vocab import (
     XSD_DATE,
     XSD_INTEGER,
 )
+from publisher.web import profiles
 from publisher.web.paging import last_page, page_number, past_the_end
 from publisher.web.state import State, page_language, request_key, request_query, state, vary_for
 from publisher.web.timetravel import keep_day, requested_day, with_day
@@ -99,16 +103,31 @@ def document_response(st: State, key: str, fixed: Format | None, day: dt.date | 
     fmt = fixed or negotiate(request.headers.get("Accept"))
     if fmt is None:
         return not_acceptable(st, key)
+    profile, by_query = profiles.requested(st, key, fmt)
+    if profile is None and by_query:
+        return profiles.alternates(st, key, day)
     lang = page_language() if fmt is HTML else ""
     # Without a day the keys are those of before: today's documents keep their cache entries and ETags.
     parts = ("doc", key, fmt.key, lang) + ((day.isoformat(),) if day else ())
-    body, content_type = st.rendered(parts, lambda: render_document(st, key, fmt, lang, day))
-    extra = [("Content-Location", with_day(st.doc_url(key, fmt), day)), ("Link", st.document_links(key, day))]
+    if profile is not None and profile is not DEFAULT:
+        parts += ("profile", profile.token)
+        chosen = profile
+        body, content_type = st.rendered(parts, lambda: render_profile(st, key, fmt, chosen, day))
+    else:
+        body, content_type = st.rendered(parts, lambda: render_document(st, key, fmt, lang, day))
+    location = with_day(st.doc_url(key, fmt), day)
+    links = st.document_links(key, day)
+    if profile is not None:
+        location = profiles.profile_url(st, key, profile, fmt, day) if by_query else location
+        links += f', <{profile.iri}>; rel="profile"'
+    extra = [("Content-Location", location), ("Link", links)]
+    if profile is not None:
+        extra.append(("Content-Profile", f"<{profile.iri}>"))
     if day is not None:
         extra.append(("Valid-At", day.isoformat()))
     if fmt is HTML:
         extra.append(("Content-Language", lang))
-    return st.respond(body, content_type, parts, vary=vary_for(fixed, fmt), extra=extra)
+    return st.respond(body, content_type, parts, vary=vary_for(fixed, fmt, profiled=True), extra=extra)
 
 
 def dated_statements(st: State, key: str, desc: Description, day: dt.date) -> list[ox.Quad]:
@@ -159,6 +178,22 @@ def description_quads(st: State, key: str, desc: Description, day: dt.date | Non
     return own + extra + dated_statements(st, key, desc, day)
 
 
+def render_profile(st: State, key: str, fmt: Format, profile: Profile, day: dt.date | None) -> tuple[bytes, str]:
+    """The description of ``key`` to the rules of ``profile`` (an RDF format), with the statements about the
+    document itself and the profile it conforms to (dct:conformsTo)."""
+    desc = st.store.describe(st.thing_iri(key), st.settings.incoming_limit)
+    if day is not None:  # the day's member links and status, then the profile's view of that
+        desc = Description(desc.subject, asof.without_todays_links(desc.quads) + dated_statements(st, key, desc, day))
+    quads = profile.make(desc, Source(st.store, st.catalog))
+    doc = ox.NamedNode(profiles.profile_url(st, key, profile, None, day))
+    quads += [
+        ox.Quad(doc, FOAF_PRIMARY_TOPIC, ox.NamedNode(desc.subject)),
+        ox.Quad(doc, DCT_CONFORMS_TO, ox.NamedNode(profile.iri)),
+        ox.Quad(doc, DCT_IS_FORMAT_OF, ox.NamedNode(with_day(st.doc_url(key), day))),
+    ]
+    return serialize(quads, fmt), fmt.content_type
+
+
 def render_document(st: State, key: str, fmt: Format, lang: str, day: dt.date | None = None) -> tuple[bytes, str]:
     limit = st.settings.incoming_limit
     desc = st.store.describe(st.thing_iri(key), limit)
@@ -171,6 +206,7 @@ def render_html(st: State, key: str, desc: Description, lang: str, day: dt.date 
     iri = desc.subject
     dated = dayview.Dated(day, st.timeline(), st.first_fact()) if day else None
     shown = page_data.thing_page(st.store, desc, st.base, lang, dated)
+    drawn = timeline.page_timeline(st.store, iri, shown.lab, lang, day)
     page = render_template(
         "resource.html",
         lang=lang,
@@ -181,6 +217,7 @@ def render_html(st: State, key: str, desc: Description, lang: str, day: dt.date 
         groups=shown.groups,
         members=shown.members,
         memberships=shown.memberships,
+        timeline=drawn,
         history=shown.history,
         provenance=shown.provenance,
         incoming=shown.incoming,

@@ -367,10 +367,12 @@ def with_day(url: str, day: dt.date | None) -> str:
     return f"{url}{'&' if '?' in url else '?'}at={day.isoformat()}{hash_}{fragment}"
 
 
-def vary_for(fixed: Format | None, fmt: Format) -> str | None:
-    """The Vary header of a negotiated representation: Accept unless a suffix fixed the format, and
-    Accept-Language for HTML, whose language is negotiated too."""
-    return ", ".join(([] if fixed else ["Accept"]) + (["Accept-Language"] if fmt is HTML else [])) or None
+def vary_for(fixed: Format | None, fmt: Format, profiled: bool = False) -> str | None:
+    """The Vary header of a negotiated representation: Accept unless a suffix fixed the format,
+    Accept-Language for HTML, whose language is negotiated too, and Accept-Profile for the RDF formats of
+    what has profiles (``profiled``: documents)."""
+    varies = ([] if fixed else ["Accept"]) + (["Accept-Language"] if fmt is HTML else [])
+    return ", ".join(varies + (["Accept-Profile"] if profiled and fmt is not HTML else [])) or None
 
 
 def state() -> State:

@@ -160,6 +160,14 @@ OVERLONG = [
     ("at-twice", "/doc/territory/03358?at=2019-06-01&at=2019-06-02", 400),
     ("at-year-9999", "/doc/territory/03358?at=9999-12-31", 200),
     ("at-year-1", "/doc/territory/03358?at=0001-01-01", 200),
+    # ?_profile= names a profile by token or IRI, or "alt" (the list); else a 4xx saying which exist.
+    ("profile-markup", "/doc/territory/03358?_profile=%3Cscript%3E", 400),
+    ("profile-100kb", "/doc/territory/03358?_profile=" + "x" * 100 * 1024, 400),
+    ("profile-nul", "/doc/territory/03358?_profile=schema%00", 400),
+    ("profile-twice", "/doc/territory/03358?_profile=schema&_profile=schema", 400),
+    ("profile-in-html", "/doc/territory/03358?_profile=schema", 406),
+    ("profile-not-of-this-thing", "/doc/territory/03358.ttl?_profile=cpov", 406),
+    ("profile-alternates", "/doc/territory/03358?_profile=alt&at=2019-06-01", 200),
 ]
 
 
@@ -281,4 +289,23 @@ def test_an_escape_of_no_iri_character_names_nothing(client, path: str, accept: 
     assert response.mimetype == (rdf if described else media)
     if described and rdf != "text/html":  # the 404 of a thing is a description of nothing, and parses
         assert list(ox.parse(response.get_data(), format=ox.RdfFormat.from_media_type(rdf)))
+    assert_still_up(client)
+
+
+@pytest.mark.parametrize(
+    ("case", "header", "status"),
+    [
+        ("accept-profile-100kb", "<" + "x" * 100 * 1024 + ">", 400),
+        ("accept-profile-markup", "<script>alert(1)</script>", 400),
+        ("accept-profile-no-brackets", "https://schema.org/", 400),
+        ("accept-profile-q-nonsense", "<https://schema.org/>;q=abc", 400),
+        ("accept-profile-unknown", "<urn:x-none>, <http://example.org/p>;q=0.1", 200),
+    ],
+)
+def test_a_malformed_accept_profile_is_a_400(client, case: str, header: str, status: int) -> None:
+    response, elapsed = timed(
+        lambda: client.get(DOC, headers={"Accept": "text/turtle", "Accept-Profile": header})
+    )
+    assert_safe_answer(response, elapsed, status)
+    assert "<script>" not in response.get_data(as_text=True)
     assert_still_up(client)
