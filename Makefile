@@ -15,7 +15,7 @@ LEAFLET_BUILD := node_modules/leaflet/dist
 LEAFLET_DIR   := publisher/static/vendor/leaflet
 LEAFLET_FILES := $(LEAFLET_DIR)/leaflet.js $(LEAFLET_DIR)/leaflet.css
 
-.PHONY: install serve test lint validate stats data lock vendor clean
+.PHONY: install serve test lint validate stats data lock vendor clean screenshots
 
 # Exact versions come from requirements.lock (with hashes), so every machine runs what CI tested;
 # the project itself is installed on top without resolving anything again.
@@ -53,6 +53,10 @@ lint: $(STAMP)
 
 test: lint vendor
 	$(BIN)/pytest
+
+# PNGs of the main pages at 390 and 1280 px (headless Chromium) in screenshots/, not committed; not part of test.
+screenshots: $(STAMP) vendor
+	$(BIN)/python bench/screenshots.py --out screenshots
 
 serve: $(STAMP) vendor
 	@echo "regiolod: serving the shipped dataset at http://$${REGIOLOD_HOST:-127.0.0.1}:$${REGIOLOD_PORT:-8000}/"

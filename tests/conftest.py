@@ -145,7 +145,8 @@ def app(settings: Settings, build: LoadedBuild, store_mode: str, request: pytest
 
 @pytest.fixture
 def client(app):
-    return app.test_client()
+    # A session's requests stand alone: a ?lang= must not become the language of the next test's pages.
+    return app.test_client(use_cookies=False)
 
 
 def make_client(**changes):
@@ -154,7 +155,7 @@ def make_client(**changes):
 
     changes.setdefault("download_dir", tempfile.mkdtemp(prefix="downloads-", dir=SCRATCH))
     changes.setdefault("rate_limit", 0)
-    return create_app(Settings(base_iri=BASE, root=ROOT, **changes)).test_client()
+    return create_app(Settings(base_iri=BASE, root=ROOT, **changes)).test_client(use_cookies=False)
 
 
 @pytest.fixture

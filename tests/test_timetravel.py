@@ -15,7 +15,7 @@ import pytest
 import rdflib
 from rdflib.namespace import DCTERMS, RDFS, SKOS
 
-from publisher.render import asof
+from publisher.render import asof, readable
 from publisher.server.rendercache import SharedRenders
 from tests.conftest import BASE, make_client
 from tests.test_web_pages import Page
@@ -160,11 +160,11 @@ def test_the_preferred_figure_is_the_latest_of_the_day(client, sparql) -> None:
         SELECT ?v ?d WHERE { <http://regiolod.test/id/territory/03358> rl:population [ rdf:value ?v ;
           rl:referenceDate ?d ] } ORDER BY ?d""")
     for day in ("2016-06-30", "2019-06-01"):
-        expected = [r["v"] for r in rows if r["d"] <= day][-1]
-        others = {r["v"] for r in rows} - {expected}
+        expected = readable.number([r["v"] for r in rows if r["d"] <= day][-1], "de")  # as the page writes it
+        others = {readable.number(r["v"], "de") for r in rows} - {expected}
         page = Page(html(client, f"/doc/territory/03358?at={day}")).plain
         assert expected in page and not any(v in page for v in others), day
-    assert "139630" in Page(html(client, "/doc/territory/03358?at=2010-12-31")).plain
+    assert "139.630" in Page(html(client, "/doc/territory/03358?at=2010-12-31")).plain
 
 
 def leader_groups(sparql) -> list[str]:

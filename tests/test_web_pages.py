@@ -22,6 +22,7 @@ class Page(HTMLParser):
 
     def __init__(self, html: str):
         super().__init__()
+        self.html = html
         self.links: list[tuple[str, str]] = []
         self.text: list[str] = []
         self.scripts: list[tuple[dict, str]] = []
@@ -92,8 +93,8 @@ def test_heidekreis_page_shows_identity_codes_geography_and_sources(client) -> N
         "03358",
         "DE938",
         "Kreisschlüssel",
-        "145394",
-        "1881.46",
+        "145.394",  # German separators (the data: 145394 and 1881.46)
+        "1.881,46 km²",
         "Niedersachsen",
         "Walsrode",
         "Statistisches Bundesamt (Destatis)",
@@ -117,8 +118,9 @@ def test_cooperation_lists_current_and_past_members_apart(client) -> None:
     text = p.plain
     assert "Heute (21)" in text and "Früher (1)" in text
     current, past = text.split("Heute (21)")[1].split("Früher (1)")
-    assert "Stadt Schwerin" in current and "2017-01-01" in current
-    assert "Landkreis Ludwigslust-Parchim" in past and "2016-12-31" in past and "Teilgebiet" in past
+    assert "Stadt Schwerin" in current and "1. Januar 2017" in current  # written out; the machine value:
+    assert '<time datetime="2017-01-01">' in p.html
+    assert "Landkreis Ludwigslust-Parchim" in past and "31. Dezember 2016" in past and "Teilgebiet" in past
 
 
 def test_member_page_lists_its_memberships_and_history(client) -> None:
@@ -126,7 +128,8 @@ def test_member_page_lists_its_memberships_and_history(client) -> None:
     assert "Vogelpark-Region" in p.plain and "Wirtschaftsförderung Deltaland" in p.plain
     assert "Eingliederung der Gemeinde Bomlitz in die Stadt Walsrode" in p.plain
     bomlitz = page(client, "/doc/organization/03358004")
-    assert "2020-01-01" in bomlitz.plain and "Stadt Walsrode" in bomlitz.plain
+    assert "1. Januar 2020" in bomlitz.plain and "Stadt Walsrode" in bomlitz.plain
+    assert '<time datetime="2020-01-01">' in bomlitz.html
 
 
 def test_schema_org_island_is_valid_json(client) -> None:

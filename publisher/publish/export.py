@@ -279,7 +279,7 @@ def write_static(
     sites = folder / "sites"
     sites.mkdir(parents=True, exist_ok=True)
     now = st.build.modified.timestamp()
-    client = app.test_client()
+    client = app.test_client(use_cookies=False)  # each page as asked for: no language remembered from the last
     tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=sites))
     tmp.chmod(0o755)  # nginx's workers may run as another user than the exporter
     result = StaticExport(folder=folder, site=tmp, version=st.build.version)

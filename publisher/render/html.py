@@ -15,6 +15,7 @@ from urllib.parse import quote
 import pyoxigraph as ox
 from markupsafe import Markup
 
+from publisher.render import readable
 from publisher.vocab import ORG, RDF_TYPE, RDFS_LABEL, RL, RL_SHAPES, expand, shorten
 
 GROUPS: list[tuple[str, dict[str, str], list[str]]] = [
@@ -175,6 +176,14 @@ TERM_LABELS: dict[str, dict[str, str]] = {
     "foaf:page": {"de": "Webseite", "en": "web page"},
     "foaf:primaryTopic": {"de": "handelt von", "en": "primary topic"},
     "rdfs:seeAlso": {"de": "siehe auch", "en": "see also"},
+    "rdfs:label": {"de": "Name", "en": "label"},
+    "org:memberOf": {"de": "Mitglied von", "en": "member of"},
+    "org:hasMember": {"de": "hat Mitglied", "en": "has member"},
+    "org:hasMembership": {"de": "hat Mitgliedschaft", "en": "has membership"},
+    "org:subOrganizationOf": {"de": "Teil von", "en": "part of"},
+    "org:hasSubOrganization": {"de": "hat Teil", "en": "has part"},
+    "rdf:first": {"de": "erstes", "en": "first"},
+    "rdf:rest": {"de": "weitere", "en": "rest"},
     "org:Organization": {"de": "Organisation", "en": "organisation"},
     "org:FormalOrganization": {"de": "rechtsfähige Organisation", "en": "formal organisation"},
     "org:OrganizationalCollaboration": {"de": "Zusammenarbeit ohne Rechtsform", "en": "organisational collaboration"},
@@ -241,6 +250,7 @@ class Value:
     graph: str = ""
     parts: list[tuple[str, list[Value]]] = field(default_factory=list)
     order: str = ""
+    machine: str = ""  # the literal of a written-out date, for <time datetime>
 
 
 @dataclass
@@ -256,6 +266,7 @@ class Group:
     key: str
     title: str
     rows: list[Row]
+    graphs: list[str] = field(default_factory=list)  # where the section's values come from, sorted
 
 
 class Labeller:
@@ -278,7 +289,9 @@ class Labeller:
         if found:
             return next(iter(found.values()))
         short = shorten(iri)
-        return short if not short.startswith("<") else iri
+        if short.startswith("<"):
+            return iri
+        return readable_name(short.split(":", 1)[1]) or short  # a term without a label: no CURIE on a page
 
     def href(self, iri: str) -> str | None:
         if iri.startswith(RL):
@@ -307,6 +320,14 @@ def geometry_summary(text: str, serialisation: str) -> str:
     points = len(POINT.findall(text))
     size = f"{len(text.encode('utf-8')) / 1000:.0f} kB" if len(text) >= 1000 else f"{len(text)} B"
     return f"{kind}, {points} {'point' if points == 1 else 'points'} ({serialisation}, {size})"
+
+
+CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+
+def readable_name(local: str) -> str:
+    """A term's local name as words ("memberOf" → "member of") for terms no label names."""
+    return CAMEL.sub(" ", local).replace("_", " ").replace("-", " ").lower().strip()
 
 
 def literal_text(lit: ox.Literal) -> tuple[str, str, str]:
@@ -343,7 +364,12 @@ def value_of(
         return Value(lab.label(term.value), lab.href(term.value), graph=quad_graph)
     if isinstance(term, ox.Literal):
         text, lang, note = literal_text(term)
-        return Value(text, None, lang, note, graph=quad_graph)
+        datatype = term.datatype.value if term.datatype else ""
+        if datatype in GEOMETRY_LITERALS:
+            text = readable.point(text, lab.lang) or text
+            return Value(text, None, lang, note, graph=quad_graph)
+        text, machine = readable.literal(text, datatype, lab.lang)
+        return Value(text, None, lang, note, graph=quad_graph, machine=machine)
     nested = index.get(str(term), [])
     parts: dict[str, list[Value]] = {}
     for q in nested:
@@ -357,7 +383,7 @@ def value_of(
     value = Value(summary, graph=quad_graph, parts=[(lab.label(p), vs) for p, vs in ordered if p not in shown])
     # Figures: the preferred one first, then the newest.
     rank = " ".join(v.href or "" for v in parts.get(expand("rl:rank"), []))
-    date = " ".join(v.text for v in parts.get(expand("rl:referenceDate"), []))
+    date = " ".join(v.machine or v.text for v in parts.get(expand("rl:referenceDate"), []))
     value.order = ("0" if rank.endswith("rank-preferred") else "1") + "".join(chr(0x10FFFF - ord(c)) for c in date)
     return value
 
@@ -403,6 +429,9 @@ def group_description(subject: str, quads: list[ox.Quad], lab: Labeller) -> list
             continue
         graph = q.graph_name.value if isinstance(q.graph_name, ox.NamedNode) else ""
         value = value_of(q.object, graph, index, lab)
+        unit = readable.UNITS.get(q.predicate.value)
+        if unit and value.text and value.text[-1].isdigit():
+            value.text = f"{value.text} {unit}"
         existing = rows.setdefault(q.predicate.value, [])
         if not any(same_value(v, value) for v in existing):
             existing.append(value)
@@ -417,7 +446,8 @@ def group_description(subject: str, quads: list[ox.Quad], lab: Labeller) -> list
     for name in [g[0] for g in GROUPS] + ["other"]:
         if name in groups:
             ordered = sorted(groups[name], key=lambda r: (ORDER_OF.get(r.predicate, 999), r.predicate))
-            result.append(Group(name, titles[name].get(lab.lang, titles[name]["de"]), ordered))
+            graphs = sorted({v.graph for r in ordered for v in r.values if v.graph})
+            result.append(Group(name, titles[name].get(lab.lang, titles[name]["de"]), ordered, graphs))
     return result
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 import pyoxigraph as ox
 
 from publisher.dataset.enrich import CURRENT_MEMBERSHIP, today_bindings
-from publisher.render import asof
+from publisher.render import asof, breadcrumbs
 from publisher.render.dayview import Dated, DayView, day_view, quads_of_day
 from publisher.render.html import Group, Labeller, group_description, iri_to_uri, safe_href, schema_org_island
 from publisher.store.protocol import Description, Store, Term
@@ -374,6 +374,7 @@ class ThingPage:
     incoming: list[tuple[str, str]]  # (predicate, subject), sorted
     island: str
     at: DayView | None = None
+    trail: breadcrumbs.Trail | None = None
 
 
 def thing_page(store: Store, desc: Description, base: str, lang: str, dated: Dated | None = None) -> ThingPage:
@@ -418,6 +419,7 @@ def thing_page(store: Store, desc: Description, base: str, lang: str, dated: Dat
         incoming=incoming,
         island=schema_org_island(iri, quads, lab),
         at=at,
+        trail=breadcrumbs.trail(store, iri, quads, lab),
     )
 
 

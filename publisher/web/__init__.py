@@ -28,9 +28,10 @@ from flask import Flask, Response, abort, request
 from flask.typing import RouteCallable
 
 from publisher.errors import Problem
+from publisher.render import readable
 from publisher.render.html import safe_href, show_bidi_controls
 from publisher.server.limits import RateLimiter
-from publisher.web import fragments, harvest, pages, projection, resources, search, sparql
+from publisher.web import fragments, harvest, language, pages, projection, resources, search, sparql
 from publisher.web.state import State, malformed_escape
 
 if TYPE_CHECKING:
@@ -103,6 +104,10 @@ def register(
         app.before_request(RateLimiter(settings.rate_limit, settings.rate_burst, settings.client_header).check)
     app.before_request(refuse_malformed_escapes)
     app.after_request(add_common_headers)
+    app.after_request(language.remember_language)
+    app.add_template_global(language.switch_url, "lang_switch_url")
+    app.add_template_filter(readable.day, "readable_day")
+    app.add_template_filter(readable.number, "readable_number")
     app.register_error_handler(404, pages.not_found)
     app.register_error_handler(405, pages.method_not_allowed)
     app.register_error_handler(500, pages.server_error)

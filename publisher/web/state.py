@@ -411,10 +411,13 @@ def request_key(prefix: str) -> str:
 
 
 def page_language() -> str:
-    """``?lang=`` wins; else the best of de and en by Accept-Language; else German."""
+    """``?lang=`` wins; else the one chosen before (the ``lang`` cookie); else the best of de and en by
+    Accept-Language; else German."""
     asked = request.args.get("lang", "")
     if asked in ("de", "en"):
         return asked
+    if request.cookies.get("lang") in ("de", "en"):
+        return request.cookies["lang"]
     best = request.accept_languages.best_match(["de", "en"])
     return best or "de"
 
