@@ -15,6 +15,7 @@
 | GET /.well-known/void         | VoID description with statistics and linksets           |
 | GET /sitemap.xml, /sitemap-N.xml, /robots.txt | for crawlers                            |
 | GET /projection[.ext]?code=|iri=&from=&to= | what a code valid on one day became on another |
+| GET|POST /reconcile[/match|/suggest/…|/preview|/extend…] | W3C Entity Reconciliation API (0.2, 1.0 draft) |
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from flask.typing import RouteCallable
 from publisher.errors import Problem
 from publisher.render.html import safe_href, show_bidi_controls
 from publisher.server.limits import RateLimiter
-from publisher.web import harvest, pages, projection, resources, sparql
+from publisher.web import harvest, pages, projection, reconcile, resources, sparql
 from publisher.web.state import State, malformed_escape
 
 if TYPE_CHECKING:
@@ -90,6 +91,8 @@ def register(
     app.add_url_rule(
         "/sparql", "sparql", sparql.sparql, methods=["GET", "HEAD", "POST", "OPTIONS"], provide_automatic_options=False
     )
+    for rule, endpoint, view in reconcile.ROUTES:
+        app.add_url_rule(rule, endpoint, view, methods=reconcile.METHODS, provide_automatic_options=False)
     app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
     # Links from data are http(s) only, and bidi controls in data are shown, never obeyed (DESIGN §8).
     app.add_template_filter(safe_href, "iri_href")
