@@ -61,6 +61,8 @@ LIMIT = 25  # candidates per query unless asked for fewer
 MAX_LIMIT = 100
 UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "ẞ": "ss"})
 NOT_WORD = re.compile(r"[^0-9a-z]+")
+#: A qualifier in brackets at the end of a name: ``Walsrode (bis 2019)``, ``Verden (Aller)``.
+QUALIFIER = re.compile(r"\s*\([^()]*\)\s*$")
 
 
 def fold(text: str) -> str:
@@ -130,9 +132,10 @@ class ReconcileIndex:
         self.by_code: dict[str, list[str]] = {}
         for e in self.entities.values():
             for label, kind in e.labels:
-                designation, core = designated(label)
-                if core:
-                    self.by_name.setdefault(core, []).append((e.key, designation, kind))
+                for written in {label, QUALIFIER.sub("", label)}:  # "Walsrode (bis 2019)" is also "Walsrode"
+                    designation, core = designated(written)
+                    if core and (e.key, designation, kind) not in self.by_name.get(core, []):
+                        self.by_name.setdefault(core, []).append((e.key, designation, kind))
             for code in e.all_codes():
                 self.by_code.setdefault(code, []).append(e.key)
         self.cores = sorted(self.by_name)
