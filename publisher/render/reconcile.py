@@ -204,7 +204,7 @@ class ReconcileIndex:
             else:
                 score = 90 if not their else 80
             offer(key, score, "name")
-        if len(found) < limit and core:
+        if core and not any(c.score >= 100 for c in found.values()):  # near names only when nothing is exact
             for near in difflib.get_close_matches(core, self.cores, n=limit, cutoff=FUZZY):
                 similarity = difflib.SequenceMatcher(None, core, near).ratio()
                 for key, _, _ in self.by_name[near]:

@@ -114,6 +114,8 @@ def parsed(raw: str, what: str) -> Any:
         return json.loads(raw)
     except ValueError as error:
         raise Refused(f"{what} is not valid JSON: {error}") from None
+    except RecursionError:
+        raise Refused(f"{what} is nested too deeply") from None
 
 
 def json_body() -> Any:
