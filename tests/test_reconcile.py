@@ -271,3 +271,22 @@ def test_unknown_preview_is_a_404_and_preflight_is_allowed(client) -> None:
         assert preflight.status_code == 204, path
         assert preflight.headers["Access-Control-Allow-Origin"] == "*"
         assert "POST" in preflight.headers["Access-Control-Allow-Methods"]
+
+
+def test_the_index_is_read_from_a_remote_store_the_same(client, finished, remote_endpoint) -> None:
+    """Over a remote SPARQL store the index comes from its queries at start: the same answers as in memory."""
+    from dataclasses import replace
+
+    from publisher import create_app
+
+    remote_app = client.application
+    settings = remote_app.extensions["regiolod"].settings
+    remote = create_app(replace(settings, store="sparql+" + remote_endpoint, download_dir=str(finished))).test_client()
+    queries = {"a": {"query": "Soltau-Fallingbostel"}, "b": {"query": "Bomlitz", "at": "2019-06-01"},
+               "c": {"query": "03358024"}, "d": {"query": "Göttingen", "type": "rl:Gemeinde"}}  # fmt: skip
+    assert post_queries(remote, queries) == post_queries(client, queries)
+    extension = {"ids": ["territory/03358004", "organization/033580024024"],
+                 "properties": [{"id": p} for p in ("successor", "memberships", "population", "parent")]}  # fmt: skip
+    assert remote.post("/reconcile/extend", json=extension).get_json() == client.post(
+        "/reconcile/extend", json=extension
+    ).get_json()
