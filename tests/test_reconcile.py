@@ -76,6 +76,9 @@ def test_manifest_read_the_way_openrefine_reads_it(client) -> None:
     body = post_queries(client, {"q0": {"query": "Heidekreis", "type": str(RL.DistrictTerritory), "limit": 3}})
     valid("0.2", "reconciliation-result-batch", body)
     assert [c["id"] for c in body["q0"]["result"] if c["match"]] == ["territory/03358"]
+    asked = {"q0": {"query": "03358", "type": "rl:Landkreis"}}
+    by_get = client.get("/reconcile", query_string={"queries": json.dumps(asked)})
+    assert [c["id"] for c in by_get.get_json()["q0"]["result"] if c["match"]] == ["organization/03358"]
     # the suggest services the manifest names answer at the address it builds
     entity = manifest["suggest"]["entity"]
     path = (entity["service_url"] + entity["service_path"]).removeprefix(BASE.rstrip("/"))
