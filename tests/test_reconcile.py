@@ -4,6 +4,7 @@ manifest is read the way OpenRefine reads it, and bad input is a 400 with a JSON
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import re
@@ -293,3 +294,19 @@ def test_the_index_is_read_from_a_remote_store_the_same(client, finished, remote
     assert remote.post("/reconcile/extend", json=extension).get_json() == client.post(
         "/reconcile/extend", json=extension
     ).get_json()
+
+
+def test_a_former_name_is_a_full_match_on_a_day_it_was_borne(client, data_union) -> None:
+    """Every rl:formerLabel finds its thing with 100 on the day before its renaming, shown by today's name."""
+    rows = sorted((str(s), str(o)) for s, o in data_union.subject_objects(RL.formerLabel))
+    renamings = {str(e): str(data_union.value(e, DCT.date))[:10]
+                 for e in data_union.subjects(DCT.type, RL["change-renaming"])}  # fmt: skip
+    assert rows and renamings
+    before = (dt.date.fromisoformat(min(renamings.values())) - dt.timedelta(days=1)).isoformat()
+    for thing, label in rows:
+        key = thing.removeprefix(ID)
+        then = post_queries(client, {"q": {"query": label, "at": before}})["q"]["result"]
+        found = [c for c in then if c["id"] == key and c["score"] == 100]
+        assert found, (label, then[:2])
+        names = {str(o) for o in data_union.objects(rdflib.URIRef(thing), SKOS.prefLabel) if o.language == "de"}
+        assert found[0]["name"] in names

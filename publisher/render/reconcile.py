@@ -200,7 +200,7 @@ class ReconcileIndex:
         designation, core = designated(query)
         for key, their, kind in self.by_name.get(core, []):
             if designation == their or not designation:
-                score = {"pref": 100, "alt": 100, "former": 95}[kind]
+                score = 100 if kind != "former" or self.named_so(key, core, day) else 95
             else:
                 score = 90 if not their else 80
             offer(key, score, "name")
@@ -222,6 +222,13 @@ class ReconcileIndex:
             candidate.score = max(0.0, candidate.score)
         ranked = sorted(found.values(), key=lambda c: (-c.score, c.entity.name(), c.entity.key))
         return ranked[:limit]
+
+    def named_so(self, key: str, core: str, day: dt.date | None) -> bool:
+        """Whether a former name of ``key`` (folded to ``core``) was its name on ``day`` (never when None)."""
+        if day is None or self.timeline is None:
+            return False
+        former = self.timeline.former.get(self.entities[key].iri, [])
+        return any(designated(label)[1] == core and day < renamed for label, _, renamed in former)
 
     def has_value(self, entity: Entity, pid: str, values: list[str], day: dt.date | None) -> bool:
         """Whether one of ``values`` is a value of ``pid`` of ``entity`` (by code, key or folded name)."""
