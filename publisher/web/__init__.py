@@ -17,6 +17,7 @@
 | GET /projection[.ext]?code=|iri=&from=&to= | what a code valid on one day became on another |
 | GET /fragments?subject=&predicate=&object=&graph=&page= | Quad Pattern Fragments, paged     |
 | GET /search[.json]?q=&at=&limit=&page= | things by name or code, HTML or JSON (negotiated)  |
+| GET|POST /reconcile[/match|/suggest/…|/preview|/extend…] | W3C Entity Reconciliation API (0.2, 1.0 draft) |
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from publisher.errors import Problem
 from publisher.render import readable
 from publisher.render.html import safe_href, show_bidi_controls
 from publisher.server.limits import RateLimiter
-from publisher.web import fragments, harvest, language, pages, projection, resources, search, sparql
+from publisher.web import fragments, harvest, language, pages, projection, reconcile, resources, search, sparql
 from publisher.web.state import State, malformed_escape
 
 if TYPE_CHECKING:
@@ -96,6 +97,8 @@ def register(
     app.add_url_rule(
         "/sparql", "sparql", sparql.sparql, methods=["GET", "HEAD", "POST", "OPTIONS"], provide_automatic_options=False
     )
+    for rule, endpoint, view in reconcile.ROUTES:
+        app.add_url_rule(rule, endpoint, view, methods=reconcile.METHODS, provide_automatic_options=False)
     app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
     # Links from data are http(s) only, and bidi controls in data are shown, never obeyed (DESIGN §8).
     app.add_template_filter(safe_href, "iri_href")
