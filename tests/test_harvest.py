@@ -88,7 +88,7 @@ def test_downloads_are_served_from_the_default_relative_folder(build, tmp_path, 
     from publisher.config import Settings
 
     monkeypatch.chdir(tmp_path)
-    client = create_app(Settings(base_iri=BASE, rate_limit=0), build).test_client()
+    client = create_app(Settings(base_iri=BASE, rate_limit=0), build).test_client(use_cookies=False)
     sums = fetch(client, "/download/SHA256SUMS").decode()
     listed = dict(reversed(line.split()) for line in sums.splitlines())
     assert set(listed) == {f.name for f in read_dumps(tmp_path / "download").files}

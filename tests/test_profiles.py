@@ -91,7 +91,7 @@ def listed_alternates(client, key: str) -> dict[str, set[str]]:
 def representations(app, sparql, things) -> dict[str, rdflib.Graph]:
     """Every thing of the sample in every profile that describes it (Turtle by ``?_profile=``), merged per
     profile; checks on the way that the JSON-LD asked by ``Accept-Profile`` holds the same triples."""
-    client = app.test_client()
+    client = app.test_client(use_cookies=False)
     merged: dict[str, rdflib.Graph] = {}
     for key in things:
         tokens = expected_profiles(types_of(sparql, key))

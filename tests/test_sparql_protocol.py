@@ -66,7 +66,7 @@ def protocol_client():
         build.graph_sizes[graph] = sum(
             1 for _ in build.oxigraph.quads_for_pattern(None, None, None, ox.NamedNode(graph))
         )
-    return create_app(settings, build).test_client()
+    return create_app(settings, build).test_client(use_cookies=False)
 
 
 def run_request(client, graph: rdflib.Graph, request: rdflib.term.Node):

@@ -502,7 +502,7 @@ def test_nginx_unusual_iris_round_trip_exactly(iris_with_app, requested: str, ke
 
 @needs_nginx
 def test_nginx_serves_unusual_keys_from_files_and_passes_other_spellings_on_exactly(iris_with_app, iris_app) -> None:
-    client = iris_app.test_client()
+    client = iris_app.test_client(use_cookies=False)
     for path in [
         "/doc/organization/zweckverband-stra%C3%9Fe-%C3%BCber",
         "/doc/organization/a%20b.nt",
@@ -521,7 +521,7 @@ def test_nginx_serves_unusual_keys_from_files_and_passes_other_spellings_on_exac
 
 @needs_nginx
 def test_nginx_without_an_app_answers_404_for_everything_else(iris_app, tmp_path: Path) -> None:
-    not_found = iris_app.test_client().get("/nothing", headers={"Accept": "text/html"})
+    not_found = iris_app.test_client(use_cookies=False).get("/nothing", headers={"Accept": "text/html"})
     with iris_nginx(iris_app, tmp_path, with_app=False) as url:
         assert get(f"{url}/doc/organization/c+d.ttl").status_code == 200
         for path in ["/doc/organization/nothing", "/id/organization/nothing", "/sparql", "/catalog?page=2"]:

@@ -47,7 +47,7 @@ def test_serving_a_finished_build_never_reads_or_validates_the_data(finished: Pa
     # The project's data is now broken, yet the finished build is served as it was validated.
     (project_copy / "data" / "heidekreis.ttl").write_text("this is not turtle", encoding="utf-8")
     settings = Settings(base_iri=BASE, root=project_copy, store=str(finished), download_dir=str(finished))
-    client = create_app(settings).test_client()
+    client = create_app(settings).test_client(use_cookies=False)
     response = client.get(f"/doc/{THING}", headers={"Accept": "text/turtle"})
     assert response.status_code == 200
     graph = rdflib.Graph().parse(data=response.data, format="turtle")
@@ -154,7 +154,7 @@ def remote_client(finished: Path, url: str, **changes):
         rate_limit=0,
         **({"store_timeout": 1} | changes),
     )
-    return create_app(settings).test_client()
+    return create_app(settings).test_client(use_cookies=False)
 
 
 def assert_unavailable(response, status: int) -> None:

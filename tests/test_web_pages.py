@@ -547,7 +547,7 @@ def small_pages(app):
 
     st = app.extensions["regiolod"]
     settings = replace(st.settings, page_size=20, catalog_page_size=1, incoming_limit=5)
-    return create_app(settings, None if settings.store else st.build).test_client()
+    return create_app(settings, None if settings.store else st.build).test_client(use_cookies=False)
 
 
 @pytest.mark.parametrize("listing", ALL_PAGED)

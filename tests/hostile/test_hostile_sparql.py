@@ -317,7 +317,7 @@ def test_malformed_protocol_requests(client, case, method, path, body, content_t
 @pytest.mark.parametrize("case", ["service-loopback", "smuggled-less-than", "from-http"])
 def test_nothing_is_fetched_from_any_store(app, store_mode: str, canary, case: str) -> None:
     """The check comes before the store: an on-disk store or a remote endpoint never sees the query either."""
-    client = app.test_client()
+    client = app.test_client(use_cookies=False)
     template = dict(FETCHING)[case]
     response, elapsed = timed(lambda: send(client, "get", fill(template, canary, None)))
     assert_safe_answer(response, elapsed, 400)
