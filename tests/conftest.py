@@ -160,8 +160,9 @@ def make_client(**changes):
 
 @pytest.fixture
 def project_copy(tmp_path: Path) -> Path:
-    """A writable copy of ontology/, shapes/ and data/ for tests that break things."""
-    for folder in ("ontology", "shapes", "data"):
+    """A writable copy of ontology/, shapes/, data/ and queries/ (the examples are in the store too) for tests
+    that break things."""
+    for folder in ("ontology", "shapes", "data", "queries"):
         shutil.copytree(ROOT / folder, tmp_path / folder, ignore=shutil.ignore_patterns("examples"))
     return tmp_path
 
