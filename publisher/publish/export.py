@@ -35,8 +35,10 @@ from typing import TYPE_CHECKING
 
 from publisher.negotiation import CATALOG_FORMATS, DOCUMENT_FORMATS, HTML, VOID_FORMATS
 from publisher.publish.nginx import ExactFile, ServerOptions, render_config
+from publisher.render import maps
+from publisher.render.assets import LEAFLET
+from publisher.render.geojson import index_of
 from publisher.render.html import iri_to_uri
-from publisher.web import geo
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -297,8 +299,9 @@ def write_static(
         writer = SiteWriter(tmp)
         keys = thing_keys(app)
         export_things(client, writer, keys, result, now)
-        boundaries = tuple(k for k in keys if geo.index(st).has(k))  # their Link and CSP differ (web/geo.py)
-        options = replace(options, boundary_keys=boundaries, map_csp=geo.map_csp(st))
+        found = index_of(st.store, st.build.version, st.base)
+        boundaries = tuple(k for k in keys if found.has(k))  # their Link and CSP differ (web/geo.py)
+        options = replace(options, boundary_keys=boundaries, map_csp=maps.map_csp(st.settings.tile_url, bool(LEAFLET)))
         exact = export_pages(app, client, writer, now)
         result.files, result.bytes = writer.files, writer.bytes
         report = {

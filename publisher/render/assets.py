@@ -55,3 +55,6 @@ class Bundle:
 
 #: The SPARQL query editor (@zazuko/yasgui, MIT licence), as `make vendor` copies it.
 YASGUI = Bundle(js="vendor/yasgui/yasgui.min.js", css="vendor/yasgui/yasgui.min.css")
+#: The map library of the page maps (Leaflet, BSD-2-Clause), as `make vendor` copies it; without it the pages
+#: keep their SVG map.
+LEAFLET = Bundle(js="vendor/leaflet/leaflet.js", css="vendor/leaflet/leaflet.css")

@@ -169,3 +169,16 @@ def page_map(
     attribution = " · ".join(sorted({geo.attribution(s.iri) for s in shapes} - {""}))
     geojson = geojson_url if own is not None else ""  # no boundary that day: its GeoJSON answers 404
     return PageMap(svg=svg, geojson=geojson, attribution=attribution, roles=roles, counts=counts)
+
+
+def map_csp(tile_url: str, leaflet: bool) -> str:
+    """The CSP of a page with an interactive map: its own scripts ('self' only), its GeoJSON fetched from
+    this origin, and images from the tile server when one is set; "" without Leaflet (no scripts to run)."""
+    if not leaflet:
+        return ""
+    tile_origin = " " + "/".join(tile_url.split("/", 3)[:3]) if tile_url else ""
+    return (
+        "default-src 'none'; script-src 'self'; style-src 'self'; "
+        f"img-src 'self' data:{tile_origin}; connect-src 'self'; base-uri 'none'; form-action 'self'; "
+        "frame-ancestors 'none'"
+    )

@@ -12,15 +12,13 @@ import datetime as dt
 from flask import Response, request
 
 from publisher.render import asof, maps
-from publisher.render.assets import STATIC, Bundle, integrity
+from publisher.render.assets import LEAFLET, STATIC, integrity
 from publisher.render.geojson import DEFAULT_DETAIL, DETAILS, MEDIA_TYPE, SUFFIX, GeoIndex, index_of
 from publisher.render.html import iri_to_uri
 from publisher.render.maps import PageMap
 from publisher.web.state import State, with_day
 from publisher.web.timetravel import requested_day
 
-#: Leaflet (BSD-2-Clause), as `make vendor` copies it; without it the pages keep their SVG map.
-LEAFLET = Bundle(js="vendor/leaflet/leaflet.js", css="vendor/leaflet/leaflet.css")
 MAP_SCRIPT = "map.js"
 
 
@@ -97,17 +95,8 @@ def page_map(st: State, key: str, iri: str, day: dt.date | None, lang: str) -> P
 
 
 def map_csp(st: State) -> str:
-    """The CSP of a page with an interactive map: its own scripts ('self' only), its GeoJSON fetched from
-    this origin, and images from the tile server when one is set; "" without Leaflet (no scripts to run)."""
-    if not LEAFLET:
-        return ""
-    tiles = st.settings.tile_url
-    tile_origin = " " + "/".join(tiles.split("/", 3)[:3]) if tiles else ""
-    return (
-        "default-src 'none'; script-src 'self'; style-src 'self'; "
-        f"img-src 'self' data:{tile_origin}; connect-src 'self'; base-uri 'none'; form-action 'self'; "
-        "frame-ancestors 'none'"
-    )
+    """The CSP of a page with an interactive map (:func:`publisher.render.maps.map_csp`)."""
+    return maps.map_csp(st.settings.tile_url, bool(LEAFLET))
 
 
 def page_headers(st: State, key: str) -> list[tuple[str, str]]:
