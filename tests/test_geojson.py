@@ -133,3 +133,17 @@ def test_a_cooperations_boundary_of_a_day_is_the_one_of_its_members_then(client,
     none_then = [r for r in rows if (r["b"] or "") <= "2019-06-01" <= (r["e"] or "9999")]
     status = client.get("/doc/organization/vogelpark-region.geojson?at=2019-06-01").status_code
     assert status == (200 if none_then else 404)
+
+
+def test_what_links_a_geojson_is_what_has_one(build) -> None:
+    """Every document's Link header asks :func:`bounded_of` (a cheap query) instead of the geometry index; the
+    two name the same things, so no Link promises a GeoJSON that is not there, and none is left unlinked."""
+    from publisher.render.geojson import GeoIndex, bounded_of
+    from publisher.store.embedded import EmbeddedStore
+
+    store = EmbeddedStore(build)
+    index = GeoIndex(store, BASE)
+    subjects = {r["s"].value for r in build.query("SELECT DISTINCT ?s WHERE { ?s ?p ?o FILTER isIRI(?s) }")}
+    has_one = {s for s in subjects if s.startswith(f"{BASE}id/") and index.has(s.removeprefix(f"{BASE}id/"))}
+    assert len(has_one) > 700
+    assert bounded_of(store, build.version) == has_one

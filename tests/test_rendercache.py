@@ -83,7 +83,7 @@ def test_workers_serve_what_another_server_process_rendered_without_the_store(fi
     with oxigraph_server(finished / "current" / "store.nq.gz", tmp_path) as url:
         with serve_remote(finished, url, port, tmp_path / "first.log", REGIOLOD_RENDER_CACHE=str(cache)):
             before = {fmt: requests.get(f"{base}doc/{THING}.{fmt}", timeout=10) for fmt in ("ttl", "html", "jsonld")}
-            assert all(r.status_code == 200 for r in before.values())
+            assert all(r.status_code == 200 for r in before.values()), {f: r.status_code for f, r in before.items()}
     with serve_remote(finished, url, port, tmp_path / "second.log", REGIOLOD_RENDER_CACHE=str(cache)):
         for fmt, first in before.items():
             again = requests.get(f"{base}doc/{THING}.{fmt}", timeout=10)

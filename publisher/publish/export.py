@@ -37,7 +37,7 @@ from publisher.negotiation import CATALOG_FORMATS, DOCUMENT_FORMATS, HTML, VOID_
 from publisher.publish.nginx import ExactFile, ServerOptions, render_config
 from publisher.render import maps
 from publisher.render.assets import LEAFLET
-from publisher.render.geojson import index_of
+from publisher.render.geojson import bounded_of
 from publisher.render.html import iri_to_uri
 
 if TYPE_CHECKING:
@@ -299,8 +299,8 @@ def write_static(
         writer = SiteWriter(tmp)
         keys = thing_keys(app)
         export_things(client, writer, keys, result, now)
-        found = index_of(st.store, st.build.version, st.base)
-        boundaries = tuple(k for k in keys if found.has(k))  # their Link and CSP differ (web/geo.py)
+        found = bounded_of(st.store, st.build.version)
+        boundaries = tuple(k for k in keys if st.thing_iri(k) in found)  # their Link and CSP differ (web/geo.py)
         options = replace(options, boundary_keys=boundaries, map_csp=maps.map_csp(st.settings.tile_url, bool(LEAFLET)))
         exact = export_pages(app, client, writer, now)
         result.files, result.bytes = writer.files, writer.bytes

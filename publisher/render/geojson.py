@@ -268,6 +268,34 @@ _KEEP = 2
 _LOCK = threading.Lock()
 
 
+#: What has a boundary: a territory with a geometry (every geometry has its WKT: rlsh:GeometryShape), a
+#: cooperation whose territory has one; the things :meth:`GeoIndex.has` names, found without reading or
+#: simplifying any geometry, in three small queries without property paths (cheap on a remote store too).
+BOUNDED_TERRITORIES = "SELECT DISTINCT ?x WHERE { ?x geo:hasGeometry ?g }"
+COOPERATION_CLASSES = "SELECT DISTINCT ?c WHERE { ?c rdfs:subClassOf* rl:Cooperation }"
+BOUNDED_COOPERATIONS = """
+SELECT DISTINCT ?x WHERE {{ VALUES ?c {{ {classes} }} ?x a ?c ; dct:spatial ?t . ?t geo:hasGeometry ?g }}"""
+_BOUNDED: dict[tuple[int, str], frozenset[str]] = {}
+
+
+def bounded_of(store: Store, version: str) -> frozenset[str]:
+    """The IRIs of the things with a GeoJSON document, once per build and process: every document's Link header
+    asks, and must not wait for the whole :class:`GeoIndex` (seconds) on a worker's first request."""
+    key = (id(store), version)
+    with _LOCK:
+        found = _BOUNDED.get(key)
+    if found is None:
+        things = {lexical(r.get("x")) for r in store.select(BOUNDED_TERRITORIES)}
+        classes = values(lexical(r.get("c")) for r in store.select(COOPERATION_CLASSES))
+        if classes:
+            things |= {lexical(r.get("x")) for r in store.select(BOUNDED_COOPERATIONS.format(classes=classes))}
+        found = frozenset(things)
+        with _LOCK:
+            _BOUNDED.clear()
+            _BOUNDED[key] = found
+    return found
+
+
 def index_of(store: Store, version: str, base: str) -> GeoIndex:
     """The build's index, made once per build and process (the first request that needs it waits for it)."""
     key = (id(store), version, base)

@@ -8,18 +8,21 @@ and the page's alternates.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 from flask import Response, request
 
+from publisher.errors import Problem
 from publisher.render import asof, maps
 from publisher.render.assets import LEAFLET, STATIC, integrity
-from publisher.render.geojson import DEFAULT_DETAIL, DETAILS, MEDIA_TYPE, SUFFIX, GeoIndex, index_of
+from publisher.render.geojson import DEFAULT_DETAIL, DETAILS, MEDIA_TYPE, SUFFIX, GeoIndex, bounded_of, index_of
 from publisher.render.html import iri_to_uri
 from publisher.render.maps import PageMap
 from publisher.web.state import State, with_day
 from publisher.web.timetravel import requested_day
 
 MAP_SCRIPT = "map.js"
+LOG = logging.getLogger(__name__)
 
 
 def index(st: State) -> GeoIndex:
@@ -30,9 +33,19 @@ def url(st: State, key: str, day: dt.date | None = None) -> str:
     return with_day(iri_to_uri(f"{st.base}doc/{key}.{SUFFIX}"), day)
 
 
+def has_boundary(st: State, key: str) -> bool:
+    """Whether ``key`` has a GeoJSON document (and its page a map), without the geometry index; False (no link,
+    no map script) while a store cannot answer in time."""
+    try:
+        return st.thing_iri(key) in bounded_of(st.store, st.build.version)
+    except Problem as exc:
+        LOG.warning("no GeoJSON link for %s: the store could not say what has a boundary (%s)", key, exc)
+        return False
+
+
 def link(st: State, key: str, day: dt.date | None = None) -> str:
     """``, <…/doc/{key}.geojson>; rel="alternate"; type="application/geo+json"`` when ``key`` has a boundary."""
-    if not index(st).has(key):
+    if not has_boundary(st, key):
         return ""
     return f', <{url(st, key, day)}>; rel="alternate"; type="{MEDIA_TYPE}"'
 
@@ -75,8 +88,14 @@ def document(st: State, raw_key: str) -> Response | None:
 
 
 def page_map(st: State, key: str, iri: str, day: dt.date | None, lang: str) -> PageMap | None:
-    """The map of the page of ``key`` (render/maps.py): its members are those of the page's day."""
-    geo = index(st)
+    """The map of the page of ``key`` (render/maps.py): its members are those of the page's day. A store that
+    cannot give every boundary within its time limit (a remote store, the first page of a process) leaves the
+    page without its map rather than without the page; the next page tries again."""
+    try:
+        geo = index(st)
+    except Problem as exc:
+        LOG.warning("page of %s without its map: the boundaries could not be read (%s)", key, exc)
+        return None
     on = day or dt.date.today()
     cooperations = sorted(o for o in geo.cooperations if o == iri or geo.territory_of[o] == iri)
     members: set[str] = set()
@@ -102,4 +121,4 @@ def map_csp(st: State) -> str:
 def page_headers(st: State, key: str) -> list[tuple[str, str]]:
     """The CSP of the page of ``key`` when it has a map to run (:func:`map_csp`); other pages keep the page CSP."""
     csp = map_csp(st)
-    return [("Content-Security-Policy", csp)] if csp and index(st).has(key) else []
+    return [("Content-Security-Policy", csp)] if csp and has_boundary(st, key) else []
