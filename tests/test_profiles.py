@@ -13,7 +13,7 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import RDF, SH
 
 from tests.conftest import BASE, ROOT
-from tests.test_harvest import CONFORMANCE, FIXTURES, load_shapes, shacl_results
+from tests.test_harvest import CONFORMANCE, dcat_ap_de_shapes, load_shapes, shacl_results, with_dcat_ap_de_vocabularies
 
 pytestmark = pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning")
 SCHEMA = rdflib.Namespace("https://schema.org/")
@@ -156,20 +156,8 @@ def test_cpov_representations_validate_against_semics_shapes(representations) ->
 
 
 def test_dataset_representations_validate_against_dcat_ap_de(representations) -> None:
-    data = representations["dcat-ap-de"] + rdflib.Graph().parse(FIXTURES / "eu-vocabularies.ttl")
-    for vocabulary in (
-        "govdata-mqa/dcat-ap-de-licenses-open.rdf",
-        "govdata-mqa/dcat-ap-de-contributors.rdf",
-        "vocabularies/ADMS_SKOS_v1.00.rdf",
-    ):
-        data.parse(CONFORMANCE / vocabulary)
-    de = CONFORMANCE / "dcat-ap-de-3.0"
-    shapes = load_shapes(
-        CONFORMANCE / "dcat-ap-3.0.0" / "dcat-ap-SHACL.ttl",
-        de / "dcat-ap-SHACL-DE.ttl",
-        de / "dcat-ap-spec-german-additions.ttl",
-        de / "dcat-ap-de-controlledvocabularies.ttl",
-    )
+    data = with_dcat_ap_de_vocabularies(representations["dcat-ap-de"])
+    shapes = dcat_ap_de_shapes(deprecated=False)
     assert violations_in(data, shapes) == []
     dataset = rdflib.URIRef(f"{BASE}id/dataset/cooperations")
     assert (dataset, rdflib.URIRef("http://www.w3.org/ns/dcat#distribution"), None) in data or any(
