@@ -8,9 +8,8 @@ import datetime as dt
 import re
 from decimal import Decimal, InvalidOperation
 
-from publisher.vocab import expand
+from publisher.vocab import XSD, XSD_DATE, expand
 
-XSD = "http://www.w3.org/2001/XMLSchema#"
 NUMBER_TYPES = {
     XSD + t
     for t in (
@@ -27,7 +26,7 @@ NUMBER_TYPES = {
         "unsignedLong",
     )
 }
-DATE_TYPES = {XSD + "date", XSD + "dateTime", XSD + "dateTimeStamp"}
+DATE_TYPES = {XSD_DATE.value, XSD + "dateTime", XSD + "dateTimeStamp"}
 
 #: The unit of a figure's rdf:value, by the property that holds the figure (the ontology's definitions).
 UNITS = {expand("rl:area"): "km²", expand("rl:budget"): "€", expand("rl:capitalShare"): "%"}

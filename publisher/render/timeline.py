@@ -247,15 +247,16 @@ def _chart(
     days = [d for s in drawn for d in (s.first, s.last) if d is not None]
     days += [dt.date(y, 1, 1) for _, first, last in periods for y in (first, last + 1)]
     days += [d for d, _ in own_events] + [today] + ([day] if day else [])
-    start = dt.date(min(d.year for d in days) - (1 if len(days) > 1 else 5), 1, 1)
-    stop = dt.date(max(d.year for d in days) + 2, 1, 1)
+    # The axis reaches a year past both ends, within the calendar (a page of 0001-01-01 or 9999-12-31).
+    start = dt.date(max(dt.MINYEAR, min(d.year for d in days) - (1 if len(days) > 1 else 5)), 1, 1)
+    stop = dt.date(max(d.year for d in days) + 2, 1, 1) if max(days).year < dt.MAXYEAR - 1 else dt.date.max
     span_days = (stop - start).days
 
     def x(d: dt.date) -> float:
         return round(LEFT + (RIGHT - LEFT) * (d - start).days / span_days, 1)
 
     years = stop.year - start.year
-    step = next(s for s in (1, 2, 5, 10, 20, 25, 50, 100) if years / s <= 10)
+    step = next((s for s in (1, 2, 5, 10, 20, 25, 50, 100, 250, 500, 1000) if years / s <= 10), years // 10 + 1)
     ticks = [(x(dt.date(y, 1, 1)), y) for y in range(start.year, stop.year + 1) if y % step == 0]
     bands = [
         Band(lab.label(p), x(dt.date(first, 1, 1)), round(x(dt.date(last + 1, 1, 1)) - x(dt.date(first, 1, 1)), 1))
