@@ -12,15 +12,15 @@ import datetime as dt
 import json
 from urllib.parse import urlencode
 
-from flask import Response, abort, render_template, request
+from flask import Response, render_template, request
 
-from publisher.negotiation import HTML, PLAIN_JSON, PROJECTION_FORMATS, Format, by_suffix, negotiate
+from publisher.negotiation import HTML, PLAIN_JSON, PROJECTION_FORMATS, Format, by_suffix
 from publisher.render.projection import Projection, Unanswerable, project
 from publisher.render.projection_formats import projection_json, projection_quads, query_url
 from publisher.render.rdf import serialize
 from publisher.validtime import BadDate, parse_date
 from publisher.web.paging import message_response
-from publisher.web.state import State, page_language, state, vary_for
+from publisher.web.state import State, page_language, state, suffix_or_accept, vary_for
 
 BY_SUFFIX = by_suffix(PROJECTION_FORMATS)
 #: The status of each reason a projection cannot be made.
@@ -32,10 +32,7 @@ PARAMETERS = ("code", "iri", "from", "to")
 def projection(ext: str | None = None) -> Response:
     """GET /projection[.ext]: the projection in the negotiated or the suffix's format."""
     st = state()
-    fixed = BY_SUFFIX.get(ext) if ext is not None else None
-    if ext is not None and fixed is None:
-        abort(404)
-    fmt = fixed or negotiate(request.headers.get("Accept"), PROJECTION_FORMATS)
+    fixed, fmt = suffix_or_accept(ext, BY_SUFFIX, PROJECTION_FORMATS)
     if fmt is None:
         return not_acceptable(st)
     asked = {name: request.args.get(name) for name in PARAMETERS}

@@ -16,16 +16,16 @@ import re
 import threading
 from urllib.parse import urlencode
 
-from flask import Response, abort, current_app, render_template, request
+from flask import Response, current_app, render_template, request
 
-from publisher.negotiation import HTML, PLAIN_JSON, Format, by_suffix, negotiate
+from publisher.negotiation import HTML, PLAIN_JSON, Format, by_suffix
 from publisher.render.asof import parse_at
 from publisher.render.html import iri_to_uri
 from publisher.render.search import Hit, SearchIndex, read_index
 from publisher.render.suggest import FRAMING
 from publisher.validtime import BadDate
 from publisher.web.paging import message_response, page_number
-from publisher.web.state import State, page_language, state, vary_for
+from publisher.web.state import State, page_language, state, suffix_or_accept, vary_for
 
 SEARCH_FORMATS = (HTML, PLAIN_JSON)
 BY_SUFFIX = by_suffix((PLAIN_JSON,))
@@ -86,10 +86,7 @@ def code_name(datatype: str) -> str:
 def search(ext: str | None = None) -> Response:
     """GET /search[.json]: the things the query finds, one page of them."""
     st = state()
-    fixed = BY_SUFFIX.get(ext) if ext is not None else None
-    if ext is not None and fixed is None:
-        abort(404)
-    fmt = fixed or negotiate(request.headers.get("Accept"), SEARCH_FORMATS)
+    fixed, fmt = suffix_or_accept(ext, BY_SUFFIX, SEARCH_FORMATS)
     if fmt is None:
         lines = ["406 Not Acceptable: the search answers text/html or application/json.", ""]
         response = Response("\n".join(lines), status=406, content_type="text/plain; charset=utf-8")

@@ -11,7 +11,7 @@ import string
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -19,12 +19,12 @@ from typing import TYPE_CHECKING, Generic, TypeVar
 from urllib.parse import quote
 
 import pyoxigraph as ox
-from flask import Response, current_app, request
+from flask import Response, abort, current_app, request
 from werkzeug.http import http_date
 
 from publisher.config import Settings
 from publisher.dataset.build import Build
-from publisher.negotiation import DOCUMENT_FORMATS, HTML, Format
+from publisher.negotiation import DOCUMENT_FORMATS, HTML, Format, negotiate
 from publisher.publish.catalog import VoidStatistics
 from publisher.publish.dumps import Dumps
 from publisher.render import asof, page_data
@@ -365,6 +365,17 @@ def with_day(url: str, day: dt.date | None) -> str:
         return url
     url, hash_, fragment = url.partition("#")
     return f"{url}{'&' if '?' in url else '?'}at={day.isoformat()}{hash_}{fragment}"
+
+
+def suffix_or_accept(
+    ext: str | None, suffixes: Mapping[str, Format], offered: tuple[Format, ...]
+) -> tuple[Format | None, Format | None]:
+    """(the format a route's suffix fixes among ``suffixes``, the format to answer in: that one or the one
+    ``Accept`` chooses among ``offered``, None when nothing is acceptable); an unknown suffix is a 404."""
+    fixed = suffixes.get(ext) if ext is not None else None
+    if ext is not None and fixed is None:
+        abort(404)
+    return fixed, fixed or negotiate(request.headers.get("Accept"), offered)
 
 
 def vary_for(fixed: Format | None, fmt: Format, profiled: bool = False) -> str | None:
