@@ -76,6 +76,12 @@ class Settings:
         "hold up the others.",
     )
     timeout: int = setting(30, "Seconds gunicorn gives a request before it restarts the worker.")
+    keep_alive: int = setting(
+        15,
+        "Seconds `regiolod serve` keeps an idle client connection open for the client's next request. Longer "
+        "than the few seconds after which HTTP clients drop an idle connection themselves (4 s is common), so "
+        "that a client never sends its next request on a connection the server is just closing.",
+    )
     redirect: str = setting(
         "303",
         "How /id/ answers: 303 (See Other to /doc/, Cool URIs §4.2) or 200 "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import time
 from collections.abc import Iterator
 
@@ -53,6 +54,39 @@ def test_every_worker_serves_the_same_bytes(server: str) -> None:
         requests.get(f"{server}doc/organization/metropolregion-hamburg.ttl", timeout=10).content for _ in range(8)
     }
     assert len(bodies) == 1
+
+
+def test_an_idle_connection_stays_open_longer_than_clients_keep_theirs(server: str) -> None:
+    """A client that keeps its connection 4 s (Node's fetch does) finds it open for its next request: the server
+    must not close an idle connection first, or the request the client sends just then fails (the fragments
+    client met "other side closed" while the server closed idle connections after 2 s)."""
+    host, port = server.removeprefix("http://").rstrip("/").split(":")
+    request = f"GET /download/manifest.json HTTP/1.1\r\nHost: {host}:{port}\r\n\r\n".encode()
+    with socket.create_connection((host, int(port)), timeout=10) as connection:
+        for _ in range(2):
+            connection.sendall(request)
+            answer = read_response(connection)
+            assert answer.startswith(b"HTTP/1.1 200"), answer[:200]
+            assert b"connection: close" not in answer.lower()
+            time.sleep(3.9)
+
+
+def read_response(connection: socket.socket) -> bytes:
+    """One HTTP/1.1 response with a Content-Length, read whole from ``connection``."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = connection.recv(65536)
+        assert chunk, f"the server closed the connection: {data[:200]!r}"
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = int(
+        next(line.split(b":", 1)[1] for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:"))
+    )
+    while len(body) < length:
+        chunk = connection.recv(65536)
+        assert chunk, "the server closed the connection mid-body"
+        body += chunk
+    return head + b"\r\n\r\n" + body
 
 
 def sparqlwrapper(server: str, query: str, fmt: str):

@@ -157,6 +157,7 @@ class GunicornServer(BaseApplication):
             "worker_class": "publisher.server.fairaccept.FairThreadWorker",  # gthread, connections spread evenly
             "threads": self.settings.threads,
             "timeout": self.settings.timeout,
+            "keepalive": self.settings.keep_alive,
             "graceful_timeout": min(self.settings.timeout, 30),
             "preload_app": True,
             "accesslog": self.settings.access_log_target,
