@@ -435,6 +435,7 @@ def page_language() -> str:
 
 def request_query() -> str:
     """The request's query string as the client sent it, with ``?`` (empty when there is none); bytes
-    outside printable ASCII are percent-encoded, so it can go into a Location header or an IRI."""
+    outside printable ASCII are percent-encoded, and a "%" that begins no escape becomes "%25", so it can go
+    into a Location header or an IRI."""
     raw = request.query_string
-    return "?" + quote(raw, safe=_KEEP_IN_PATH) if raw else ""
+    return "?" + _MALFORMED_ESCAPE.sub("%25", quote(raw, safe=_KEEP_IN_PATH)) if raw else ""

@@ -303,9 +303,32 @@ def test_an_escape_of_no_iri_character_names_nothing(client, path: str, accept: 
     ],
 )
 def test_a_malformed_accept_profile_is_a_400(client, case: str, header: str, status: int) -> None:
-    response, elapsed = timed(
-        lambda: client.get(DOC, headers={"Accept": "text/turtle", "Accept-Profile": header})
-    )
+    response, elapsed = timed(lambda: client.get(DOC, headers={"Accept": "text/turtle", "Accept-Profile": header}))
     assert_safe_answer(response, elapsed, status)
     assert "<script>" not in response.get_data(as_text=True)
+    assert_still_up(client)
+
+
+#: Query strings with a "%" that begins no escape, on routes whose error answer names the address asked for
+#: (an RDF error document is about that address, so the address must become a valid IRI).
+MALFORMED_QUERY_ESCAPES = [
+    ("profile", "/doc/territory/03358?_profile=%", 400),
+    ("profile-and-more", "/doc/territory/03358?_profile=%ZZ&x=%", 400),
+    ("fragments", "/fragments?subject=%25%ZZ&predicate=%", 400),
+    ("projection", "/projection?code=%&from=2019-01-01", 400),
+    ("listing-past-the-end", "/list/territory?page=99999&x=%", 404),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "path", "status"), MALFORMED_QUERY_ESCAPES, ids=[c[0] for c in MALFORMED_QUERY_ESCAPES]
+)
+@pytest.mark.parametrize("accept", ["text/turtle", "application/ld+json", "text/html"])
+def test_a_malformed_escape_in_the_query_is_answered_in_the_asked_format(
+    client, case: str, path: str, status: int, accept: str
+) -> None:
+    response, elapsed = timed(lambda: client.get(path, headers={"Accept": accept}))
+    assert_safe_answer(response, elapsed, status)
+    if accept != "text/html" and response.mimetype == accept:  # an RDF error document parses, its subject an IRI
+        assert list(ox.parse(response.get_data(), format=ox.RdfFormat.from_media_type(accept)))
     assert_still_up(client)
