@@ -11,20 +11,28 @@ A Feature is one geometry of a territory (a territory whose boundary changed has
 cooperation's territory one per membership period): ``id`` is the geometry's IRI; ``properties`` name the
 territory, the cooperations whose territory it is, labels, codes, the days it holds (``begin``/``end``,
 inclusive, null: unbounded), whether it is today's default, source date, licence and attribution.
-Features are sorted by territory and geometry IRI, one a line.
+Features are sorted by territory and geometry IRI, one a line. In the manifest (and on ``/download/``) the
+count of a boundaries file (``DumpFile.triples``) is its number of Features.
 """
 
 from __future__ import annotations
 
 import gzip
 import json
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from publisher.dataset.build import LoadedBuild
 from publisher.negotiation import Format
 from publisher.publish.dumps import DumpFile, GzipOutput
-from publisher.render.geojson import DETAILS, Described, Generalised, GeoIndex
+from publisher.render.geojson import DEFAULT_DETAIL, DETAILS, Described, Generalised, GeoIndex
 from publisher.store.embedded import EmbeddedStore
+
+if TYPE_CHECKING:
+    from flask.testing import FlaskClient
+
+    from publisher.publish.export import SiteWriter
 
 GEOJSON = Format("geojson", "application/geo+json", "geojson", "GeoJSON", file_type="GEOJSON")
 #: The dataset of the catalog the files belong to (publish/catalog.py DATASETS): the whole one.
@@ -91,3 +99,27 @@ def read_boundaries(folder: Path) -> Generalised:
             text = json.dumps(feature["geometry"], separators=(",", ":"))
             found.setdefault(feature["id"], {})[detail] = text
     return found
+
+
+def exported(key: str) -> Iterator[tuple[str, str]]:
+    """(request path, file name) of a thing's GeoJSON at every detail in the static export: the default detail
+    is ``doc/{key}.geojson``, the others ``doc/{key}.geojson.{detail}`` (nginx picks one by ``?detail=``)."""
+    for detail in DETAILS:
+        name = f"doc/{key}.{GEOJSON.suffix}" + ("" if detail == DEFAULT_DETAIL else f".{detail}")
+        yield f"/doc/{key}.{GEOJSON.suffix}?detail={detail}", name
+
+
+def export_geojson(client: FlaskClient, writer: SiteWriter, keys: Iterable[str], dated: Callable[..., float]) -> int:
+    """Write the GeoJSON of every thing of ``keys`` (URI form) at every detail, as the app answers it; the
+    things the app does not answer (a key the export skipped) are left to the app. Returns the things written."""
+    written = 0
+    for key in keys:
+        pages = list(exported(key))
+        if not writer.fits([name for _, name in pages]):
+            continue
+        responses = [(name, client.get(path)) for path, name in pages]
+        if all(r.status_code == 200 for _, r in responses):
+            for name, response in responses:
+                writer.write(name, response.data, dated(response))
+            written += 1
+    return written
