@@ -64,11 +64,11 @@ SELECT ?o ?t ?cooperation WHERE {
   OPTIONAL { ?o a/rdfs:subClassOf* rl:Cooperation BIND (true AS ?cooperation) }
 } ORDER BY ?o ?t"""
 
-#: Of a chunk of the things above (``{things}``: a VALUES list), what a document and a map say of them.
+#: Of a chunk of the things above (``{things}``: a VALUES list), what a document and a map say of them. The
+#: predicates are a FILTER, not a second VALUES: the embedded store joins two VALUES lists ~9x slower.
 DESCRIBED = """
 SELECT ?s ?p ?o WHERE {{
-  VALUES ?s {{ {things} }} VALUES ?p {{ skos:prefLabel skos:notation geo:sfWithin rdf:type }}
-  ?s ?p ?o .
+  VALUES ?s {{ {things} }} ?s ?p ?o FILTER (?p IN (skos:prefLabel, skos:notation, geo:sfWithin, rdf:type))
 }} ORDER BY ?s ?p ?o"""
 
 REPLACED = """
