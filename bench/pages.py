@@ -3,10 +3,11 @@
 Run: .venv/bin/python bench/pages.py [--runs N] [--reference REV]
 
 The reference ("today's pages" of issue 21) is the code before the first merge of issue 21 (by default the
-first parent of the first merge whose message names issue 21), checked out into a temporary worktree beside
-this one and removed afterwards. Each side runs in its own process over its own tree and data (the same app
-in-process, as bench/timetravel.py); the two processes are asked in turns, one request at a time, so a busy
-machine slows both alike. Reported, per page (median milliseconds and the ratio this code / reference):
+first parent of the first merge whose message names issue 21; ``--reference main`` compares with main),
+checked out into a temporary worktree beside this one and removed afterwards. Each side runs in its own
+process over its own tree and data (the same app in-process, as bench/timetravel.py); the two processes
+are asked in turns, one request at a time, so a busy machine slows both alike.
+Reported, per page (median milliseconds and the ratio this code / reference):
 
 - first: the first request of a fresh process (what a worker's first visitor waits for: every index the page
   needs is read then), wall and the process's CPU time (a busy machine stretches the wall time);
@@ -14,7 +15,8 @@ machine slows both alike. Reported, per page (median milliseconds and the ratio 
 - cached: the same page again.
 
 And the page weight of this code's pages: HTML, the JS and CSS the page loads (each file once), and the
-GeoJSON its map loads; with the reference's HTML and CSS beside it.
+GeoJSON its map loads; with the reference's beside it (a reference tree has no vendored Leaflet: ``make vendor``
+never runs in it, so its pages load no Leaflet).
 """
 
 from __future__ import annotations
@@ -157,7 +159,7 @@ def main() -> None:
 
 
 def run(runs: int, first: int, commit: str, trees: dict[str, Path], scratch: Path) -> None:
-    print(f"reference: {commit} (before issue 21), {runs} runs per mode, asked in turns")
+    print(f"reference: {commit}, {runs} runs per mode, asked in turns")
 
     def pair() -> list[Side]:  # each side's dumps are written by its first process and reused by the next
         return [Side(name, root, scratch / f"downloads-{name}") for name, root in trees.items()]
@@ -191,7 +193,7 @@ def run(runs: int, first: int, commit: str, trees: dict[str, Path], scratch: Pat
         for mode in ("first", "first CPU", "cold", "cached"):
             now = statistics.median(times[(title, mode, "current")])
             before = statistics.median(times[(title, mode, "reference")])
-            print(f"  {mode:<9} now {now:9.2f} ms, before issue 21 {before:9.2f} ms = {now / before:5.2f}x")
+            print(f"  {mode:<9} now {now:9.2f} ms, reference {before:9.2f} ms = {now / before:5.2f}x")
         now_w, before_w = weights[(title, "current")], weights[(title, "reference")]
         for kind in ("html", "svg_in_html", "js", "css", "geojson"):
             print(f"  {kind:<11} now {now_w[kind] / 1000:8.1f} KB, before {before_w[kind] / 1000:8.1f} KB")
