@@ -551,3 +551,51 @@ def test_nginx_serves_a_base_with_a_path(tmp_path: Path) -> None:
         for path in ("/regio/", "/regio/def.ttl", "/regio/catalog", "/regio/.well-known/void", "/regio/robots.txt"):
             assert get(url + path).status_code == 200, path
         assert get(f"{url}/doc/organization/c+d").status_code == 404
+
+
+# The GeoJSON of things with a boundary (publish/boundaries.py): files at each detail, today; the rest is the app's.
+GEOJSON_FILES = [
+    "/doc/territory/03358.geojson",
+    "/doc/territory/03358.geojson?detail=coarse",
+    "/doc/territory/03358.geojson?detail=medium",
+    "/doc/territory/03358.geojson?detail=full",
+    "/doc/organization/metropolregion-hamburg.geojson?detail=coarse",
+]
+GEOJSON_TO_THE_APP = [
+    "/doc/territory/03358.geojson?detail=rough",
+    "/doc/territory/03358.geojson?detail=",
+    "/doc/territory/03358.geojson?at=2019-06-01",
+    "/doc/territory/03358.geojson?detail=full&at=2019-06-01",
+    "/doc/change/2020-01-01-walsrode-bomlitz.geojson",
+]
+
+
+def test_export_writes_the_geojson_of_every_thing_with_a_boundary(shipped, app, client) -> None:
+    from publisher.render.geojson import bounded_of
+
+    site = shipped[0] / "site"
+    st = app.extensions["regiolod"]
+    bounded = sorted(iri_to_uri(i[len(BASE + "id/") :]) for i in bounded_of(st.store, st.build.version))
+    written = sorted(p.relative_to(site / "doc").as_posix()[: -len(".geojson")] for p in site.rglob("*.geojson"))
+    assert written == bounded
+    for path in GEOJSON_FILES:
+        name, _, query = path.partition("?")
+        detail = query.removeprefix("detail=")
+        file = site / (name.lstrip("/") + ("" if detail in ("", "medium") else f".{detail}"))
+        assert file.read_bytes() == app_get(client, path).data
+
+
+@needs_nginx
+@pytest.mark.parametrize("path", GEOJSON_FILES)
+def test_nginx_serves_the_geojson_the_export_wrote(served, client, path: str) -> None:
+    response, expected = get(served + path), app_get(client, path)
+    assert_same_response(response, expected)
+    assert response.headers["ETag"] != expected.headers["ETag"], "nginx's ETag (date and size): from the file"
+
+
+@needs_nginx
+@pytest.mark.parametrize("path", GEOJSON_TO_THE_APP)
+def test_nginx_leaves_other_geojson_to_the_app(served, client, path: str) -> None:
+    response, expected = get(served + path), app_get(client, path)
+    assert_same_response(response, expected)
+    assert response.headers.get("ETag") == expected.headers.get("ETag")

@@ -40,7 +40,7 @@ METADATA = "build.json"
 STORE_DUMP = "store.nq.gz"
 CATALOG = "catalog.nq"
 STORE_FOLDER = "store"
-FORMAT = 1
+FORMAT = 2  # 2: with the generalised boundaries (publish/boundaries.py) the servers read
 
 
 class BuildFolderError(Exception):

@@ -15,6 +15,7 @@ import pyoxigraph as ox
 from publisher.config import SETTINGS, Setting, Settings
 from publisher.dataset.build import Build, LoadedBuild
 from publisher.negotiation import JSONLD, RDF_FORMATS, RDFXML, TURTLE, Format, by_key
+from publisher.publish.boundaries import GEOJSON
 from publisher.publish.dumps import Dumps, dump_graphs, statement_groups, subject_runs
 from publisher.vocab import (
     DCAT,
@@ -323,7 +324,8 @@ def catalog_graph(settings: Settings, build: Build, dumps: Dumps, stats: VoidSta
     for f in dumps.files:
         dist = f"{base}id/distribution/{f.name.replace('.', '-')}"
         g.iri(ids[f.dataset], DCAT + "distribution", dist)
-        describe_distribution(g, settings, dist, f"{base}download/{f.name}", by_key(RDF_FORMATS)[f.format], modified)
+        fmt = GEOJSON if f.format == GEOJSON.key else by_key(RDF_FORMATS)[f.format]  # boundaries or RDF
+        describe_distribution(g, settings, dist, f"{base}download/{f.name}", fmt, modified)
         g.text(dist, DCAT + "byteSize", str(f.bytes), datatype=XSD + "nonNegativeInteger")
         g.iri(dist, DCAT + "compressFormat", IANA + "application/gzip")
         checksum = f"{dist}#sha256"
@@ -331,7 +333,7 @@ def catalog_graph(settings: Settings, build: Build, dumps: Dumps, stats: VoidSta
         g.iri(checksum, RDF_TYPE, SPDX + "Checksum")
         g.iri(checksum, SPDX + "algorithm", SPDX + "checksumAlgorithm_sha256")
         g.text(checksum, SPDX + "checksumValue", f.sha256, datatype=XSD + "hexBinary")
-        if f.dataset == "regiolod":
+        if f.dataset == "regiolod" and fmt is not GEOJSON:
             g.iri(ids["regiolod"], VOID + "dataDump", f"{base}download/{f.name}")
     for fmt in (TURTLE, RDFXML, JSONLD):
         dist = f"{base}id/distribution/ontology-{fmt.suffix}"

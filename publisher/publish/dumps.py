@@ -283,6 +283,9 @@ def write_dumps(
             write_nquads(nquads, build.oxigraph, dump_graphs(build), names)
         files = [nquads.dump_file(WHOLE, NQUADS), *write_triple_dumps(build, staging, names)]
         files += [write_subset(build, staging, name, pattern, names) for name, pattern in SUBSETS.items()]
+        from publisher.publish.boundaries import write_boundaries  # it writes with this module's GzipOutput
+
+        files += write_boundaries(build, staging)
         (staging / "SHA256SUMS").write_text("".join(f"{f.sha256}  {f.name}\n" for f in files), encoding="utf-8")
         dumps = Dumps(build.version, build.modified.isoformat(), final, files)
         manifest = {"version": build.version, "modified": dumps.modified, "files": [asdict(f) for f in files]}
@@ -334,7 +337,9 @@ def read_dumps(download_dir: Path) -> Dumps | None:
 
 def ensure_dumps(build: LoadedBuild, download_dir: Path) -> Dumps:
     """The dumps of this build: the existing ones when their version matches, else new ones."""
+    from publisher.publish.boundaries import NAMES
+
     existing = read_dumps(download_dir)
-    if existing is not None and existing.version == build.version:
+    if existing is not None and existing.version == build.version and all(existing.file(n) for n in NAMES):
         return existing
     return write_dumps(build, download_dir)

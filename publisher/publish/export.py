@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from publisher.negotiation import CATALOG_FORMATS, DOCUMENT_FORMATS, HTML, VOID_FORMATS
+from publisher.publish.boundaries import export_geojson
 from publisher.publish.nginx import ExactFile, ServerOptions, render_config
 from publisher.render import maps
 from publisher.render.assets import LEAFLET
@@ -302,6 +303,7 @@ def write_static(
         found = bounded_of(st.store, st.build.version)
         boundaries = tuple(k for k in keys if st.thing_iri(k) in found)  # their Link and CSP differ (web/geo.py)
         options = replace(options, boundary_keys=boundaries, map_csp=maps.map_csp(st.settings.tile_url, bool(LEAFLET)))
+        export_geojson(client, writer, boundaries, lambda response: modified_time(response, now))
         exact = export_pages(app, client, writer, now)
         result.files, result.bytes = writer.files, writer.bytes
         report = {

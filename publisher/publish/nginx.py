@@ -300,6 +300,9 @@ def render_config(options: ServerOptions, exact_files: Sequence[ExactFile]) -> d
         "boundary_keys": [check_config_value("key", k) for k in options.boundary_keys],
         "geo_link": f', <{base}doc/${{regiolod_doc_key}}.geojson>; rel="alternate"; type="{GEOJSON}"',
         "geo_stem_link": f', <{base}doc/${{regiolod_doc_stem}}.geojson>; rel="alternate"; type="{GEOJSON}"',
+        "geojson": GEOJSON,
+        "geojson_link": link_header(f"{base}doc/${{regiolod_geo_key}}", DOCUMENT_FORMATS)
+        + f', <{base}doc/${{regiolod_geo_key}}.geojson>; rel="alternate"; type="{GEOJSON}"',
         "referrer_policy": REFERRER_POLICY,
         "expose_headers": EXPOSE_HEADERS,
         "exact_files": exact_files,

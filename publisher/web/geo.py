@@ -13,6 +13,7 @@ import logging
 from flask import Response, request
 
 from publisher.errors import Problem
+from publisher.publish.boundaries import read_boundaries
 from publisher.render import asof, maps
 from publisher.render.assets import LEAFLET, STATIC, integrity
 from publisher.render.geojson import DEFAULT_DETAIL, DETAILS, MEDIA_TYPE, SUFFIX, GeoIndex, bounded_of, index_of
@@ -26,7 +27,9 @@ LOG = logging.getLogger(__name__)
 
 
 def index(st: State) -> GeoIndex:
-    return index_of(st.store, st.build.version, st.base)
+    """The build's boundaries as the build generalised them (publish/boundaries.py): never simplified here."""
+    dumps = st.dumps
+    return index_of(st.store, st.build.version, st.base, (lambda: read_boundaries(dumps.folder)) if dumps else None)
 
 
 def url(st: State, key: str, day: dt.date | None = None) -> str:
