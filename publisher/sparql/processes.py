@@ -22,6 +22,7 @@ import pyoxigraph as ox
 
 from publisher.errors import Problem
 from publisher.negotiation import RDF_FORMATS, RESULT_FORMATS, by_key
+from publisher.sparql.admission import QueryQueue
 from publisher.sparql.results import write_boolean, write_graph, write_solutions
 from publisher.sparql.runner import (
     QueryOptions,
@@ -242,11 +243,10 @@ class QueryProcess:
 class QueryPool:
     """A few query processes per server process, forked lazily after the server process started.
 
-    At most ``size`` queries run at once in one server process; a request that finds every process
-    busy for ``wait`` seconds gets 503 with Retry-After. At most ``admitted`` requests run or wait;
-    any further one gets 503 at once, so requests for SPARQL never hold more than that many of the
-    server's threads and pages keep being served while long queries run. A process that was stopped
-    at the time limit is replaced by a fresh fork on next use.
+    At most ``size`` queries run at once in one server process; the others wait their turn in one
+    FIFO queue (``admission.QueryQueue``) for up to ``wait`` seconds, then get 503 with Retry-After.
+    At most ``admitted`` requests run or wait; any further one gets 503 with a Retry-After estimated
+    from the queue. A process that was stopped at the time limit is replaced by a fresh fork on next use.
     """
 
     def __init__(self, open_store: Callable[[], ox.Store], size: int, wait: float = 0.5, admitted: int | None = None):
@@ -261,7 +261,7 @@ class QueryPool:
         self.idle: queue.LifoQueue[QueryProcess | None] = queue.LifoQueue()
         for _ in range(self.size):
             self.idle.put(None)
-        self.admitted = threading.BoundedSemaphore(self.admitted_max)  # running plus waiting
+        self.queue = QueryQueue(self.size, self.admitted_max, self.wait)  # running plus waiting, in order
         self.forked: set[int] = set()  # pids of this process's query processes, idle or busy
         self.fds: set[int] = set()  # their pipes, which a new query process closes
 
@@ -274,13 +274,8 @@ class QueryPool:
             with self.lock:
                 if os.getpid() != self.owner:
                     self.reset()
-        if not self.admitted.acquire(blocking=False):
-            raise busy(self.size)
-        try:
-            try:
-                process = self.idle.get(timeout=self.wait)
-            except queue.Empty:
-                raise busy(self.size) from None
+        with self.queue.turn():
+            process = self.idle.get_nowait()  # a turn of the queue is one of the ``size`` processes
             pid = 0
             try:
                 if process is None or not process.alive:
@@ -294,8 +289,6 @@ class QueryPool:
                     self.forked.discard(pid)
                     self.fds -= fds
                 self.idle.put(process if process is not None and process.alive else None)
-        finally:
-            self.admitted.release()
 
     def close(self) -> None:
         while not self.idle.empty():
