@@ -32,6 +32,10 @@ from publisher.sparql.runner import (
     take,
 )
 
+#: A query still running after this many seconds is a runaway: put below the web workers (QueryProcess.ask).
+LOWER_AFTER_S = 0.5
+LOWERED_NICE = 10
+
 
 def evaluate(store: ox.Store, query: str, options: QueryOptions) -> tuple[dict[str, object], bytes]:
     """Run the query in this process and serialize its answer (called in the child)."""
@@ -51,20 +55,23 @@ def evaluate(store: ox.Store, query: str, options: QueryOptions) -> tuple[dict[s
 
 def options_to_json(options: QueryOptions) -> bytes:
     """Write every option for the query process or the query service (``options_from_json`` reads them back)."""
-    return json.dumps(
-        {
-            "result": options.result_format.key,
-            "graph": options.graph_format.key,
-            "timeout": options.timeout,
-            "row_limit": options.row_limit,
-            "base_iri": options.base_iri,
-            "default_graphs": list(options.default_graphs),
-            "named_graphs": list(options.named_graphs),
-            "form": options.form,
-            "from_graphs": list(options.from_graphs),
-            "from_named": list(options.from_named),
-        }
-    ).encode("utf-8")
+    return json.dumps(options_to_dict(options)).encode("utf-8")
+
+
+def options_to_dict(options: QueryOptions) -> dict[str, Any]:
+    """Every option as JSON values (``options_from_json`` reads them back)."""
+    return {
+        "result": options.result_format.key,
+        "graph": options.graph_format.key,
+        "timeout": options.timeout,
+        "row_limit": options.row_limit,
+        "base_iri": options.base_iri,
+        "default_graphs": list(options.default_graphs),
+        "named_graphs": list(options.named_graphs),
+        "form": options.form,
+        "from_graphs": list(options.from_graphs),
+        "from_named": list(options.from_named),
+    }
 
 
 def options_from_json(data: dict[str, Any]) -> QueryOptions:
@@ -147,8 +154,6 @@ def child_loop(open_store: Callable[[], ox.Store], requests_fd: int, answers_fd:
     """The query process: answer framed requests until the parent goes away; never returns."""
     status = 0
     try:
-        # Below the web workers in the CPU's eyes: a runaway query must not slow down the pages.
-        os.nice(10)
         name_process("regiolod-query")
         store = open_store()
 
@@ -195,12 +200,20 @@ class QueryProcess:
         os.close(child_read)
         os.close(child_write)
         self.pid, self.reader, self.writer = pid, parent_read, parent_write
+        self.lowered = False
 
     def ask(self, query: str, options: QueryOptions) -> bytes:
-        """Send one query and wait for its answer until the deadline; kill the process past it."""
-        request = json.dumps({"query": query, "options": json.loads(options_to_json(options))}).encode("utf-8")
+        """Send one query and wait for its answer until the deadline; kill the process past it.
+
+        A query runs at the server's priority; one still running after ``LOWER_AFTER_S`` is put below the
+        web workers in the CPU's eyes (a runaway query must not slow down the pages). Starting every query
+        process niced cost cheap queries milliseconds of waiting for a core on a busy machine. A process
+        cannot raise its priority again unprivileged, so a lowered one is replaced after its query.
+        """
+        request = json.dumps({"query": query, "options": options_to_dict(options)}).encode("utf-8")
         write_all(self.writer, frame(request))
-        deadline = time.monotonic() + options.timeout
+        started = time.monotonic()
+        deadline = started + options.timeout
         received = bytearray()
         expected: int | None = None
         while expected is None or len(received) < expected + 8:
@@ -212,8 +225,12 @@ class QueryProcess:
                     f"The query was stopped at the time limit of {options.timeout:g} s.",
                     retry_after=max(1, int(options.timeout)),
                 )
-            ready, _, _ = select.select([self.reader], [], [], min(remaining, 0.5))
+            lower_in = started + LOWER_AFTER_S - time.monotonic()
+            wait = min(remaining, 0.5) if self.lowered else max(0.0, min(remaining, lower_in))
+            ready, _, _ = select.select([self.reader], [], [], wait)
             if not ready:
+                if not self.lowered and time.monotonic() >= started + LOWER_AFTER_S:
+                    self.lower()
                 continue
             chunk = os.read(self.reader, 1 << 20)
             if not chunk:
@@ -223,6 +240,14 @@ class QueryProcess:
             if expected is None and len(received) >= 8:
                 expected = int.from_bytes(received[:8], "big")
         return bytes(received[8:])
+
+    def lower(self) -> None:
+        """Put the process below the web workers (nice 10)."""
+        self.lowered = True
+        try:
+            os.setpriority(os.PRIO_PROCESS, self.pid, LOWERED_NICE)
+        except OSError:
+            pass
 
     def stop(self) -> None:
         """Kill the process: every byte the query held is freed with it."""
@@ -285,6 +310,8 @@ class QueryPool:
                 pid, fds = process.pid, {process.reader, process.writer}
                 return process.ask(query, options)
             finally:
+                if process is not None and process.alive and process.lowered:
+                    process.stop()  # it cannot be raised again: a fresh process for the next query
                 if pid and process is not None and not process.alive:
                     self.forked.discard(pid)
                     self.fds -= fds
