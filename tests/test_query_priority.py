@@ -55,3 +55,39 @@ def test_a_cheap_query_runs_at_the_servers_priority_and_a_runaway_is_lowered() -
     finally:
         pool.kill_all()
         pool.close()
+
+
+def test_a_worker_thread_keeps_one_connection_to_the_query_service(monkeypatch) -> None:
+    """Twenty queries from one thread of a worker: one connection to the server's query service, each answer
+    right; when the service is started again, the kept connection is replaced and the next query answered."""
+    import socket
+
+    from publisher.sparql.queryservice import QueryService, SharedQueries
+
+    store = ox.Store()
+    for i in range(5):
+        store.add(ox.Quad(ox.NamedNode(f"http://example.org/{i}"), ox.NamedNode("http://example.org/p"), ox.Literal(i)))
+    service = QueryService(QueryPool(lambda: store, 1, wait=10))
+    service.start()
+    connects: list[object] = []
+
+    class Counting(socket.socket):
+        def connect(self, address) -> None:  # type: ignore[override]
+            connects.append(address)
+            super().connect(address)
+
+    monkeypatch.setattr(socket, "socket", Counting)
+    options = QueryOptions(JSON, TURTLE, 10.0, 1000, "http://example.org/")
+    shared = SharedQueries(service, admitted=4)
+    try:
+        for i in range(20):
+            query = f"SELECT ?s WHERE {{ ?s ?p {i % 5} }}"
+            assert f"http://example.org/{i % 5}".encode() in shared(query, options).body
+        assert len(connects) == 1
+        service.stop()
+        service.start()
+        assert b"http://example.org/3" in shared("SELECT ?s WHERE { ?s ?p 3 }", options).body
+        assert len(connects) == 2
+    finally:
+        shared.forget()
+        service.stop()
