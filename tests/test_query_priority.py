@@ -51,7 +51,8 @@ def test_a_cheap_query_runs_at_the_servers_priority_and_a_runaway_is_lowered() -
         again = pool("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", options)
         assert b'"60"' in again.body
         [second] = pool.forked
-        assert second != first and nice_of(second) == nice_of(0)  # a fresh process at the server's priority
+        # The runaway's process was killed at its limit: a fresh one runs at the server's priority.
+        assert second != first and nice_of(second) == nice_of(0)
     finally:
         pool.kill_all()
         pool.close()

@@ -208,7 +208,8 @@ class QueryProcess:
         A query runs at the server's priority; one still running after ``LOWER_AFTER_S`` is put below the
         web workers in the CPU's eyes (a runaway query must not slow down the pages). Starting every query
         process niced cost cheap queries milliseconds of waiting for a core on a busy machine. A process
-        cannot raise its priority again unprivileged, so a lowered one is replaced after its query.
+        cannot raise its priority again unprivileged; a lowered one stays lowered (replacing it would
+        reopen an on-disk store after every long query).
         """
         request = json.dumps({"query": query, "options": options_to_dict(options)}).encode("utf-8")
         write_all(self.writer, frame(request))
@@ -310,8 +311,6 @@ class QueryPool:
                 pid, fds = process.pid, {process.reader, process.writer}
                 return process.ask(query, options)
             finally:
-                if process is not None and process.alive and process.lowered:
-                    process.stop()  # it cannot be raised again: a fresh process for the next query
                 if pid and process is not None and not process.alive:
                     self.forked.discard(pid)
                     self.fds -= fds
