@@ -72,8 +72,8 @@ class Settings:
     workers: int = setting(2, "Number of gunicorn worker processes of `regiolod serve`.")
     threads: int = setting(
         8,
-        "Threads per gunicorn worker: a request waiting for a SPARQL query process or a remote store does not "
-        "hold up the others.",
+        "Threads per gunicorn worker for pages: a request waiting for a remote store does not hold up the others "
+        "(SPARQL requests have sparql_queue threads more).",
     )
     timeout: int = setting(30, "Seconds gunicorn gives a request before it restarts the worker.")
     keep_alive: int = setting(
@@ -107,8 +107,13 @@ class Settings:
     sparql_queue_wait: float = setting(
         10.0,
         "Seconds a SPARQL query waits for a free query process when all are busy before it gets 503 with "
-        "Retry-After (clients such as SPARQLWrapper do not retry by themselves). At most threads - 2 requests "
-        "per worker run or wait; more get 503 at once, so pages are always served.",
+        "Retry-After (clients such as SPARQLWrapper do not retry by themselves).",
+    )
+    sparql_queue: int = setting(
+        64,
+        "SPARQL requests the server holds at once, running and waiting in one queue in the order they came; more "
+        "get 503 with a Retry-After estimated from the queue. Each worker runs this many threads beyond `threads`, "
+        "so that waiting queries never take the threads of pages.",
     )
     download_dir: str = setting(
         "download",

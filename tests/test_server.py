@@ -182,22 +182,29 @@ def test_the_query_runner_is_chosen_once_where_the_app_is_made(settings, build, 
 
     from publisher import create_app
     from publisher.server.serve import GunicornServer
+    from publisher.sparql.admission import Queued
     from publisher.sparql.processes import QueryPool
     from publisher.sparql.queryservice import SharedQueries
     from publisher.store.remote import RemoteRunner
 
-    served = replace(settings, sparql_max_concurrent=3, threads=8, workers=4)
-    per_worker = served.threads - 2  # README: at most threads - 2 SPARQL requests per worker run or wait
+    served = replace(settings, sparql_max_concurrent=3, sparql_queue=20, threads=8, workers=4)
+    # README: the server holds at most sparql_queue SPARQL requests, running and waiting in one queue; a worker
+    # may hold them all, in threads of its own beyond the threads of pages.
+    per_worker = served.sparql_queue
     app = create_app(served, build, shared_queries=True)
     runner = app.extensions["regiolod"].runner
     assert isinstance(runner, SharedQueries) and runner.admitted_max == per_worker
-    assert runner.query_service.pool.size == 3 and runner.query_service.pool.admitted_max == per_worker * served.workers
+    assert runner.query_service.pool.size == 3 and runner.query_service.pool.admitted_max == served.sparql_queue
     server = GunicornServer(app, served)
     try:
         assert app.extensions["regiolod"].runner is runner and server.queries is runner.query_service
+        server.load_config()
+        assert server.cfg.threads == served.threads + served.sparql_queue
     finally:
         server.on_exit(None)
     alone = create_app(served, build).extensions["regiolod"].runner
     assert isinstance(alone, QueryPool) and alone.size == 3 and alone.admitted_max == per_worker
     remote = replace(served, store="sparql+http://127.0.0.1:9/query", download_dir=str(finished))
-    assert isinstance(create_app(remote, shared_queries=True).extensions["regiolod"].runner, RemoteRunner)
+    remote_runner = create_app(remote, shared_queries=True).extensions["regiolod"].runner
+    assert isinstance(remote_runner, Queued) and isinstance(remote_runner.runner, RemoteRunner)
+    assert remote_runner.queue.limit == served.sparql_queue

@@ -404,10 +404,9 @@ def test_runaway_query_is_stopped_at_the_limit(client) -> None:
 
 
 def test_queries_beyond_those_running_and_waiting_are_refused_at_once() -> None:
-    """One query runs, one waits for it; a third is told at once that the endpoint is busy, so
-    requests for SPARQL never pile up in the server's threads while long queries run."""
-    busy = make_client(sparql_max_concurrent=1, threads=3)  # one runs, one waits, one thread for pages
-    busy.application.extensions["regiolod"].runner.wait = 2
+    """One query runs, one waits for it; a third finds the queue full and is told at once when to come back
+    (Retry-After from the queue), so requests for SPARQL never pile up in the server's threads."""
+    busy = make_client(sparql_max_concurrent=1, sparql_queue=2, sparql_queue_wait=2)  # one runs, one waits
     assert busy.get("/sparql", query_string={"query": "ASK {}"}, headers=JSON_RESULTS).status_code == 200
     answers: dict[str, tuple[int, float, str]] = {}
 
@@ -428,7 +427,7 @@ def test_queries_beyond_those_running_and_waiting_are_refused_at_once() -> None:
     running.join()
     waiting.join()
     status, elapsed, body = answers["refused"]
-    assert status == 503 and "busy" in body
+    assert status == 503 and "queue is full" in body
     assert elapsed < 1.5
     assert answers["waiting"][0] == 503 and "busy" in answers["waiting"][2]
     assert answers["waiting"][1] >= 1.5

@@ -19,6 +19,7 @@ from gunicorn.app.base import BaseApplication
 from publisher.config import Settings
 from publisher.server.fairaccept import Turns
 from publisher.server.rendercache import SharedRenders
+from publisher.sparql.admission import server_threads
 from publisher.sparql.queryservice import QueryService, SharedQueries
 
 
@@ -155,7 +156,7 @@ class GunicornServer(BaseApplication):
             "bind": f"{self.settings.host}:{self.settings.port}",
             "workers": self.settings.workers,
             "worker_class": "publisher.server.fairaccept.FairThreadWorker",  # gthread, connections spread evenly
-            "threads": self.settings.threads,
+            "threads": server_threads(self.settings),  # pages' threads and the SPARQL queue's
             "timeout": self.settings.timeout,
             "keepalive": self.settings.keep_alive,
             "graceful_timeout": min(self.settings.timeout, 30),

@@ -22,6 +22,7 @@ import pyoxigraph as ox
 
 from publisher.errors import Problem
 from publisher.negotiation import RDF_FORMATS, RESULT_FORMATS, by_key
+from publisher.sparql.admission import QueryQueue
 from publisher.sparql.results import write_boolean, write_graph, write_solutions
 from publisher.sparql.runner import (
     QueryOptions,
@@ -30,6 +31,10 @@ from publisher.sparql.runner import (
     syntax_message,
     take,
 )
+
+#: A query still running after this many seconds is a runaway: put below the web workers (QueryProcess.ask).
+LOWER_AFTER_S = 0.5
+LOWERED_NICE = 10
 
 
 def evaluate(store: ox.Store, query: str, options: QueryOptions) -> tuple[dict[str, object], bytes]:
@@ -50,20 +55,23 @@ def evaluate(store: ox.Store, query: str, options: QueryOptions) -> tuple[dict[s
 
 def options_to_json(options: QueryOptions) -> bytes:
     """Write every option for the query process or the query service (``options_from_json`` reads them back)."""
-    return json.dumps(
-        {
-            "result": options.result_format.key,
-            "graph": options.graph_format.key,
-            "timeout": options.timeout,
-            "row_limit": options.row_limit,
-            "base_iri": options.base_iri,
-            "default_graphs": list(options.default_graphs),
-            "named_graphs": list(options.named_graphs),
-            "form": options.form,
-            "from_graphs": list(options.from_graphs),
-            "from_named": list(options.from_named),
-        }
-    ).encode("utf-8")
+    return json.dumps(options_to_dict(options)).encode("utf-8")
+
+
+def options_to_dict(options: QueryOptions) -> dict[str, Any]:
+    """Every option as JSON values (``options_from_json`` reads them back)."""
+    return {
+        "result": options.result_format.key,
+        "graph": options.graph_format.key,
+        "timeout": options.timeout,
+        "row_limit": options.row_limit,
+        "base_iri": options.base_iri,
+        "default_graphs": list(options.default_graphs),
+        "named_graphs": list(options.named_graphs),
+        "form": options.form,
+        "from_graphs": list(options.from_graphs),
+        "from_named": list(options.from_named),
+    }
 
 
 def options_from_json(data: dict[str, Any]) -> QueryOptions:
@@ -146,8 +154,6 @@ def child_loop(open_store: Callable[[], ox.Store], requests_fd: int, answers_fd:
     """The query process: answer framed requests until the parent goes away; never returns."""
     status = 0
     try:
-        # Below the web workers in the CPU's eyes: a runaway query must not slow down the pages.
-        os.nice(10)
         name_process("regiolod-query")
         store = open_store()
 
@@ -194,12 +200,21 @@ class QueryProcess:
         os.close(child_read)
         os.close(child_write)
         self.pid, self.reader, self.writer = pid, parent_read, parent_write
+        self.lowered = False
 
     def ask(self, query: str, options: QueryOptions) -> bytes:
-        """Send one query and wait for its answer until the deadline; kill the process past it."""
-        request = json.dumps({"query": query, "options": json.loads(options_to_json(options))}).encode("utf-8")
+        """Send one query and wait for its answer until the deadline; kill the process past it.
+
+        A query runs at the server's priority; one still running after ``LOWER_AFTER_S`` is put below the
+        web workers in the CPU's eyes (a runaway query must not slow down the pages). Starting every query
+        process niced cost cheap queries milliseconds of waiting for a core on a busy machine. A process
+        cannot raise its priority again unprivileged; a lowered one stays lowered (replacing it would
+        reopen an on-disk store after every long query).
+        """
+        request = json.dumps({"query": query, "options": options_to_dict(options)}).encode("utf-8")
         write_all(self.writer, frame(request))
-        deadline = time.monotonic() + options.timeout
+        started = time.monotonic()
+        deadline = started + options.timeout
         received = bytearray()
         expected: int | None = None
         while expected is None or len(received) < expected + 8:
@@ -211,8 +226,12 @@ class QueryProcess:
                     f"The query was stopped at the time limit of {options.timeout:g} s.",
                     retry_after=max(1, int(options.timeout)),
                 )
-            ready, _, _ = select.select([self.reader], [], [], min(remaining, 0.5))
+            lower_in = started + LOWER_AFTER_S - time.monotonic()
+            wait = min(remaining, 0.5) if self.lowered else max(0.0, min(remaining, lower_in))
+            ready, _, _ = select.select([self.reader], [], [], wait)
             if not ready:
+                if not self.lowered and time.monotonic() >= started + LOWER_AFTER_S:
+                    self.lower()
                 continue
             chunk = os.read(self.reader, 1 << 20)
             if not chunk:
@@ -222,6 +241,14 @@ class QueryProcess:
             if expected is None and len(received) >= 8:
                 expected = int.from_bytes(received[:8], "big")
         return bytes(received[8:])
+
+    def lower(self) -> None:
+        """Put the process below the web workers (nice 10)."""
+        self.lowered = True
+        try:
+            os.setpriority(os.PRIO_PROCESS, self.pid, LOWERED_NICE)
+        except OSError:
+            pass
 
     def stop(self) -> None:
         """Kill the process: every byte the query held is freed with it."""
@@ -242,11 +269,10 @@ class QueryProcess:
 class QueryPool:
     """A few query processes per server process, forked lazily after the server process started.
 
-    At most ``size`` queries run at once in one server process; a request that finds every process
-    busy for ``wait`` seconds gets 503 with Retry-After. At most ``admitted`` requests run or wait;
-    any further one gets 503 at once, so requests for SPARQL never hold more than that many of the
-    server's threads and pages keep being served while long queries run. A process that was stopped
-    at the time limit is replaced by a fresh fork on next use.
+    At most ``size`` queries run at once in one server process; the others wait their turn in one
+    FIFO queue (``admission.QueryQueue``) for up to ``wait`` seconds, then get 503 with Retry-After.
+    At most ``admitted`` requests run or wait; any further one gets 503 with a Retry-After estimated
+    from the queue. A process that was stopped at the time limit is replaced by a fresh fork on next use.
     """
 
     def __init__(self, open_store: Callable[[], ox.Store], size: int, wait: float = 0.5, admitted: int | None = None):
@@ -261,7 +287,7 @@ class QueryPool:
         self.idle: queue.LifoQueue[QueryProcess | None] = queue.LifoQueue()
         for _ in range(self.size):
             self.idle.put(None)
-        self.admitted = threading.BoundedSemaphore(self.admitted_max)  # running plus waiting
+        self.queue = QueryQueue(self.size, self.admitted_max, self.wait)  # running plus waiting, in order
         self.forked: set[int] = set()  # pids of this process's query processes, idle or busy
         self.fds: set[int] = set()  # their pipes, which a new query process closes
 
@@ -274,13 +300,8 @@ class QueryPool:
             with self.lock:
                 if os.getpid() != self.owner:
                     self.reset()
-        if not self.admitted.acquire(blocking=False):
-            raise busy(self.size)
-        try:
-            try:
-                process = self.idle.get(timeout=self.wait)
-            except queue.Empty:
-                raise busy(self.size) from None
+        with self.queue.turn():
+            process = self.idle.get_nowait()  # a turn of the queue is one of the ``size`` processes
             pid = 0
             try:
                 if process is None or not process.alive:
@@ -294,8 +315,6 @@ class QueryPool:
                     self.forked.discard(pid)
                     self.fds -= fds
                 self.idle.put(process if process is not None and process.alive else None)
-        finally:
-            self.admitted.release()
 
     def close(self) -> None:
         while not self.idle.empty():

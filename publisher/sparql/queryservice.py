@@ -8,8 +8,9 @@ same processes, limits and kill at the time limit as in a single process) and an
 over a Unix socket in a private folder. ``sparql_max_concurrent`` is then the number of queries the
 whole server runs at once, whatever the number of workers.
 
-A worker still admits only a few SPARQL requests at a time (the rest get 503 at once), so its
-threads stay free for pages. The service ends with the master (it watches its parent) and kills
+The service's pool holds the one queue of the server (``admission.QueryQueue``): requests wait their
+turn there, in threads of the workers kept for SPARQL beyond those of pages (``admission.server_threads``);
+each worker thread keeps its connection to the service between queries. The service ends with the master (it watches its parent) and kills
 its query processes when it ends. A worker that finds it gone answers 503 with Retry-After and
 stops gracefully; the master starts the service again before it forks the replacement worker.
 """
@@ -32,7 +33,7 @@ from publisher.sparql.processes import (
     frame,
     name_process,
     options_from_json,
-    options_to_json,
+    options_to_dict,
     read_exactly,
     result_of,
 )
@@ -141,20 +142,22 @@ class QueryService:
             threading.Thread(target=self.answer, args=(conn,), daemon=True).start()
 
     def answer(self, conn: socket.socket) -> None:  # pragma: no cover - in the service process
+        """Answer the queries of one worker thread, one after the other, until it closes the connection."""
         with conn:
-            try:
-                request = json.loads(receive(conn))
-                query, options = request["query"], options_from_json(request["options"])
-            except (EOFError, OSError, ValueError, KeyError):
-                return
-            try:
-                payload = self.pool.payload(query, options)
-            except Problem as exc:
-                payload = refusal(exc)
-            try:
-                conn.sendall(frame(payload))
-            except OSError:
-                pass  # the worker gave up (its client went away): nothing to tell
+            while True:
+                try:
+                    request = json.loads(receive(conn))
+                    query, options = request["query"], options_from_json(request["options"])
+                except (EOFError, OSError, ValueError, KeyError):
+                    return
+                try:
+                    payload = self.pool.payload(query, options)
+                except Problem as exc:
+                    payload = refusal(exc)
+                try:
+                    conn.sendall(frame(payload))
+                except OSError:
+                    return  # the worker gave up (its client went away): nothing to tell
 
     def stop(self) -> None:
         """End the service and its query processes (the master ends or serves a new build)."""
@@ -180,6 +183,7 @@ class SharedQueries:
         self.lock = threading.Lock()
         self.owner = 0
         self.admitted = threading.BoundedSemaphore(admitted)
+        self.local = threading.local()  # each thread's connection to the service, and the process it was made in
 
     def __call__(self, query: str, options: QueryOptions) -> QueryResult:
         if os.getpid() != self.owner:  # a fresh worker: its own count of admitted requests
@@ -190,13 +194,9 @@ class SharedQueries:
         if not self.admitted.acquire(blocking=False):
             raise busy(self.size)
         try:
-            request = json.dumps({"query": query, "options": json.loads(options_to_json(options))}).encode("utf-8")
+            request = json.dumps({"query": query, "options": options_to_dict(options)}).encode("utf-8")
             try:
-                with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
-                    conn.settimeout(options.timeout + self.wait + GRACE_S)
-                    conn.connect(self.query_service.path)
-                    conn.sendall(frame(request))
-                    payload = receive(conn)
+                payload = self.exchange(request, options.timeout + self.wait + GRACE_S)
             except (FileNotFoundError, ConnectionRefusedError):
                 # The service has ended: this worker stops gracefully, and the master starts the service
                 # again before it forks the worker's replacement.
@@ -207,3 +207,40 @@ class SharedQueries:
         finally:
             self.admitted.release()
         return result_of(payload)
+
+    def exchange(self, request: bytes, timeout: float) -> bytes:
+        """Send a framed request and read the framed answer over this thread's connection to the service,
+        kept open between queries (a connection, an accept and a thread of the service per query were a
+        good part of a cheap query's cost). A kept connection that turns out closed (the service was
+        started again) is replaced once; one that fails otherwise, or times out, is closed for good."""
+        for attempt in (1, 2):
+            conn: socket.socket | None = getattr(self.local, "conn", None)
+            kept = conn is not None and self.local.pid == os.getpid()
+            if conn is None or not kept:
+                conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                try:
+                    conn.settimeout(timeout)
+                    conn.connect(self.query_service.path)
+                except OSError:
+                    conn.close()
+                    raise
+                self.local.conn, self.local.pid = conn, os.getpid()
+            conn.settimeout(timeout)
+            try:
+                conn.sendall(frame(request))
+                return receive(conn)
+            except TimeoutError:
+                self.forget()
+                raise
+            except (OSError, EOFError):
+                self.forget()
+                if not kept or attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def forget(self) -> None:
+        """Close this thread's connection to the service (the next query opens a new one)."""
+        conn = getattr(self.local, "conn", None)
+        self.local.conn = None
+        if conn is not None:
+            conn.close()

@@ -2,8 +2,9 @@
 
 With ``REGIOLOD_STORE=sparql+http://host:port/query`` the publisher keeps no data of its own: it
 reads the finished build's metadata (``download_dir``) and asks the endpoint, which holds that
-build's ``store.nq.gz``, for everything else through SPARQLWrapper. Every request has a deadline
-(DESIGN §8: SPARQLWrapper has no default timeout); a store that does not answer in time gives
+build's ``store.nq.gz``, for everything else over kept-alive HTTP connections (``transport``: the
+POST SPARQLWrapper sends, without a new TCP connection per query). Every request has a deadline
+(DESIGN §8: outbound HTTP has no default timeout); a store that does not answer in time gives
 504, one that cannot be reached or answers garbage gives 503, both with ``Retry-After``. After a
 failure the store is not asked again for a few seconds (answers are 503 at once), then it is
 tried again, so the publisher recovers by itself when the store returns. One query of ours that
@@ -18,14 +19,11 @@ import json
 import logging
 import threading
 import time
-import urllib.error
 from collections import OrderedDict
 from collections.abc import Iterable
 from typing import Any
 
 import pyoxigraph as ox
-from SPARQLWrapper import JSON, POST, TURTLE, SPARQLWrapper
-from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
 from publisher.dataset.build import Build
 from publisher.errors import Problem
@@ -33,15 +31,20 @@ from publisher.sparql.results import write_boolean, write_graph, write_solutions
 from publisher.sparql.runner import QueryOptions, QueryResult, take
 from publisher.store.embedded import OWNER_DEPTH
 from publisher.store.protocol import Description, Term, bound, by_subject, lexical
+from publisher.store.transport import Dropped, KeepAlive, Refused
 from publisher.vocab import DCT_REFERENCES, LABEL_PROPERTIES, sparql_prologue
 
 SCHEME = "sparql+"
 RETRY_AFTER = 5
+#: Answer formats asked of the store.
+JSON, TURTLE = "json", "turtle"
+#: Statuses by which a store refuses a query (what SPARQLWrapper reports as the query's fault); any other
+#: error status means the store is unwell.
+REFUSALS = frozenset({400, 401, 404, 414, 500})
 PROBE_TIMEOUT = 1.0
 LOG = logging.getLogger("regiolod.remote")
 #: A value bound in a solution: RDF 1.2 adds triple terms to the terms of RDF 1.1.
 Value = Term | ox.Triple
-CHUNK = 1 << 16
 LABEL_BATCH = 200
 #: IRIs whose labels a process remembers (a few MB): properties, classes and concepts recur on every page.
 LABELS_KEPT = 20_000
@@ -86,6 +89,7 @@ class RemoteEndpoint:
         self.url, self.graphs, self.timeout = url, graphs, timeout
         self.down_until = 0.0
         self.lock = threading.Lock()
+        self.transport = KeepAlive(url)  # the connections of this process, kept alive (transport.py)
 
     def request(
         self,
@@ -103,37 +107,17 @@ class RemoteEndpoint:
         """
         if time.monotonic() < self.down_until:
             raise Problem(503, "The data store is unavailable; try again shortly.", RETRY_AFTER)
-        wrapper = SPARQLWrapper(self.url)
-        wrapper.setMethod(POST)
-        wrapper.setQuery(query)
-        wrapper.setReturnFormat(fmt)
-        wrapper.setTimeout(max(1, int(timeout)))
-        # The socket timeout (connect and every read); SPARQLWrapper keeps whole seconds (and annotates int).
-        wrapper.timeout = timeout  # type: ignore[assignment]
-        wrapper.setOnlyConneg(True)
-        for g in self.graphs if default_graphs is None else default_graphs:
-            wrapper.addDefaultGraph(g)
-        for g in self.graphs if named_graphs is None else named_graphs:
-            wrapper.addNamedGraph(g)
-        deadline = time.monotonic() + timeout
+        defaults = list(self.graphs if default_graphs is None else default_graphs)
+        named = list(self.graphs if named_graphs is None else named_graphs)
         try:
-            response = wrapper.query().response
-            media_type = response.headers.get_content_type()
-            chunks = []
-            while chunk := response.read(CHUNK):
-                chunks.append(chunk)
-                if time.monotonic() > deadline:
-                    raise TimeoutError
-            response.close()
-        except SPARQLWrapperException as exc:  # the store refused the query (400 and the like)
-            message = exc.args[0] if exc.args else str(exc)
-            if isinstance(message, bytes):
-                message = message.decode("utf-8", "replace")
+            return self.transport.post(query, fmt, timeout, defaults, named)
+        except Refused as exc:
+            if exc.status not in REFUSALS:
+                raise self.failed(503, f"The data store answered {exc.status}.") from None
+            message = exc.body.decode("utf-8", "replace")
             # A client's query is the client's to mend (400); one of the server's own failed the page (502).
             status = 400 if client_query else 502
             raise Problem(status, f"The data store refused the query: {message}".strip()) from None
-        except urllib.error.HTTPError as exc:
-            raise self.failed(503, f"The data store answered {exc.code}.") from None
         except TimeoutError:
             if client_query:
                 message = f"The query was stopped at the time limit of {timeout:g} s."
@@ -144,10 +128,8 @@ class RemoteEndpoint:
                             " ".join(query.split())[:2000])  # fmt: skip
                 raise Problem(504, message + " Try again shortly.", RETRY_AFTER) from None
             raise self.failed(504, message) from None
-        except (urllib.error.URLError, OSError, ValueError) as exc:
-            reason = getattr(exc, "reason", exc)
-            raise self.failed(503, f"The data store cannot be reached ({reason}).") from None
-        return media_type, b"".join(chunks)
+        except (Dropped, OSError, ValueError) as exc:
+            raise self.failed(503, f"The data store cannot be reached ({exc}).") from None
 
     def alive(self, timeout: float) -> bool:
         """Whether the store answers a trivial query within ``timeout`` seconds."""

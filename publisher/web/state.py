@@ -30,6 +30,7 @@ from publisher.publish.dumps import Dumps
 from publisher.render import asof, page_data
 from publisher.render.html import iri_to_uri
 from publisher.render.suggest import LazyLabelIndex
+from publisher.sparql.admission import QueryQueue, Queued
 from publisher.sparql.description import supported_functions
 from publisher.sparql.processes import QueryPool
 from publisher.sparql.queryservice import QueryService, SharedQueries
@@ -132,21 +133,17 @@ def normalize_path(raw: str) -> str:
 def query_runner(settings: Settings, store: Store, shared: bool) -> Runner:
     """Choose where the SPARQL queries of an app run: the remote store, the server's one query service
     (``shared``: the gunicorn master forks it before the workers), or query processes of this process."""
+    queued = settings.sparql_queue  # running and waiting (admission.py): a worker's over a remote store
     if isinstance(store, RemoteStore):
-        return RemoteRunner(store.endpoint)
+        return Queued(RemoteRunner(store.endpoint), QueryQueue(queued, queued, settings.sparql_queue_wait))
     if not isinstance(store, EmbeddedStore):
         raise TypeError(f"no query runner for a {type(store).__name__}")
     embedded = store  # an on-disk store opens its pyoxigraph store in each query process: ask it there
-    size = settings.sparql_max_concurrent
-    # Requests for SPARQL may run or wait in all threads but two, which stay free for pages.
-    admitted = max(size + 1, settings.threads - 2)
-    if not shared:
-        return QueryPool(lambda: embedded.oxigraph, size, wait=settings.sparql_queue_wait, admitted=admitted)
-    # Every request a worker admits may wait in the service for a free process: the service admits as
-    # many as all workers together (each worker still bounds its own, to keep threads for pages).
-    wait, workers = settings.sparql_queue_wait, settings.workers
-    pool = QueryPool(lambda: embedded.oxigraph, size, wait=wait, admitted=admitted * workers)
-    return SharedQueries(QueryService(pool), admitted=admitted)
+    size, wait = settings.sparql_max_concurrent, settings.sparql_queue_wait
+    pool = QueryPool(lambda: embedded.oxigraph, size, wait=wait, admitted=queued)
+    # A worker holds at most the queue's length of SPARQL requests, in threads beyond those of pages
+    # (admission.server_threads); the one queue, in the service, orders and bounds them all.
+    return SharedQueries(QueryService(pool), admitted=queued) if shared else pool
 
 
 @dataclass
