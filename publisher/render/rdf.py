@@ -22,13 +22,13 @@ JSONLD_CONTEXT: dict[str, str] = {p: ns for p, ns in PREFIXES.items() if p not i
 
 def unique_triples(quads: Iterable[ox.Quad]) -> list[ox.Triple]:
     """Drop graph names and duplicates, keeping the first occurrence's order."""
-    seen: set[tuple[str, str, str]] = set()
+    seen: set[ox.Triple] = set()
     triples = []
     for q in quads:
-        key = (str(q.subject), str(q.predicate), str(q.object))
-        if key not in seen:
-            seen.add(key)
-            triples.append(ox.Triple(q.subject, q.predicate, q.object))
+        triple = q.triple  # the quad's own triple: building one anew costs ten times as much
+        if triple not in seen:
+            seen.add(triple)
+            triples.append(triple)
     return triples
 
 
@@ -98,9 +98,18 @@ def renamer(names: dict[str, ox.BlankNode]) -> Callable[[AnyTerm], AnyTerm | ox.
 
 
 def relabel_blank_nodes(quads: list[ox.Quad]) -> list[ox.Quad]:
-    """``quads`` with every blank node named by :func:`blank_node_names`."""
-    term = renamer(blank_node_names(quads))
-    return [ox.Quad(term(q.subject), q.predicate, term(q.object), q.graph_name) for q in quads]
+    """``quads`` with every blank node named by :func:`blank_node_names`; statements without one are kept as
+    they are (building a quad again costs more than anything else here, most of all in the default graph)."""
+    blank = [q for q in quads if isinstance(q.subject, ox.BlankNode) or isinstance(q.object, ox.BlankNode)]
+    if not blank:
+        return list(quads)
+    term = renamer(blank_node_names(blank))
+    return [
+        ox.Quad(term(q.subject), q.predicate, term(q.object), q.graph_name)
+        if isinstance(q.subject, ox.BlankNode) or isinstance(q.object, ox.BlankNode)
+        else q
+        for q in quads
+    ]
 
 
 def by_graph(q: ox.Quad) -> tuple[str, str, str, str]:

@@ -157,7 +157,7 @@ def dated_statements(st: State, key: str, desc: Description, day: dt.date) -> li
         node = ox.NamedNode(other.iri)
         quads.append(ox.Quad(doc, RDFS_SEE_ALSO, ox.NamedNode(with_day(iri_to_uri(other.iri), day))))
         quads += [ox.Quad(node, ox.NamedNode(p), o) for p, o in timeline.facts.get(other.iri, [])]
-    return [ox.Quad(q.subject, q.predicate, q.object) for q in quads]
+    return quads
 
 
 def description_quads(st: State, key: str, desc: Description, day: dt.date | None = None) -> list[ox.Quad]:
