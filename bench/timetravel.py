@@ -44,6 +44,7 @@ def main() -> None:
                 if cold:
                     state.cache.values.clear()
                     state.tags.values.clear()
+                    state.headers.values.clear()
                 start = time.perf_counter()
                 response = client.get(url)
                 times[name].append((time.perf_counter() - start) * 1000)
