@@ -24,13 +24,17 @@ class BadDate(ValueError):
 
 def parse_date(text: str, name: str = "date") -> dt.date:
     """Read the day a client wrote as ``YYYY-MM-DD``, or raise :class:`BadDate` saying what is accepted."""
-    shown = repr(text[:40]) + ("…" if len(text) > 40 else "")
     if not DAY.fullmatch(text):
-        raise BadDate(f"{name} must be {ACCEPTED}, not {shown}.")
+        raise BadDate(f"{name} must be {ACCEPTED}, not {shown(text)}.")
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise BadDate(f"{name}={shown} names no day of the calendar; {name} must be {ACCEPTED}.") from None
+        raise BadDate(f"{name}={shown(text)} names no day of the calendar; {name} must be {ACCEPTED}.") from None
+
+
+def shown(text: str) -> str:
+    """A client's text as a message repeats it: quoted, at most 40 characters."""
+    return repr(text[:40]) + ("…" if len(text) > 40 else "")
 
 
 def beginning(lexical: str) -> dt.date | None:

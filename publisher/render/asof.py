@@ -214,6 +214,8 @@ class Timeline:
     before: dict[str, list[str]] = field(default_factory=dict)  # thing → what it replaced or resulted from
     after: dict[str, list[str]] = field(default_factory=dict)  # thing → what replaced it or resulted from it
     facts: dict[str, list[tuple[str, Term]]] = field(default_factory=dict)  # of those: NEIGHBOUR_FACTS
+    # (organization, member) → its org:hasMember and org:memberOf, made once (:func:`links_at`)
+    links: dict[tuple[str, str], tuple[ox.Quad, ox.Quad]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, store: Store) -> Timeline:
@@ -232,6 +234,8 @@ class Timeline:
                 former.setdefault(lexical_of(r.get("s")), []).append((label.value, label.language or "", renamed))
         timeline = cls(lifespans(store), spans, {k: sorted(v) for k, v in former.items()}, read_events(store))
         timeline.read_neighbours(store)
+        for span in spans:  # the statements a document of a day says of its memberships, made once, as today's
+            timeline.link_statements(span.organization, span.member)  # are in the store (building them costs most)
         return timeline
 
     @classmethod
@@ -276,6 +280,13 @@ class Timeline:
         for span in self.memberships:
             self.by_organization.setdefault(span.organization, []).append(span)
             self.by_member.setdefault(span.member, []).append(span)
+
+    def link_statements(self, organization: str, member: str) -> tuple[ox.Quad, ox.Quad]:
+        """``organization org:hasMember member`` and ``member org:memberOf organization`` (default graph)."""
+        if (organization, member) not in self.links:
+            o, m = ox.NamedNode(organization), ox.NamedNode(member)
+            self.links[organization, member] = (ox.Quad(o, ORG_HAS_MEMBER, m), ox.Quad(m, ORG_MEMBER_OF, o))
+        return self.links[organization, member]
 
     def state(self, iri: str, day: dt.date) -> str:
         """``exists``, ``not-yet`` or ``ended`` of a thing on ``day`` (a thing with no dated life exists)."""
@@ -343,11 +354,10 @@ def lexical_of(term: Term | None) -> str:
 def links_at(timeline: Timeline, iri: str, day: dt.date) -> list[ox.Quad]:
     """org:hasMember and org:memberOf of ``iri`` that hold on ``day``, in both directions (default graph),
     in place of the derived graph's links, which hold today."""
-    thing = ox.NamedNode(iri)
-    pairs = {(thing, ox.NamedNode(s.member)) for s in timeline.members(iri, day)}
-    pairs |= {(ox.NamedNode(s.organization), thing) for s in timeline.memberships_of(iri, day)}
-    ordered = sorted(pairs, key=lambda pair: (pair[0].value, pair[1].value))
-    return [ox.Quad(o, ORG_HAS_MEMBER, m) for o, m in ordered] + [ox.Quad(m, ORG_MEMBER_OF, o) for o, m in ordered]
+    pairs = {(iri, s.member) for s in timeline.members(iri, day)}
+    pairs |= {(s.organization, iri) for s in timeline.memberships_of(iri, day)}
+    made = [timeline.link_statements(o, m) for o, m in sorted(pairs)]
+    return [has for has, _ in made] + [of for _, of in made]
 
 
 def without_todays_links(quads: list[ox.Quad]) -> list[ox.Quad]:

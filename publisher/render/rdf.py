@@ -22,14 +22,19 @@ JSONLD_CONTEXT: dict[str, str] = {p: ns for p, ns in PREFIXES.items() if p not i
 
 def unique_triples(quads: Iterable[ox.Quad]) -> list[ox.Triple]:
     """Drop graph names and duplicates, keeping the first occurrence's order."""
-    seen: set[tuple[str, str, str]] = set()
+    seen: set[ox.Triple] = set()
     triples = []
     for q in quads:
-        key = (str(q.subject), str(q.predicate), str(q.object))
-        if key not in seen:
-            seen.add(key)
-            triples.append(ox.Triple(q.subject, q.predicate, q.object))
+        triple = q.triple  # the quad's own triple: building one anew costs ten times as much
+        if triple not in seen:
+            seen.add(triple)
+            triples.append(triple)
     return triples
+
+
+#: A blank node's statements: (predicate, object, graph) by its label; and the (subject, predicate) pointing to it.
+Edges = dict[str, list[tuple[str, object, object]]]
+Incoming = dict[str, list[tuple[object, str]]]
 
 
 def blank_node_names(quads: Iterable[ox.Quad]) -> dict[str, ox.BlankNode]:
@@ -40,8 +45,8 @@ def blank_node_names(quads: Iterable[ox.Quad]) -> dict[str, ox.BlankNode]:
     are numbered in turn so that none is merged with another. Only statements with a blank node in
     them matter, so a caller may pass just those. Returns the new node for each old label.
     """
-    edges: dict[str, list[tuple[str, object, object]]] = {}
-    incoming: dict[str, list[tuple[object, str]]] = {}
+    edges: Edges = {}
+    incoming: Incoming = {}
     blanks: set[str] = set()
     for q in quads:
         if isinstance(q.subject, ox.BlankNode):
@@ -51,41 +56,57 @@ def blank_node_names(quads: Iterable[ox.Quad]) -> dict[str, ox.BlankNode]:
             incoming.setdefault(q.object.value, []).append((q.subject, q.predicate.value))
             blanks.add(q.object.value)
     content: dict[str, str] = {}
-
-    def content_of(node: str, path: tuple[str, ...] = ()) -> str:
-        if node in content:
-            return content[node]
-        if node in path:
-            return "cycle"
-        # The graph counts too: equal statements in two graphs are two different blank nodes.
-        parts = sorted(
-            f"{p} {content_of(o.value, (*path, node)) if isinstance(o, ox.BlankNode) else o} {g}"
-            for p, o, g in edges.get(node, [])
-        )
-        content[node] = hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()
-        return content[node]
-
     context: dict[str, str] = {}
-
-    def context_of(node: str, path: tuple[str, ...] = ()) -> str:
-        if node in context:
-            return context[node]
-        if node in path:
-            return "cycle"
-        parents = sorted(
-            f"{context_of(s.value, (*path, node)) if isinstance(s, ox.BlankNode) else s} {p}"
-            for s, p in incoming.get(node, [])
-        )
-        context[node] = hashlib.sha256(("\n".join(parents) + content_of(node)).encode("utf-8")).hexdigest()[:16]
-        return context[node]
-
     names: dict[str, ox.BlankNode] = {}
     used: dict[str, int] = {}
-    for b in sorted(blanks, key=lambda b: (context_of(b), b)):
-        base = "b" + context_of(b)
+    for b in sorted(blanks, key=lambda b: (context_of(b, edges, incoming, content, context), b)):
+        base = "b" + context[b]
         used[base] = used.get(base, 0) + 1
         names[b] = ox.BlankNode(base if used[base] == 1 else f"{base}x{used[base]}")
     return names
+
+
+# The two below are functions of the module, not closures of blank_node_names: a closure that calls itself
+# refers to itself, garbage that only the cycle collector frees, left by every document with a blank node.
+
+
+def content_of(node: str, edges: Edges, content: dict[str, str], path: tuple[str, ...] = ()) -> str:
+    """The hash of a blank node's own statements, through nested blank nodes (memoized in ``content``)."""
+    if node in content:
+        return content[node]
+    if node in path:
+        return "cycle"
+    # The graph counts too: equal statements in two graphs are two different blank nodes.
+    inner = (*path, node)
+    parts = sorted(
+        f"{p} {content_of(o.value, edges, content, inner) if isinstance(o, ox.BlankNode) else o} {g}"
+        for p, o, g in edges.get(node, [])
+    )
+    content[node] = hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()
+    return content[node]
+
+
+def context_of(
+    node: str,
+    edges: Edges,
+    incoming: Incoming,
+    content: dict[str, str],
+    context: dict[str, str],
+    path: tuple[str, ...] = (),
+) -> str:
+    """The hash of what points to a blank node and of its content (memoized in ``context``)."""
+    if node in context:
+        return context[node]
+    if node in path:
+        return "cycle"
+    inner = (*path, node)
+    parents = sorted(
+        f"{context_of(s.value, edges, incoming, content, context, inner) if isinstance(s, ox.BlankNode) else s} {p}"
+        for s, p in incoming.get(node, [])
+    )
+    own = content_of(node, edges, content)
+    context[node] = hashlib.sha256(("\n".join(parents) + own).encode("utf-8")).hexdigest()[:16]
+    return context[node]
 
 
 def renamer(names: dict[str, ox.BlankNode]) -> Callable[[AnyTerm], AnyTerm | ox.BlankNode]:
@@ -98,9 +119,18 @@ def renamer(names: dict[str, ox.BlankNode]) -> Callable[[AnyTerm], AnyTerm | ox.
 
 
 def relabel_blank_nodes(quads: list[ox.Quad]) -> list[ox.Quad]:
-    """``quads`` with every blank node named by :func:`blank_node_names`."""
-    term = renamer(blank_node_names(quads))
-    return [ox.Quad(term(q.subject), q.predicate, term(q.object), q.graph_name) for q in quads]
+    """``quads`` with every blank node named by :func:`blank_node_names`; statements without one are kept as
+    they are (building a quad again costs more than anything else here, most of all in the default graph)."""
+    blank = [q for q in quads if isinstance(q.subject, ox.BlankNode) or isinstance(q.object, ox.BlankNode)]
+    if not blank:
+        return list(quads)
+    term = renamer(blank_node_names(blank))
+    return [
+        ox.Quad(term(q.subject), q.predicate, term(q.object), q.graph_name)
+        if isinstance(q.subject, ox.BlankNode) or isinstance(q.object, ox.BlankNode)
+        else q
+        for q in quads
+    ]
 
 
 def by_graph(q: ox.Quad) -> tuple[str, str, str, str]:
@@ -178,10 +208,14 @@ def jsonld_nodes(triples: Iterable[ox.Triple]) -> list[dict[str, object]]:
 
 
 def jsonld_members(nodes: Iterable[dict[str, object]]) -> str:
-    """Node objects as members of the ``@graph`` array, laid out as ``json.dumps(indent=2)`` would."""
-    return ",\n".join(
-        "    " + json.dumps(n, ensure_ascii=False, indent=2, sort_keys=True).replace("\n", "\n    ") for n in nodes
-    )
+    """Node objects as members of the ``@graph`` array, laid out as ``json.dumps(indent=2)`` would.
+
+    One encoding for all of them (two levels of list put each node four spaces in): the indenting encoder's
+    functions refer to each other, garbage for the cycle collector after every call, once per node before."""
+    listed = list(nodes)
+    if not listed:
+        return ""
+    return json.dumps([listed], ensure_ascii=False, indent=2, sort_keys=True)[len("[\n  [\n") : -len("\n  ]\n]")]
 
 
 #: Everything a JSON-LD document holds before its first node, and after its last.

@@ -117,6 +117,16 @@ def document_response(st: State, key: str, fixed: Format | None, day: dt.date | 
         body, content_type = st.rendered(parts, lambda: render_profile(st, key, fmt, chosen, day))
     else:
         body, content_type = st.rendered(parts, lambda: render_document(st, key, fmt, lang, day))
+    asked = (st.build.version, *parts, profile.token if profile else "", "query" if by_query else "")
+    extra = st.headers.get(asked, lambda: document_headers(st, key, fmt, lang, profile, by_query, day))
+    return st.respond(body, content_type, parts, vary=vary_for(fixed, fmt, profiled=True), extra=extra)
+
+
+def document_headers(
+    st: State, key: str, fmt: Format, lang: str, profile: Profile | None, by_query: bool, day: dt.date | None
+) -> list[tuple[str, str]]:
+    """The headers of a document besides ETag, Last-Modified and Vary, made once per document like its body
+    (a cached document of a day is then served as today's is: two look-ups and the same response)."""
     location = with_day(st.doc_url(key, fmt), day)
     links = st.document_links(key, day) + geo.link(st, key, day)
     if profile is not None:
@@ -130,7 +140,7 @@ def document_response(st: State, key: str, fixed: Format | None, day: dt.date | 
     if fmt is HTML:
         extra.append(("Content-Language", lang))
         extra += geo.page_headers(st, key)
-    return st.respond(body, content_type, parts, vary=vary_for(fixed, fmt, profiled=True), extra=extra)
+    return extra
 
 
 def dated_statements(st: State, key: str, desc: Description, day: dt.date) -> list[ox.Quad]:
@@ -157,7 +167,7 @@ def dated_statements(st: State, key: str, desc: Description, day: dt.date) -> li
         node = ox.NamedNode(other.iri)
         quads.append(ox.Quad(doc, RDFS_SEE_ALSO, ox.NamedNode(with_day(iri_to_uri(other.iri), day))))
         quads += [ox.Quad(node, ox.NamedNode(p), o) for p, o in timeline.facts.get(other.iri, [])]
-    return [ox.Quad(q.subject, q.predicate, q.object) for q in quads]
+    return quads
 
 
 def description_quads(st: State, key: str, desc: Description, day: dt.date | None = None) -> list[ox.Quad]:

@@ -156,6 +156,7 @@ class State:
     cache: Recent[tuple[bytes, str]] = field(default_factory=lambda: Recent(CACHE_SIZE))
     known: Recent[bool] = field(default_factory=lambda: Recent(4 * CACHE_SIZE))  # thing key -> whether it exists
     tags: Recent[str] = field(default_factory=lambda: Recent(CACHE_SIZE))  # header values: ETags, Link lists
+    headers: Recent[list[tuple[str, str]]] = field(default_factory=lambda: Recent(CACHE_SIZE))  # of documents
     # Whole listings (per kind; every type filter and language is served from it): sorting them is the cost.
     listings: Recent[page_data.Listing] = field(default_factory=lambda: Recent(LISTINGS))
     dumps: Dumps | None = None
@@ -394,8 +395,8 @@ def raw_path() -> str:
     """The request path as the client sent it, without query and fragment, in URI characters."""
     raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI") or quote(request.path)
     # WSGI hands the request line over as latin-1 decoded bytes; escape any non-ASCII byte.
-    raw = quote(raw.encode("latin-1", "replace"), safe=_KEEP_IN_PATH)
-    path = raw.split("?", 1)[0].split("#", 1)[0]
+    # The query is cut off first: escaping it too made every request with a query (``?at=``) dearer.
+    path = quote(raw.encode("latin-1", "replace").split(b"?", 1)[0].split(b"#", 1)[0], safe=_KEEP_IN_PATH)
     if "://" in path:  # absolute-form request target
         path = "/" + path.split("://", 1)[1].split("/", 1)[-1]
     script = request.script_root or ""
