@@ -9,9 +9,10 @@ over a Unix socket in a private folder. ``sparql_max_concurrent`` is then the nu
 whole server runs at once, whatever the number of workers.
 
 The service's pool holds the one queue of the server (``admission.QueryQueue``): requests wait their
-turn there, in threads of the workers kept for SPARQL beyond those of pages (``admission.server_threads``);
-each worker thread keeps its connection to the service between queries. The service ends with the master (it watches its parent) and kills
-its query processes when it ends. A worker that finds it gone answers 503 with Retry-After and
+turn there, in threads of the workers kept for SPARQL beyond those of pages
+(``admission.server_threads``); each worker thread keeps its connection to the service between
+queries. The service ends with the master (it watches its parent) and kills its query processes
+when it ends. A worker that finds it gone answers 503 with Retry-After and
 stops gracefully; the master starts the service again before it forks the replacement worker.
 """
 
