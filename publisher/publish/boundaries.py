@@ -21,18 +21,25 @@ import gzip
 import json
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from publisher.dataset.build import LoadedBuild
 from publisher.negotiation import Format
-from publisher.publish.dumps import DumpFile, GzipOutput
+from publisher.publish.files import DumpFile, GzipOutput
 from publisher.render.geojson import DEFAULT_DETAIL, DETAILS, Described, Generalised, GeoIndex
 from publisher.store.embedded import EmbeddedStore
 
 if TYPE_CHECKING:
     from flask.testing import FlaskClient
 
-    from publisher.publish.export import SiteWriter
+
+class SiteWriter(Protocol):
+    """What the static export's writer (publish/export.py) offers the GeoJSON files."""
+
+    def fits(self, names: list[str]) -> bool: ...
+
+    def write(self, name: str, body: bytes, modified: float) -> None: ...
+
 
 GEOJSON = Format("geojson", "application/geo+json", "geojson", "GeoJSON", file_type="GEOJSON")
 #: The dataset of the catalog the files belong to (publish/catalog.py DATASETS): the whole one.

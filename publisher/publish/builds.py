@@ -33,7 +33,8 @@ from publisher.dataset.build import Build, LoadedBuild
 from publisher.dataset.sources import SourceFile
 from publisher.negotiation import NQUADS
 from publisher.publish.catalog import VoidStatistics, catalog_graph, void_statistics
-from publisher.publish.dumps import SUBJECTS, Dumps, GzipOutput, dump_graphs, read_dumps, write_dumps, write_nquads
+from publisher.publish.dumps import SUBJECTS, Dumps, dump_graphs, read_dumps, write_dumps, write_nquads
+from publisher.publish.files import GzipOutput
 from publisher.render.rdf import serialize
 
 METADATA = "build.json"

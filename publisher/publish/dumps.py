@@ -8,9 +8,6 @@ or catalog); N-Quads keep the graph names.
 
 from __future__ import annotations
 
-import gzip
-import hashlib
-import io
 import itertools
 import json
 import os
@@ -23,7 +20,8 @@ from typing import Literal, TypeVar, overload
 import pyoxigraph as ox
 
 from publisher.dataset.build import Build, LoadedBuild
-from publisher.negotiation import JSONLD, NQUADS, NTRIPLES, TURTLE, Format
+from publisher.negotiation import JSONLD, NQUADS, NTRIPLES, TURTLE
+from publisher.publish.files import DumpFile, GzipOutput
 from publisher.render.rdf import (
     JSONLD_HEAD,
     JSONLD_TAIL,
@@ -40,25 +38,11 @@ WHOLE = "regiolod"
 # Every thing the dumps describe under {base}id/, one IRI a line, sorted (builds.py adds the other graphs').
 SUBJECTS = "subjects.txt.gz"
 #: gzip level of the dumps: 6 (zlib's default) packs within a few per cent of 9 in a fraction of the time.
-COMPRESSION = 6
 SUBSETS = {
     "territories": "?s a rl:Territory",
     "cooperations": "{ ?s a org:Organization } UNION { ?s a org:FormalOrganization } UNION "
     "{ ?s a org:OrganizationalCollaboration } UNION { ?s a org:Membership }",
 }
-
-
-@dataclass(frozen=True)
-class DumpFile:
-    """One file of a build's dumps, as the catalog and VoID describe it."""
-
-    name: str
-    dataset: str
-    format: str
-    media_type: str
-    bytes: int
-    sha256: str
-    triples: int
 
 
 @dataclass(frozen=True)
@@ -172,44 +156,6 @@ def subject_runs(triples: list[ox.Triple]) -> Iterator[list[ox.Triple]]:
     """The runs of consecutive triples with the same subject."""
     for _, run in itertools.groupby(triples, key=lambda t: t.subject):
         yield list(run)
-
-
-class GzipOutput:
-    """A gzip file written in parts: no timestamp and no file name in it, so that the same content
-    gives the same checksum; its SHA-256, size and statement count are known when it is closed."""
-
-    def __init__(self, path: Path):
-        self.path = path
-        self.count = 0
-        self._raw = open(path, "wb")  # noqa: SIM115 (closed in close())
-        self._gzip = gzip.GzipFile(filename="", mode="wb", fileobj=self._raw, mtime=0, compresslevel=COMPRESSION)
-        self._buffer = io.BufferedWriter(self._gzip, buffer_size=1 << 20)
-
-    def write(self, data: bytes | str, statements: int = 0) -> None:
-        self._buffer.write(data.encode("utf-8") if isinstance(data, str) else data)
-        self.count += statements
-
-    def close(self) -> None:
-        self._buffer.close()  # closes the gzip stream, which does not close the file under it
-        self._raw.flush()
-        os.fsync(self._raw.fileno())
-        self._raw.close()
-
-    def __enter__(self) -> GzipOutput:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def dump_file(self, dataset: str, fmt: Format) -> DumpFile:
-        """The record of the file written, as the manifest, the catalog and VoID list it."""
-        digest = hashlib.sha256()
-        with open(self.path, "rb") as f:
-            while chunk := f.read(1 << 20):
-                digest.update(chunk)
-        return DumpFile(
-            self.path.name, dataset, fmt.key, fmt.media_type, self.path.stat().st_size, digest.hexdigest(), self.count
-        )
 
 
 def write_nquads(out: GzipOutput, oxigraph: ox.Store, graphs: list[str], names: dict[str, ox.BlankNode]) -> None:

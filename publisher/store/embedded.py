@@ -10,7 +10,8 @@ import json
 import os
 import threading
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 import pyoxigraph as ox
 
@@ -19,12 +20,9 @@ from publisher.vocab import DCT_REFERENCES, LABEL_PROPERTIES, sparql_prologue
 
 if TYPE_CHECKING:
     from publisher.dataset.build import LoadedBuild
-    from publisher.publish.builds import FinishedBuild
 
 
-def blank_node_closure(
-    oxigraph: ox.Store, start: list[ox.NamedNode], graphs: set[str] | None = None
-) -> list[ox.Quad]:
+def blank_node_closure(oxigraph: ox.Store, start: list[ox.NamedNode], graphs: set[str] | None = None) -> list[ox.Quad]:
     """Every statement about the start nodes and, recursively, about the blank nodes they point to."""
     found: list[ox.Quad] = []
     queue: list[ox.NamedNode | ox.BlankNode] = list(start)
@@ -160,6 +158,13 @@ class EmbeddedStore:
         )
 
 
+class OnDisk(Protocol):
+    """What an on-disk store needs of a finished build (publish/builds.py ``FinishedBuild``): its store's folder."""
+
+    @property
+    def store_path(self) -> Path: ...
+
+
 class OnDiskStore(EmbeddedStore):
     """A finished build's on-disk store, opened read-only by each process that reads it.
 
@@ -168,7 +173,7 @@ class OnDiskStore(EmbeddedStore):
     its own. Handles inherited from a parent are kept referenced and never closed in the child.
     """
 
-    def __init__(self, finished: FinishedBuild):
+    def __init__(self, finished: OnDisk):
         self.path = finished.store_path
         self._handle: ox.Store | None = None
         self._pid = 0
