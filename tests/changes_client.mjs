@@ -1,9 +1,8 @@
 // Reads the change feed with the LDES client (npm "ldes-client", pinned in package-lock.json) and prints
-// every member it emits as one JSON line: node tests/changes_client.cjs <root URL> [<state folder>]
+// every member it emits as one JSON line: node tests/changes_client.mjs <root URL> [<state folder>]
 // With a state folder the client saves what it has seen there and, run again, resumes from it: it emits
 // only members it has not emitted before. Each line: {"id", "timestamp", "isVersionOf"}.
-"use strict";
-const { replicateLDES, intoConfig } = require("ldes-client");
+import { replicateLDES, intoConfig } from "ldes-client";
 
 async function main() {
   const [url, statePath] = process.argv.slice(2);
