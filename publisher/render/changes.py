@@ -28,7 +28,7 @@ import pyoxigraph as ox
 from publisher.negotiation import JSONLD, NQUADS, NTRIPLES, TURTLE, Format
 from publisher.render.rdf import TURTLE_HEAD, oxigraph_bytes, serialize
 from publisher.store.protocol import Store
-from publisher.vocab import DCT, LDES, PREFIXES, PROV, RDF_TYPE, RL_SHAPES, SHAPES_IRI, TREE, XSD
+from publisher.vocab import DCT_IS_VERSION_OF, LDES, PREFIXES, PROV, RDF_TYPE, RL_SHAPES, SHAPES_IRI, TREE, XSD
 
 #: What the feed answers in (LDES server primer §2: N-Quads, N-Triples, Turtle or JSON-LD).
 FEED_FORMATS: tuple[Format, ...] = (TURTLE, NQUADS, JSONLD, NTRIPLES)
@@ -43,7 +43,7 @@ MONTH = re.compile(r"(?P<year>[0-9]{4})-(?P<month>0[1-9]|1[0-2])")
 
 TIMESTAMP = ox.NamedNode(PROV + "generatedAtTime")
 INVALIDATED = ox.NamedNode(PROV + "invalidatedAtTime")
-VERSION_OF = ox.NamedNode(DCT + "isVersionOf")
+VERSION_OF = DCT_IS_VERSION_OF
 XSD_DATETIME = ox.NamedNode(XSD + "dateTime")
 EVENT_STREAM = ox.NamedNode(LDES + "EventStream")
 TIMESTAMP_PATH = ox.NamedNode(LDES + "timestampPath")
