@@ -33,7 +33,10 @@ from publisher.render.changes import (
     TREE_RELATION,
     TREE_VALUE,
     VERSION_OF,
+    feed_members,
+    queried_members,
 )
+from publisher.store.embedded import EmbeddedStore
 from publisher.vocab import RDF_TYPE
 from tests.conftest import BASE, ROOT, isomorphic, make_client
 from tests.processes import BIN, clean_env, free_port, running
@@ -188,6 +191,12 @@ def test_every_member_conforms_to_the_tree_shape_and_a_member_without_its_day_do
     assert not conforms
 
 
+def test_the_store_read_directly_finds_the_members_sparql_finds(build) -> None:
+    """The embedded store's members are read from its indexes; a remote store's by SPARQL: the same members."""
+    store = EmbeddedStore(build)
+    assert feed_members(store) == sorted(queried_members(store))
+
+
 def test_members_are_versions_of_the_things_the_store_holds(feed, build) -> None:
     _, pages = feed
     things = {q.object for quads in pages.values() for q in quads if q.predicate == VERSION_OF}
@@ -301,6 +310,7 @@ def test_the_ldes_client_resumes_from_its_state_and_emits_only_what_a_new_build_
     with running(command, base, tmp_path / "serve.log", env=env):
         first = emitted(ldes_client(base, state))
         assert first == expected_members(sparql_rows(base))
+        oldest = requests.get(base + "changes/" + min(first.values())[:7], headers=NQUADS, timeout=10)
         (project_copy / "data" / "later-change.ttl").write_text(LATER_CHANGE, encoding="utf-8")
         reload = subprocess.run([str(BIN / "regiolod"), "--root", str(project_copy), "reload"], env=env,
                                 capture_output=True, text=True, timeout=300)  # fmt: skip
@@ -312,6 +322,10 @@ def test_the_ldes_client_resumes_from_its_state_and_emits_only_what_a_new_build_
             time.sleep(0.2)
         second = emitted(ldes_client(base, state))
         everything = expected_members(sparql_rows(base))
+        again = requests.get(oldest.url, headers=NQUADS, timeout=10)
+    assert again.headers["ETag"] == oldest.headers["ETag"] and again.content == oldest.content, (
+        "an old page keeps its ETag"
+    )
     added = {f"{base}id/change/2026-11-15-later#happened-2026-11-15": "2026-11-15T00:00:00Z"}
     assert everything == first | added
     assert second == added

@@ -19,6 +19,7 @@ from publisher.negotiation import Format, negotiate
 from publisher.render.changes import (
     FEED_FORMATS,
     BadPage,
+    Member,
     feed_members,
     months,
     page_quads,
@@ -62,13 +63,15 @@ def answer(month: str | None) -> Response:
     try:
         if request.args:
             raise Refused(refuse(st, fmt, 400, parameter_message(sorted(request.args)[0]), month))
-        pages = month_names(st)
-        newest = pages[-1] if pages else None
         if month is not None:
             try:
                 parse_month(month)
             except BadPage as error:
                 raise Refused(refuse(st, fmt, 400, str(error), None)) from None
+        computed: list[dict[str, list[Member]]] = []
+        pages = month_names(st, computed)
+        newest = pages[-1] if pages else None
+        if month is not None:
             if month not in pages:
                 root_address = root_url(st.base)
                 message = (
@@ -78,7 +81,7 @@ def answer(month: str | None) -> Response:
     except Refused as refused:
         return refused.response
     key = ("changes", fmt.key, month or "")
-    body, content_type = st.rendered(key, lambda: render(st, fmt, month, newest))
+    body, content_type = st.rendered(key, lambda: render(st, fmt, month, newest, computed))
     etag = st.tags.get((st.build.version, "changes-etag", *key), lambda: hashlib.sha256(body).hexdigest()[:32])
     cache = IMMUTABLE if month is not None and month != newest else MUTABLE
     url = page_url(st.base, month) if month else root_url(st.base)
@@ -88,13 +91,21 @@ def answer(month: str | None) -> Response:
     return response
 
 
-def month_names(st: State) -> list[str]:
-    """The months that have members in this build, oldest first, read from the store once per build."""
-    return st.tags.get((st.build.version, "changes-months"), lambda: " ".join(months(feed_members(st.store)))).split()
+def month_names(st: State, computed: list[dict[str, list[Member]]]) -> list[str]:
+    """The months that have members in this build, oldest first, read from the store once per build; when
+    read now, the members are kept in ``computed`` for the page to be rendered from."""
+
+    def read() -> str:
+        computed.append(months(feed_members(st.store)))
+        return " ".join(computed[0])
+
+    return st.tags.get((st.build.version, "changes-months"), read).split()
 
 
-def render(st: State, fmt: Format, month: str | None, newest: str | None) -> tuple[bytes, str]:
-    pages = months(feed_members(st.store))
+def render(
+    st: State, fmt: Format, month: str | None, newest: str | None, computed: list[dict[str, list[Member]]]
+) -> tuple[bytes, str]:
+    pages = computed[0] if computed else months(feed_members(st.store))
     if month is None:
         quads = root_quads(st.store, st.base, list(pages))
     else:
