@@ -197,6 +197,26 @@ def test_the_store_read_directly_finds_the_members_sparql_finds(build) -> None:
     assert feed_members(store) == sorted(queried_members(store))
 
 
+def test_a_remote_store_answers_the_same_feed(settings, feed, request: pytest.FixtureRequest) -> None:
+    """Over a remote SPARQL store (an Oxigraph server with the same build) the root and every page say the same."""
+    from dataclasses import replace
+
+    from publisher import create_app
+
+    folder = request.getfixturevalue("finished")
+    url = request.getfixturevalue("remote_endpoint")
+    remote = create_app(replace(settings, store="sparql+" + url, download_dir=str(folder))).test_client()
+    relations_by_page, pages = feed
+    remote_relations, remote_pages = read_feed(remote)
+    assert remote_relations == relations_by_page
+    for address, quads in pages.items():
+        assert isomorphic(rdf_graph(remote_pages[address]), rdf_graph(quads)), address
+    root = remote.get(ROOT_PAGE, headers={"Accept": "application/n-triples"})
+    assert (rdflib.URIRef(MEMBER_SHAPE.value), rdflib.RDF.type, rdflib.SH.NodeShape) in rdflib.Graph().parse(
+        data=root.data, format="nt"
+    )
+
+
 def test_members_are_versions_of_the_things_the_store_holds(feed, build) -> None:
     _, pages = feed
     things = {q.object for quads in pages.values() for q in quads if q.predicate == VERSION_OF}
