@@ -151,7 +151,8 @@ def queried_members(store: Store) -> set[Member]:
 
 def embedded_members(oxigraph: ox.Store) -> set[Member]:
     """The members, read as :data:`MEMBERS_QUERY` reads them, from the store's indexes: the change events
-    and memberships by type, the dated properties each in one scan, joined here."""
+    and memberships by type, the dates of each event, the intervals' properties each in one scan (a few
+    dozen statements each), joined here."""
 
     def pairs(predicate: ox.NamedNode) -> dict[object, list[object]]:
         found: dict[object, list[object]] = {}
@@ -162,11 +163,13 @@ def embedded_members(oxigraph: ox.Store) -> set[Member]:
     def typed(cls: ox.NamedNode) -> set[object]:
         return {q.subject for q in oxigraph.quads_for_pattern(None, RDF_TYPE, cls, None)}
 
-    dates, during = pairs(DCT_DATE), pairs(MEMBER_DURING)
+    during = pairs(MEMBER_DURING)
     bounds = {"began": pairs(HAS_BEGINNING), "ended": pairs(HAS_END)}
     in_date, in_year = pairs(IN_DATE), pairs(IN_YEAR)
     found: list[tuple[object, str, object]] = [
-        (e, "happened", d) for e in typed(CHANGE_EVENT) for d in dates.get(e, [])
+        (q.subject, "happened", q.object)
+        for event in typed(CHANGE_EVENT)
+        for q in oxigraph.quads_for_pattern(event, DCT_DATE, None, None)  # type: ignore[arg-type]
     ]
     for membership in typed(MEMBERSHIP):
         for kind, edge in bounds.items():
