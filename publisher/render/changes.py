@@ -171,10 +171,13 @@ def embedded_members(oxigraph: ox.Store) -> set[Member]:
         for event in typed(CHANGE_EVENT)
         for q in oxigraph.quads_for_pattern(event, DCT_DATE, None, None)  # type: ignore[arg-type]
     ]
-    for membership in typed(MEMBERSHIP):
+    memberships = typed(MEMBERSHIP)
+    for membership, intervals in during.items():  # the few memberships with an interval, not all of them
+        if membership not in memberships:
+            continue
         for kind, edge in bounds.items():
             year_day = "-01-01" if kind == "began" else "-12-31"
-            for moment in (m for i in during.get(membership, []) for m in edge.get(i, [])):
+            for moment in (m for i in intervals for m in edge.get(i, [])):
                 days = in_date.get(moment) or [f"{getattr(y, 'value', y)}{year_day}" for y in in_year.get(moment, [])]
                 found += [(membership, kind, d) for d in days]
     members = set()
