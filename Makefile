@@ -28,7 +28,7 @@ $(STAMP): pyproject.toml requirements.lock
 
 install: $(STAMP) vendor
 
-# npm ci installs exactly the lock (no install scripts run), Comunica for tests/test_fragments.py too; the two
+# npm ci installs exactly the lock (no install scripts run), Comunica and ldes-client for the tests too; the two
 # built files are all the editor loads at run time (no fonts, images or workers), and the page computes their
 # integrity hashes from these copies.
 # Without npm the query page keeps its plain form, so this only warns.

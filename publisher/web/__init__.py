@@ -17,6 +17,7 @@
 | GET /projection[.ext]?code=|iri=&from=&to= | what a code valid on one day became on another |
 | GET /fragments?subject=&predicate=&object=&graph=&page= | Quad Pattern Fragments, paged     |
 | GET /search[.json]?q=&at=&limit=&page= | things by name or code, HTML or JSON (negotiated)  |
+| GET /changes/, /changes/YYYY-MM | the change feed (LDES 1.0): root node and month pages   |
 | GET|POST /reconcile[/match|/suggest/…|/preview|/extend…] | W3C Entity Reconciliation API (0.2, 1.0 draft) |
 """
 
@@ -32,7 +33,7 @@ from publisher.errors import Problem
 from publisher.render import readable
 from publisher.render.html import safe_href, show_bidi_controls
 from publisher.server.limits import RateLimiter
-from publisher.web import fragments, harvest, language, pages, projection, reconcile, resources, search, sparql
+from publisher.web import changes, fragments, harvest, language, pages, projection, reconcile, resources, search, sparql
 from publisher.web.state import State, malformed_escape
 
 if TYPE_CHECKING:
@@ -89,6 +90,8 @@ def register(
         ("/projection", "projection", projection.projection),
         ("/projection.<ext>", "projection_ext", projection.projection),
         ("/fragments", "fragments", fragments.fragments),
+        ("/changes/", "changes", changes.root),
+        ("/changes/<path:month>", "changes_page", changes.page),
         ("/search", "search", search.search),
         ("/search.<ext>", "search_ext", search.search),
     ]
