@@ -29,20 +29,20 @@ PLAIN = ""
 
 @dataclass(frozen=True)
 class Term:
-    """A term of the context: its name, the property (prefixed name), how values are written."""
+    """A term of the context: its name, the property (as a prefixed name), how values are written."""
 
     name: str
-    property: str
+    curie: str
     kind: str = PLAIN
     many: bool = False
 
     @property
     def iri(self) -> str:
-        return expand(self.property)
+        return expand(self.curie)
 
     def definition(self) -> dict[str, str]:
         """The term's definition in the context (JSON-LD 1.1 §4.2; JSON-LD 1.0 reads it the same)."""
-        found = {"@id": self.property}
+        found = {"@id": self.curie}
         if self.kind == LANGUAGE:
             found["@container"] = "@language"
         elif self.kind:
@@ -60,6 +60,7 @@ TERMS: tuple[Term, ...] = (
     Term("altName", "skos:altLabel", LANGUAGE),
     Term("formerName", "rl:formerLabel", LANGUAGE),
     Term("label", "rdfs:label", LANGUAGE),
+    Term("agentName", "foaf:name", LANGUAGE),  # the publisher's name, as DCAT-AP asks for it
     Term("comment", "rdfs:comment", LANGUAGE),
     Term("note", "skos:note", LANGUAGE),
     Term("definition", "skos:definition", LANGUAGE),
@@ -132,12 +133,22 @@ TERMS: tuple[Term, ...] = (
     Term("approximate", "rl:approximate"),
     Term("dated", "dct:date", "xsd:date"),
     Term("modified", "dct:modified", "xsd:date"),
+    Term("created", "dct:created", "xsd:date"),
+    Term("issued", "dct:issued", "xsd:date"),
+    Term("publisher", "dct:publisher"),
+    Term("creator", "dct:creator"),
     # Concepts (classifications, roles, funding periods).
     Term("broader", "skos:broader", IRI, many=True),
     Term("inScheme", "skos:inScheme", IRI, many=True),
     # The document itself.
     Term("primaryTopic", "foaf:primaryTopic", IRI),
     Term("inDataset", "void:inDataset", IRI),
+    Term("versionOf", "dct:isVersionOf", IRI),  # a day's document (?at=): the document of today
+    Term("conformsTo", "dct:conformsTo", IRI, many=True),  # a profiled document: its profile
+    Term("formatOf", "dct:isFormatOf", IRI),
+    Term("category", "dct:type", IRI, many=True),  # the kind of a change event
+    Term("exampleResource", "void:exampleResource", IRI, many=True),
+    Term("rootResource", "void:rootResource", IRI, many=True),
 )
 
 #: Keyword aliases (JSON-LD 1.1 §4.1.3): every node's ``id`` and ``type``.
