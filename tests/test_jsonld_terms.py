@@ -216,3 +216,16 @@ def test_terms_keep_every_value_exactly_and_the_output_stable() -> None:
     assert node["name"] == {"de": ["Ort", "Ort 2"], "en": "Place"} and node["skos:prefLabel"] == "untagged"
     assert "2020-01-01" in node["date"] and {"@type": "xsd:gYear", "@value": "2020"} in node["date"]
     assert f"{BASE}id/organization/y" in node["members"] and {"@value": "not an IRI"} in node["members"]
+
+
+def test_the_writers_layout_is_json_dumps_with_an_indent(client) -> None:
+    """The writer lays nodes out itself (fast); the bytes are json.dumps(indent=2)'s, a node at a time."""
+    from publisher.render.rdf import indented_json
+
+    doc = get_json(client, "/doc/territory/03358.jsonld")
+    nodes = [*doc["@graph"], {"odd": ['a\nb"\u2028é', 1.5, True, None, {}, []], "empty": {}}]
+    for node in nodes:
+        expected = json.dumps(node, indent=2, sort_keys=True, ensure_ascii=False).replace("\n", "\n    ")
+        assert indented_json(node, "    ") == expected
+    data = client.get("/doc/territory/03358.jsonld").data.decode("utf-8")
+    assert data == json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
