@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import pyoxigraph as ox
 
@@ -25,14 +25,20 @@ if TYPE_CHECKING:
     from flask import Flask
     from flask.testing import FlaskClient
 
-    from publisher.publish.export import SiteWriter
-
 #: The formats written: every format of /fragments but HTML (the app answers browsers, in their language).
 WRITTEN_FORMATS = tuple(f for f in FRAGMENT_FORMATS if f is not HTML)
 #: Longer query strings are left to the app: nginx's map keys must fit its hash buckets.
 MAX_ARGS = 200
 #: The folder of the fragment files in the site.
 FOLDER = "fragments"
+
+
+class SiteWriter(Protocol):
+    """What the export's writer (publisher/publish/export.py) does for this module."""
+
+    def fits(self, names: list[str]) -> bool: ...
+
+    def write(self, name: str, body: bytes, modified: float) -> None: ...
 
 
 @dataclass(frozen=True)
