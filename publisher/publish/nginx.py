@@ -318,7 +318,7 @@ def render_config(
         # the app's Cache-Control of a fragment page, one policy for all (read from the answers exported)
         "fragment_cache": fragments[0].cache_control if fragments else "",
         # nginx's map hash must hold every exported query string (its default holds 2048 keys).
-        "map_hash_max_size": max(2048, 2 * len(fragments)),
+        "map_hash_max_size": max(2048, 8 * len(fragments)),
     }
     return {
         "nginx.conf": env.get_template("nginx.conf.j2").render(context),
