@@ -148,7 +148,7 @@ def test_jsonld_compacts_only_iris_that_read_back_the_same() -> None:
     doc = json.loads(serialize_jsonld(triples))
     assert isomorphic(read_jsonld(json.dumps(doc)), graph_of(triples))
     thing = doc["@graph"][0]
-    assert thing["@type"] == "rl:Territory"
+    assert thing["type"] == "rl:Territory"
     assert {"@id": "http://www.w3.org/ns/dcat#"} in thing["skos:related"]
     assert {"@id": "https://schema.org///odd"} in thing["skos:related"]
 

@@ -97,7 +97,7 @@ def app_get(client, path: str, headers: dict[str, str | None] | None = None):
     return response
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # test_static_fragments.py reads the same export
 def shipped(app, tmp_path_factory: pytest.TempPathFactory):
     """The shipped dataset exported once, with the app running as the upstream."""
     folder = tmp_path_factory.mktemp("static")
@@ -107,7 +107,7 @@ def shipped(app, tmp_path_factory: pytest.TempPathFactory):
         yield folder, port, result
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def served(shipped) -> Iterator[str]:
     if NGINX is None:
         pytest.skip(NO_NGINX)

@@ -8,7 +8,8 @@ and writes the bytes it answers: nginx then sends byte for byte what the app wou
     site -> sites/{digest}      the current export; switched in one atomic rename of a symlink
     sites/{digest}/             doc/{key}.{html,ttl,jsonld,rdf,nt,nq} and doc/{key}.html.en (English),
                                 def.*, shapes.*, catalog.*, .well-known/void.*, index.html(.en),
-                                context.jsonld, sitemap*.xml, robots.txt, static/*, .regiolod/
+                                context.jsonld, sitemap*.xml, robots.txt, static/*, .regiolod/,
+                                fragments/ (first pages of small patterns: publish/fragment_export.py)
     logs/, tmp/, nginx.pid      nginx's, so that it runs without root
 
 A key's files are named by its URI form (``iri_to_uri``: non-ASCII characters percent-encoded,
@@ -35,6 +36,7 @@ from typing import TYPE_CHECKING
 
 from publisher.negotiation import CATALOG_FORMATS, DOCUMENT_FORMATS, HTML, VOID_FORMATS
 from publisher.publish.boundaries import export_geojson
+from publisher.publish.fragment_export import export_fragments
 from publisher.publish.nginx import ExactFile, ServerOptions, render_config
 from publisher.render import maps
 from publisher.render.assets import LEAFLET
@@ -52,7 +54,7 @@ ENGLISH = ".en"  # English HTML lives beside the German file: {name}.html.en
 # Headers of single files that nginx repeats as the app sends them.
 MIRRORED_HEADERS = ("Cache-Control", "Content-Disposition")
 # The variants nginx chooses between at one address: {name}.html.en, {name}.html, {name}.ttl ...
-VARIANT_SUFFIXES = (f".html{ENGLISH}", *(f".{f.suffix}" for f in DOCUMENT_FORMATS))
+VARIANT_SUFFIXES = (f".html{ENGLISH}", *(f".{f.suffix}" for f in DOCUMENT_FORMATS), ".trig")  # TriG: fragments
 
 
 class StaticExportError(RuntimeError):
@@ -70,6 +72,9 @@ class StaticExport:
     files: int = 0
     bytes: int = 0
     seconds: float = 0.0
+    fragment_pages: int = 0
+    fragment_files: int = 0
+    fragment_bytes: int = 0
     skipped: dict[str, list[str]] = field(default_factory=dict)
 
     def summary(self) -> list[str]:
@@ -78,6 +83,8 @@ class StaticExport:
             f"Static export of build {self.version}: {self.things} things, {self.files} files, "
             f"{self.bytes / 1e6:.1f} MB in {self.seconds:.1f} s",
             f"  site: {self.site}",
+            f"  of them fragments: {self.fragment_pages} first pages, {self.fragment_files} files, "
+            f"{self.fragment_bytes / 1e6:.1f} MB",
         ]
         for reason, keys in sorted(self.skipped.items()):
             lines.append(f"  skipped {len(keys)} keys ({reason}), e.g. {keys[0]}")
@@ -305,6 +312,11 @@ def write_static(
         options = replace(options, boundary_keys=boundaries, map_csp=maps.map_csp(st.settings.tile_url, bool(LEAFLET)))
         export_geojson(client, writer, boundaries, lambda response: modified_time(response, now))
         exact = export_pages(app, client, writer, now)
+        exported = [k for k in keys if f"doc/{k}.html" in writer.taken_files]
+        before = writer.files, writer.bytes
+        fragments = export_fragments(app, client, writer, exported, now)
+        result.fragment_pages = len(fragments)
+        result.fragment_files, result.fragment_bytes = writer.files - before[0], writer.bytes - before[1]
         result.files, result.bytes = writer.files, writer.bytes
         report = {
             "version": result.version,
@@ -313,9 +325,11 @@ def write_static(
             "files": result.files,
             "bytes": result.bytes,
             "skipped": result.skipped,
+            "fragments": len(fragments),
         }
         writer.write(".regiolod/export.json", json.dumps(report, indent=2, sort_keys=True).encode("utf-8"), now)
-        configuration = render_config(options, exact)  # refuses unusable parameters before anything is switched
+        # render_config refuses unusable parameters before anything is switched
+        configuration = render_config(options, exact, fragments)
         site = sites / writer.digest.hexdigest()[:16]
         if site.exists():
             shutil.rmtree(tmp)

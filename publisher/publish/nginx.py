@@ -32,6 +32,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from publisher.negotiation import CATALOG_FORMATS, DOCUMENT_FORMATS, VOID_FORMATS, Format, negotiate
+from publisher.publish.fragment_export import WRITTEN_FORMATS, FragmentFile
+from publisher.render.fragments import FRAGMENT_FORMATS
 
 # Accept headers of real clients. The short ones are matched as whole strings first (a hash look-up that
 # fits nginx's default map_hash_bucket_size), before the regular expressions; their answer is computed
@@ -227,8 +229,11 @@ def charset_types(formats: Sequence[Format]) -> str:
     return " ".join(dict.fromkeys([*types, "text/plain"]))
 
 
-def render_config(options: ServerOptions, exact_files: Sequence[ExactFile]) -> dict[str, str]:
-    """Render ``nginx.conf`` (main, runs without root) and ``regiolod.conf`` (maps and server block)."""
+def render_config(
+    options: ServerOptions, exact_files: Sequence[ExactFile], fragments: Sequence[FragmentFile] = ()
+) -> dict[str, str]:
+    """Render ``nginx.conf`` (main, runs without root) and ``regiolod.conf`` (maps and server block);
+    ``fragments`` are the fragment pages the export wrote, served for exactly their query strings."""
     import jinja2
 
     base = check_config_value("base IRI", options.base)
@@ -248,6 +253,7 @@ def render_config(options: ServerOptions, exact_files: Sequence[ExactFile]) -> d
         ("regiolod_fmt_documents", DOCUMENT_FORMATS),
         ("regiolod_fmt_catalog", CATALOG_FORMATS),
         ("regiolod_fmt_void", VOID_FORMATS),
+        ("regiolod_fmt_fragments", FRAGMENT_FORMATS),
     ):
         exact, rules = accept_map(formats)
         accept_maps.append({"variable": variable, "formats": formats, "exact": exact, "rules": rules})
@@ -306,6 +312,16 @@ def render_config(options: ServerOptions, exact_files: Sequence[ExactFile]) -> d
         "referrer_policy": REFERRER_POLICY,
         "expose_headers": EXPOSE_HEADERS,
         "exact_files": exact_files,
+        "fragments": [
+            {"args": check_config_value("fragment query", f.args) if f.args else "", "stem": f.stem, "link": f.link}
+            for f in fragments
+        ],
+        "fragment_formats": FRAGMENT_FORMATS,
+        "fragment_suffixes": [f.suffix for f in WRITTEN_FORMATS],
+        # the app's Cache-Control of a fragment page, one policy for all (read from the answers exported)
+        "fragment_cache": fragments[0].cache_control if fragments else "",
+        # nginx's map hash must hold every exported query string (its default holds 2048 keys).
+        "map_hash_max_size": max(2048, 8 * len(fragments)),
     }
     return {
         "nginx.conf": env.get_template("nginx.conf.j2").render(context),

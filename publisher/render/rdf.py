@@ -6,18 +6,23 @@ import hashlib
 import json
 import re
 from collections.abc import Callable, Iterable
+from json.encoder import encode_basestring
 from typing import TypeVar
 
 import pyoxigraph as ox
 
 from publisher.negotiation import JSONLD, NQUADS, RDFXML, TURTLE, Format
+from publisher.render.jsonld_terms import BY_IRI, IRI, LANGUAGE, Term, context_terms
 from publisher.vocab import PREFIXES, RDF_TYPE, XSD, XSD_INTEGER, XSD_STRING
 
 #: Any term of a statement; a renamed one is of the same kind, or the blank node it was.
 AnyTerm = TypeVar("AnyTerm", bound=ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple)
 
-#: The JSON-LD context published at /context.jsonld and embedded in every JSON-LD document.
-JSONLD_CONTEXT: dict[str, str] = {p: ns for p, ns in PREFIXES.items() if p not in ("sh", "rlsh")}
+#: The prefixes of the JSON-LD context.
+JSONLD_PREFIXES: dict[str, str] = {p: ns for p, ns in PREFIXES.items() if p not in ("sh", "rlsh")}
+#: The JSON-LD context published at /context.jsonld and embedded in every JSON-LD document: the
+#: prefixes and the terms of :mod:`publisher.render.jsonld_terms`.
+JSONLD_CONTEXT: dict[str, object] = {**JSONLD_PREFIXES, **context_terms()}
 
 
 def unique_triples(quads: Iterable[ox.Quad]) -> list[ox.Triple]:
@@ -139,7 +144,7 @@ def by_graph(q: ox.Quad) -> tuple[str, str, str, str]:
 
 
 #: Namespaces longest first, so that the most specific prefix wins.
-_COMPACTION = sorted(((ns, p) for p, ns in JSONLD_CONTEXT.items()), key=lambda item: (-len(item[0]), item[1]))
+_COMPACTION = sorted(((ns, p) for p, ns in JSONLD_PREFIXES.items()), key=lambda item: (-len(item[0]), item[1]))
 #: Integers JSON carries natively without loss in every JSON-LD processor (IEEE doubles).
 _SAFE_INTEGER = 2**53
 
@@ -178,24 +183,82 @@ def jsonld_value(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> 
     return {"@type": compact_iri(datatype.value), "@value": term.value}
 
 
+#: A JSON string as json.dumps(ensure_ascii=False) writes it (the C encoder where there is one).
+_string = encode_basestring
+
+
 def _json_key(value: object) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False)
 
 
+def value_object(term: ox.Literal) -> dict[str, str]:
+    """A literal as a value object, which every term reads back as the same literal."""
+    if term.language:
+        return {"@language": term.language, "@value": term.value}
+    if term.datatype == XSD_STRING:
+        return {"@value": term.value}
+    return {"@type": compact_iri(term.datatype.value), "@value": term.value}
+
+
+def term_value(term: Term, value: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> object:
+    """``value`` as written under ``term``, or None when the term would read it as another RDF term."""
+    if isinstance(value, ox.Triple):
+        return None
+    if term.kind == IRI:
+        if isinstance(value, ox.NamedNode):
+            return compact_iri(value.value)
+        if isinstance(value, ox.BlankNode):
+            return f"_:{value.value}"
+        return value_object(value)
+    if term.kind == LANGUAGE:
+        return None  # language maps are filled by the caller
+    if term.kind:
+        if isinstance(value, ox.Literal):
+            if compact_iri(value.datatype.value) == term.kind and not value.language:
+                return value.value
+            return value_object(value)
+        return jsonld_value(value)
+    return jsonld_value(value)
+
+
 def jsonld_node(subject: ox.NamedNode | ox.BlankNode | ox.Triple, triples: Iterable[ox.Triple]) -> dict[str, object]:
-    """One node object of flattened, compacted JSON-LD: ``rdf:type`` as ``@type``, a single value
-    bare, several as an array in a stable order (values are unordered sets, JSON-LD 1.1 §4.3)."""
+    """One node object of flattened, compacted JSON-LD: ``rdf:type`` as ``type``, a property with a
+    term of the context under the term's name (JSON-LD 1.1 §4.1, see :mod:`publisher.render.jsonld_terms`),
+    else under its prefixed name; a single value bare, several as an array in a stable order (values are
+    unordered sets, JSON-LD 1.1 §4.3), always an array under a term with ``@container: @set``."""
     if isinstance(subject, ox.Triple):
         raise ValueError(f"JSON-LD 1.1 cannot express the triple term (RDF 1.2) {subject}")
-    node: dict[str, object] = {"@id": f"_:{subject.value}" if isinstance(subject, ox.BlankNode) else subject.value}
+    node: dict[str, object] = {"id": f"_:{subject.value}" if isinstance(subject, ox.BlankNode) else subject.value}
     values: dict[str, list[object]] = {}
+    languages: dict[str, dict[str, list[str]]] = {}
+    many: set[str] = set()
     for t in triples:
         if t.predicate == RDF_TYPE and isinstance(t.object, ox.NamedNode):
-            values.setdefault("@type", []).append(compact_iri(t.object.value))
-        else:
-            values.setdefault(compact_iri(t.predicate.value), []).append(jsonld_value(t.object))
+            values.setdefault("type", []).append(compact_iri(t.object.value))
+            continue
+        term = BY_IRI.get(t.predicate.value)
+        if term is not None:
+            obj = t.object
+            if term.kind == LANGUAGE:
+                if isinstance(obj, ox.Literal) and obj.language:
+                    languages.setdefault(term.name, {}).setdefault(obj.language, []).append(obj.value)
+                    continue
+            else:
+                found = term_value(term, obj)
+                if found is not None:
+                    values.setdefault(term.name, []).append(found)
+                    if term.many:
+                        many.add(term.name)
+                    continue
+        values.setdefault(compact_iri(t.predicate.value), []).append(jsonld_value(t.object))
     for key, found in values.items():
-        node[key] = found[0] if len(found) == 1 else sorted(found, key=_json_key)
+        if len(found) == 1 and key not in many:
+            node[key] = found[0]
+        else:  # IRIs under a term are strings, which sort as themselves (and much faster than as JSON)
+            strings = [v for v in found if isinstance(v, str)]
+            node[key] = sorted(strings) if len(strings) == len(found) else sorted(found, key=_json_key)
+    for key, by_language in languages.items():
+        node[key] = {tag: texts[0] if len(texts) == 1 else sorted(texts) for tag, texts in by_language.items()}
     return node
 
 
@@ -207,15 +270,29 @@ def jsonld_nodes(triples: Iterable[ox.Triple]) -> list[dict[str, object]]:
     return [jsonld_node(subject, found) for subject, found in by_subject.values()]
 
 
-def jsonld_members(nodes: Iterable[dict[str, object]]) -> str:
-    """Node objects as members of the ``@graph`` array, laid out as ``json.dumps(indent=2)`` would.
+def indented_json(value: object, indent: str = "") -> str:
+    """``json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False)`` with every line after the first
+    starting with ``indent``, byte for byte, but written with the C encoder for each string and number
+    (``json.dumps`` with an indent encodes in Python, which made it most of the JSON-LD writer's time)."""
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        inner = indent + "  "
+        items = (f"{inner}{_string(str(k))}: {indented_json(v, inner)}" for k, v in sorted(value.items()))
+        return "{\n" + ",\n".join(items) + "\n" + indent + "}"
+    if isinstance(value, list):
+        if not value:
+            return "[]"
+        inner = indent + "  "
+        return "[\n" + ",\n".join(inner + indented_json(v, inner) for v in value) + "\n" + indent + "]"
+    if isinstance(value, str):
+        return _string(value)
+    return json.dumps(value)
 
-    One encoding for all of them (two levels of list put each node four spaces in): the indenting encoder's
-    functions refer to each other, garbage for the cycle collector after every call, once per node before."""
-    listed = list(nodes)
-    if not listed:
-        return ""
-    return json.dumps([listed], ensure_ascii=False, indent=2, sort_keys=True)[len("[\n  [\n") : -len("\n  ]\n]")]
+
+def jsonld_members(nodes: Iterable[dict[str, object]]) -> str:
+    """Node objects as members of the ``@graph`` array, laid out as ``json.dumps(indent=2)`` would."""
+    return ",\n".join("    " + indented_json(n, "    ") for n in nodes)
 
 
 #: Everything a JSON-LD document holds before its first node, and after its last.
@@ -226,7 +303,7 @@ JSONLD_TAIL = "\n  ]\n}\n"
 def serialize_jsonld(triples: list[ox.Triple]) -> bytes:
     """JSON-LD, flattened and compacted with the published context (embedded, so no client has to
     fetch it); nodes in the order of their subjects."""
-    nodes = sorted(jsonld_nodes(triples), key=lambda n: (str(n["@id"]).startswith("_:"), n["@id"]))
+    nodes = sorted(jsonld_nodes(triples), key=lambda n: (str(n["id"]).startswith("_:"), str(n["id"])))
     return (JSONLD_HEAD + jsonld_members(nodes) + JSONLD_TAIL).encode("utf-8")
 
 
