@@ -78,6 +78,7 @@ SPARQL_RESULTS = "http://www.w3.org/2005/sparql-results#"  # XML namespace of SP
 SITEMAP = "http://www.sitemaps.org/schemas/sitemap/0.9"  # XML namespace of the sitemaps.org protocol
 #: Datenlizenz Deutschland – Namensnennung – Version 2.0, the licence of the register and the dataset.
 DL_BY_DE_2_0 = "http://dcat-ap.de/def/licenses/dl-by-de/2.0"
+VIRTRDF = "http://www.openlinksw.com/schemas/virtrdf#"  # Virtuoso's own terms (its geometry datatype)
 
 # The terms the code names as nodes; modules take the string as ``RDF_TYPE.value``.
 RDF_TYPE = ox.NamedNode(RDF + "type")

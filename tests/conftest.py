@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from publisher.config import Settings
 from publisher.dataset.build import LoadedBuild, load_build
-from tests.processes import oxigraph_server
+from tests.processes import oxigraph_server, virtuoso_server
 
 ROOT = Path(__file__).resolve().parent.parent
 BASE = "http://regiolod.test/"
@@ -85,10 +85,19 @@ def build(settings: Settings) -> LoadedBuild:
 
 
 #: Where the data is served from: in memory, a finished on-disk build, a remote Oxigraph server asked
-#: with every graph named (store_dataset = named), and one whose default graph is the union (= union).
-STORE_MODES = ("memory", "on-disk", "remote", "remote-union")
-#: Test modules that run against every store mode (the dereferencing and SPARQL suites).
-ALL_STORES = {"test_web_negotiation", "test_web_pages", "test_sparql", "test_sparql_protocol", "test_projection"}
+#: with every graph named (store_dataset = named), one whose default graph is the union (= union), and
+#: a Virtuoso server (Debian's virtuoso-opensource; store_engine = virtuoso, its graphs named).
+STORE_MODES = ("memory", "on-disk", "remote", "remote-union", "virtuoso")
+#: Test modules that run against every store mode (the dereferencing, SPARQL and catalog suites).
+ALL_STORES = {
+    "test_web_negotiation",
+    "test_web_pages",
+    "test_sparql",
+    "test_sparql_protocol",
+    "test_projection",
+    "test_harvest",
+    "test_store_matrix",
+}
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -127,6 +136,13 @@ def remote_union_endpoint(finished: Path, tmp_path_factory: pytest.TempPathFacto
 
 
 @pytest.fixture(scope="session")
+def virtuoso_endpoint(finished: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real Virtuoso server (a database of its own) holding the finished build's store image."""
+    with virtuoso_server(finished / "current" / "store.nq.gz", tmp_path_factory.mktemp("virtuoso")) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
 def app(settings: Settings, build: LoadedBuild, store_mode: str, request: pytest.FixtureRequest):
     """The web app over the shipped dataset (built once), served from the store the mode names."""
     from publisher import create_app
@@ -139,6 +155,9 @@ def app(settings: Settings, build: LoadedBuild, store_mode: str, request: pytest
     if store_mode == "remote":
         url = request.getfixturevalue("remote_endpoint")
         return create_app(replace(settings, store="sparql+" + url, download_dir=str(folder)))
+    if store_mode == "virtuoso":
+        url = request.getfixturevalue("virtuoso_endpoint")
+        return create_app(replace(settings, store="sparql+" + url, download_dir=str(folder), store_engine="virtuoso"))
     url = request.getfixturevalue("remote_union_endpoint")
     return create_app(replace(settings, store="sparql+" + url, download_dir=str(folder), store_dataset="union"))
 

@@ -32,6 +32,7 @@ from publisher.errors import Problem
 from publisher.sparql.results import write_boolean, write_graph, write_solutions
 from publisher.sparql.runner import QueryOptions, QueryResult, take
 from publisher.store.embedded import OWNER_DEPTH
+from publisher.store.engines import ENGINES, Engine
 from publisher.store.protocol import Description, Term, bound, by_subject, lexical
 from publisher.vocab import DCT_REFERENCES, LABEL_PROPERTIES, sparql_prologue
 
@@ -54,24 +55,21 @@ def endpoint_of(setting: str) -> str:
     return setting[len(SCHEME) :] if setting.startswith(SCHEME) else setting
 
 
-def term(binding: dict[str, Any]) -> Value:
-    """A SPARQL JSON results term as a pyoxigraph term (SPARQL 1.2 Query Results JSON: triple terms too)."""
+def term(binding: dict[str, Any], engine: Engine = ENGINES["oxigraph"]) -> Value:
+    """A SPARQL JSON results term as a pyoxigraph term (SPARQL 1.2 Query Results JSON: triple terms too), as it
+    was loaded into the store (the engine's declaration undoes what it writes differently)."""
     kind, value = binding["type"], binding["value"]
     if kind == "triple":
-        subject, predicate = term(value["subject"]), term(value["predicate"])
+        subject, predicate = term(value["subject"], engine), term(value["predicate"], engine)
         if not isinstance(subject, ox.NamedNode | ox.BlankNode | ox.Triple) or not isinstance(predicate, ox.NamedNode):
             raise ValueError("a triple term whose subject or predicate cannot be one")
-        return ox.Triple(subject, predicate, term(value["object"]))
+        return ox.Triple(subject, predicate, term(value["object"], engine))
     if kind == "uri":
         return ox.NamedNode(value)
     if kind == "bnode":
-        return ox.BlankNode(value)
+        return engine.blank_node(value)
     if kind in ("literal", "typed-literal"):
-        if "xml:lang" in binding:
-            return ox.Literal(value, language=binding["xml:lang"])
-        if "datatype" in binding:
-            return ox.Literal(value, datatype=ox.NamedNode(binding["datatype"]))
-        return ox.Literal(value)
+        return engine.literal(value, binding.get("datatype"), binding.get("xml:lang"))
     raise ValueError(f"unknown term type {kind!r}")
 
 
@@ -82,8 +80,8 @@ class RemoteEndpoint:
     build's graphs); empty when the store's own default graph is that union (``store_dataset = union``).
     """
 
-    def __init__(self, url: str, graphs: list[str], timeout: float):
-        self.url, self.graphs, self.timeout = url, graphs, timeout
+    def __init__(self, url: str, graphs: list[str], timeout: float, engine: Engine = ENGINES["oxigraph"]):
+        self.url, self.graphs, self.timeout, self.engine = url, graphs, timeout, engine
         self.down_until = 0.0
         self.lock = threading.Lock()
 
@@ -169,7 +167,8 @@ class RemoteEndpoint:
         try:
             doc = json.loads(body)
             names = doc["head"]["vars"]
-            return [{n: term(row[n]) if n in row else None for n in names} for row in doc["results"]["bindings"]]
+            bindings = doc["results"]["bindings"]
+            return [{n: term(row[n], self.engine) if n in row else None for n in names} for row in bindings]
         except (ValueError, KeyError, TypeError) as exc:
             raise self.failed(503, f"The data store answered something that is not SPARQL JSON ({exc}).") from None
 
@@ -382,11 +381,13 @@ class RemoteRunner:
         """Parse the store's answer, cut it at the row limit and write it in the format asked for."""
         if graph_query:
             triples, truncated = take(ox.parse(body, format=ox.RdfFormat.TURTLE), options.row_limit)
+            if self.endpoint.engine.adapts:
+                triples = [self.endpoint.engine.adapt_triple(t) for t in triples]
             return QueryResult("graph", write_graph(triples, options.graph_format), len(triples), truncated)
         doc = json.loads(body)
         if "boolean" in doc:
             return QueryResult("boolean", write_boolean(bool(doc["boolean"]), options.result_format), 1, False)
         names = doc["head"]["vars"]
         rows, truncated = take(doc["results"]["bindings"], options.row_limit)
-        table = [[term(r[n]) if n in r else None for n in names] for r in rows]
+        table = [[term(r[n], self.endpoint.engine) if n in r else None for n in names] for r in rows]
         return QueryResult("solutions", write_solutions(names, table, options.result_format), len(table), truncated)
