@@ -66,11 +66,11 @@ def finished_store(settings: Settings) -> tuple[Store, FinishedBuild, Dumps, Voi
     """The store, build, dumps, statistics and catalog of a finished build (on disk or remote)."""
     from publisher.publish.builds import BuildFolderError, open_build
     from publisher.store.embedded import OnDiskStore
-    from publisher.store.engines import checked_engine
+    from publisher.store.engines import engine_named
     from publisher.store.remote import RemoteEndpoint, RemoteStore, endpoint_of
 
     if settings.remote_store:
-        engine = checked_engine(settings.store_engine, settings.store_dataset)
+        engine = engine_named(settings.store_engine)
         finished = open_build(settings.download_path)
         # "union": the store's own default graph is the union of the build's graphs, so none is named
         graphs = [] if settings.store_dataset == "union" else sorted(finished.graph_sizes)

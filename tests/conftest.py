@@ -86,7 +86,8 @@ def build(settings: Settings) -> LoadedBuild:
 
 #: Where the data is served from: in memory, a finished on-disk build, a remote Oxigraph server asked
 #: with every graph named (store_dataset = named), one whose default graph is the union (= union), and
-#: a Virtuoso server (Debian's virtuoso-opensource; store_engine = virtuoso, its graphs named).
+#: a Virtuoso server (Debian's virtuoso-opensource; store_engine = virtuoso, its default graph without
+#: its own graphs).
 STORE_MODES = ("memory", "on-disk", "remote", "remote-union", "virtuoso")
 #: Test modules that run against every store mode (the dereferencing, SPARQL and catalog suites).
 ALL_STORES = {
@@ -159,7 +160,8 @@ def app(settings: Settings, build: LoadedBuild, store_mode: str, request: pytest
         return create_app(replace(settings, store="sparql+" + url, download_dir=str(folder)))
     if store_mode == "virtuoso":
         url = request.getfixturevalue("virtuoso_endpoint")
-        return create_app(replace(settings, store="sparql+" + url, download_dir=str(folder), store_engine="virtuoso"))
+        virtuoso = replace(settings, store="sparql+" + url, store_engine="virtuoso", store_dataset="union")
+        return create_app(replace(virtuoso, download_dir=str(folder)))
     url = request.getfixturevalue("remote_union_endpoint")
     return create_app(replace(settings, store="sparql+" + url, download_dir=str(folder), store_dataset="union"))
 

@@ -101,6 +101,10 @@ class RemoteEndpoint:
         """
         if time.monotonic() < self.down_until:
             raise Problem(503, "The data store is unavailable; try again shortly.", RETRY_AFTER)
+        defaults = list(self.graphs if default_graphs is None else default_graphs)
+        named = list(self.graphs if named_graphs is None else named_graphs)
+        if not defaults and not named:  # the store's own default graph: without the engine's own graphs
+            query = self.engine.excluding() + query
         wrapper = SPARQLWrapper(self.url)
         wrapper.setMethod(POST)
         wrapper.setQuery(query)
@@ -109,9 +113,9 @@ class RemoteEndpoint:
         # The socket timeout (connect and every read); SPARQLWrapper keeps whole seconds (and annotates int).
         wrapper.timeout = timeout  # type: ignore[assignment]
         wrapper.setOnlyConneg(True)
-        for g in self.graphs if default_graphs is None else default_graphs:
+        for g in defaults:
             wrapper.addDefaultGraph(g)
-        for g in self.graphs if named_graphs is None else named_graphs:
+        for g in named:
             wrapper.addNamedGraph(g)
         deadline = time.monotonic() + timeout
         try:
