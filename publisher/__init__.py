@@ -74,7 +74,8 @@ def finished_store(settings: Settings) -> tuple[Store, FinishedBuild, Dumps, Voi
         finished = open_build(settings.download_path)
         # "union": the store's own default graph is the union of the build's graphs, so none is named
         graphs = [] if settings.store_dataset == "union" else sorted(finished.graph_sizes)
-        endpoint = RemoteEndpoint(endpoint_of(settings.store), graphs, settings.store_timeout, engine)
+        every = sorted(finished.graph_sizes)
+        endpoint = RemoteEndpoint(endpoint_of(settings.store), graphs, settings.store_timeout, engine, every)
         store: Store = RemoteStore(finished, endpoint)
     else:
         assert settings.store_path is not None  # settings.store names an on-disk build: it has a folder

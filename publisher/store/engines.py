@@ -12,7 +12,8 @@ so the pages and the rows of client queries are the same on every store.
   graphs too: with ``store_dataset = union`` every query leaves those out with Virtuoso's
   ``define input:default-graph-exclude`` / ``input:named-graph-exclude`` (naming the build's 40-odd graphs
   instead, ``store_dataset = named``, is correct too but makes Virtuoso plan a description 100× slower,
-  past the store's time limit); it labels blank nodes
+  past the store's time limit). Those pragmas break ``GRAPH <iri>`` (one statement found of hundreds), so
+  a query that has one, and every client's query, names the build's graphs instead; it labels blank nodes
   ``nodeID://b123`` in answers; it loads ``geo:wktLiteral`` as its own geometry type and answers
   ``virtrdf:Geometry``; it writes ``true``/``false`` of ``xsd:boolean`` as ``1``/``0``; it does not know
   RDF 1.2 triple terms (a query using them is refused as the store's syntax error, 400).

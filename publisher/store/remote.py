@@ -80,8 +80,18 @@ class RemoteEndpoint:
     build's graphs); empty when the store's own default graph is that union (``store_dataset = union``).
     """
 
-    def __init__(self, url: str, graphs: list[str], timeout: float, engine: Engine = ENGINES["oxigraph"]):
+    def __init__(
+        self,
+        url: str,
+        graphs: list[str],
+        timeout: float,
+        engine: Engine = ENGINES["oxigraph"],
+        build_graphs: list[str] | None = None,
+    ):
         self.url, self.graphs, self.timeout, self.engine = url, graphs, timeout, engine
+        #: Every graph of the build, named in client queries on an engine whose own graphs are left out of
+        #: the default graph by pragmas that also break ``GRAPH <iri>`` (Virtuoso 7.2).
+        self.build_graphs = graphs if build_graphs is None else build_graphs
         self.down_until = 0.0
         self.lock = threading.Lock()
 
@@ -103,8 +113,11 @@ class RemoteEndpoint:
             raise Problem(503, "The data store is unavailable; try again shortly.", RETRY_AFTER)
         defaults = list(self.graphs if default_graphs is None else default_graphs)
         named = list(self.graphs if named_graphs is None else named_graphs)
-        if not defaults and not named:  # the store's own default graph: without the engine's own graphs
-            query = self.engine.excluding() + query
+        if not defaults and not named and self.engine.system_graphs:
+            if "GRAPH <" in query:  # the exclusion pragmas break GRAPH <iri> (Virtuoso 7.2): name the graphs
+                defaults, named = list(self.build_graphs), list(self.build_graphs)
+            else:  # the store's own default graph, without the engine's own graphs
+                query = self.engine.excluding() + query
         wrapper = SPARQLWrapper(self.url)
         wrapper.setMethod(POST)
         wrapper.setQuery(query)
@@ -368,6 +381,10 @@ class RemoteRunner:
             # Sent as the protocol dataset, which means the same (SPARQL 1.1 Protocol §2.1.4): a store whose
             # default graph is the union of its graphs (Oxigraph's --union-default-graph) ignores FROM.
             defaults, named = list(options.from_graphs), list(options.from_named)
+        elif self.endpoint.engine.system_graphs:
+            # every graph of the build, named: the union default graph without the engine's own graphs (its
+            # pragmas that would leave those out break GRAPH <iri>, common in clients' queries)
+            defaults, named = list(self.endpoint.build_graphs), list(self.endpoint.build_graphs)
         else:
             defaults, named = None, None  # every graph: the union default graph of the embedded endpoint
         graph_query = options.form in ("CONSTRUCT", "DESCRIBE")
