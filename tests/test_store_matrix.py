@@ -64,8 +64,33 @@ def rows(client, query: str) -> Counter[tuple[object, ...]]:
     return Counter(tuple(value(n, row.get(n)) for n in names) for row in doc["results"]["bindings"])
 
 
+#: What Virtuoso 7.2 truly answers otherwise (no adapter can undo it), per example query.
+VIRTUOSO_DIFFERS = {
+    "01-members-of-a-cooperation": "GROUP_CONCAT of no values: Virtuoso binds an empty string, Oxigraph leaves it "
+    "unbound",
+    "06-population-per-cooperation": "EXISTS as a value: Virtuoso gives the integers 1 and 0, not xsd:boolean, "
+    "so MAX(?isPartial) is an integer",
+    "08-what-became-of-a-code": "Virtuoso answers HTTP 500 to the zero-or-more path of an alternative with an "
+    "inverse step, (^a/b|c)*, inside FILTER EXISTS",
+}
+#: Kinds of things whose documents Virtuoso truly gives otherwise.
+VIRTUOSO_DOCUMENTS_DIFFER = {
+    "distribution": "dcat:byteSize is loaded as xsd:nonNegativeInteger: Virtuoso answers it so, Oxigraph (the "
+    "reference, and Oxigraph server) as xsd:integer",
+}
+KINDS = ("change", "dataset", "distribution", "geometry", "graph", "membership", "organization", "source", "territory")
+
+
+def differs(request: pytest.FixtureRequest, store_mode: str, known: dict[str, str], key: str) -> None:
+    if store_mode == "virtuoso" and key in known:
+        request.applymarker(pytest.mark.xfail(strict=True, reason=known[key]))
+
+
 @pytest.mark.parametrize("name", sorted(example_queries()))
-def test_every_example_query_gives_the_same_rows_on_every_store(client, reference, name: str) -> None:
+def test_every_example_query_gives_the_same_rows_on_every_store(
+    client, reference, name: str, store_mode: str, request: pytest.FixtureRequest
+) -> None:
+    differs(request, store_mode, VIRTUOSO_DIFFERS, name)
     query = example_queries()[name]
     expected = rows(reference, query)
     assert expected, f"{name} gives no rows on the reference store"
@@ -98,9 +123,13 @@ def dataset(client, path: str) -> set[ox.Quad]:
     return set(parsed)
 
 
-def test_the_documents_of_things_of_every_kind_are_the_same_on_every_store(client, reference, finished) -> None:
-    things = listed(finished)
-    assert len({iri.split("/")[4] for iri in things}) >= 8  # territories, organisations, memberships, geometries …
+@pytest.mark.parametrize("kind", KINDS)
+def test_the_documents_of_things_of_every_kind_are_the_same_on_every_store(
+    client, reference, finished, kind: str, store_mode: str, request: pytest.FixtureRequest
+) -> None:
+    differs(request, store_mode, VIRTUOSO_DOCUMENTS_DIFFER, kind)
+    things = [iri for iri in listed(finished) if iri.startswith(f"{BASE}id/{kind}/")]
+    assert things
     for iri in things:
         path = "/doc/" + iri[len(BASE + "id/") :]
         expected = dataset(reference, path)

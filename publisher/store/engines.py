@@ -119,4 +119,3 @@ def engine_named(name: str) -> Engine:
         return ENGINES[name]
     except KeyError:
         raise ValueError(f"store_engine must be one of {', '.join(sorted(ENGINES))}: {name!r}") from None
-
