@@ -46,6 +46,8 @@ CHUNK = 1 << 16
 LABEL_BATCH = 200
 #: IRIs whose labels a process remembers (a few MB): properties, classes and concepts recur on every page.
 LABELS_KEPT = 20_000
+#: A graph no store holds: the empty part of a dataset on an engine that reads "none named" as "all".
+NO_GRAPH = "urn:x-regiolod:no-graph"
 #: How many blank nodes deep a description follows its statements (the embedded store follows all).
 BLANK_NODE_DEPTH = 4
 
@@ -375,6 +377,8 @@ class RemoteRunner:
             raise Problem(400, syntax_message(str(exc))) from None
         except Exception:  # noqa: BLE001 - evaluation problems on an empty store are the remote's to report
             pass
+        defaults: list[str] | None
+        named: list[str] | None
         if options.protocol_dataset:
             defaults, named = list(options.default_graphs), list(options.named_graphs)
         elif options.own_dataset:
@@ -387,6 +391,10 @@ class RemoteRunner:
             defaults, named = list(self.endpoint.build_graphs), list(self.endpoint.build_graphs)
         else:
             defaults, named = None, None  # every graph: the union default graph of the embedded endpoint
+        if self.endpoint.engine.system_graphs:
+            # Virtuoso takes a dataset without named graphs (or without a default graph) as all of its graphs
+            # there: a graph that holds nothing keeps that part of the dataset empty, as SPARQL §13.2 says
+            defaults, named = defaults or [NO_GRAPH], named or [NO_GRAPH]
         graph_query = options.form in ("CONSTRUCT", "DESCRIBE")
         media_type, body = self.endpoint.request(
             query, TURTLE if graph_query else JSON, options.timeout, defaults, named, client_query=True
