@@ -150,3 +150,16 @@ def test_the_catalog_and_void_are_the_same_on_every_store(client, reference, pat
         parsed.canonicalize(ox.CanonicalizationAlgorithm.UNSTABLE)
         graphs.append(set(parsed))
     assert graphs[0] == graphs[1]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }",
+        "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }",
+        "SELECT ?c (COUNT(?s) AS ?n) WHERE { ?s a ?c } GROUP BY ?c",
+    ],
+)
+def test_a_client_sees_the_build_and_nothing_else_on_every_store(client, reference, query: str) -> None:
+    """No graph of the store's own (Virtuoso's system graphs) shows in the graphs, counts or classes a client asks."""
+    assert rows(client, query) == rows(reference, query)
