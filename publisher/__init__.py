@@ -66,13 +66,16 @@ def finished_store(settings: Settings) -> tuple[Store, FinishedBuild, Dumps, Voi
     """The store, build, dumps, statistics and catalog of a finished build (on disk or remote)."""
     from publisher.publish.builds import BuildFolderError, open_build
     from publisher.store.embedded import OnDiskStore
+    from publisher.store.engines import engine_named
     from publisher.store.remote import RemoteEndpoint, RemoteStore, endpoint_of
 
     if settings.remote_store:
+        engine = engine_named(settings.store_engine)
         finished = open_build(settings.download_path)
         # "union": the store's own default graph is the union of the build's graphs, so none is named
         graphs = [] if settings.store_dataset == "union" else sorted(finished.graph_sizes)
-        endpoint = RemoteEndpoint(endpoint_of(settings.store), graphs, settings.store_timeout)
+        every = sorted(finished.graph_sizes)
+        endpoint = RemoteEndpoint(endpoint_of(settings.store), graphs, settings.store_timeout, engine, every)
         store: Store = RemoteStore(finished, endpoint)
     else:
         assert settings.store_path is not None  # settings.store names an on-disk build: it has a folder

@@ -177,6 +177,11 @@ class Settings:
         "default graph already is the union and it holds nothing but the build, e.g. Oxigraph server with "
         "--union-default-graph; much faster on such stores).",
     )
+    store_engine: str = setting(
+        "oxigraph",
+        "The engine of a remote store: `oxigraph` (Oxigraph server), `virtuoso` (OpenLink Virtuoso 7; its answers "
+        "are adapted: blank node labels, booleans, geometries) or `sparql` (any other SPARQL 1.1 endpoint).",
+    )
     render_cache: str = setting(
         "",
         "Folder of the rendered documents that all workers of `regiolod serve` share (one SQLite file, keyed by "

@@ -80,6 +80,7 @@ SITEMAP = "http://www.sitemaps.org/schemas/sitemap/0.9"  # XML namespace of the 
 DL_BY_DE_2_0 = "http://dcat-ap.de/def/licenses/dl-by-de/2.0"
 LDES = "https://w3id.org/ldes#"  # Linked Data Event Streams 1.0 (the change feed, /changes/)
 TREE = "https://w3id.org/tree#"  # the TREE hypermedia specification LDES builds on
+VIRTRDF = "http://www.openlinksw.com/schemas/virtrdf#"  # Virtuoso's own terms (its geometry datatype)
 
 # The terms the code names as nodes; modules take the string as ``RDF_TYPE.value``.
 RDF_TYPE = ox.NamedNode(RDF + "type")

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from publisher.config import Settings
 from publisher.dataset.build import LoadedBuild, load_build
-from tests.processes import oxigraph_server
+from tests.processes import VIRTUOSO, oxigraph_server, virtuoso_server
 
 ROOT = Path(__file__).resolve().parent.parent
 BASE = "http://regiolod.test/"
@@ -85,15 +85,58 @@ def build(settings: Settings) -> LoadedBuild:
 
 
 #: Where the data is served from: in memory, a finished on-disk build, a remote Oxigraph server asked
-#: with every graph named (store_dataset = named), and one whose default graph is the union (= union).
-STORE_MODES = ("memory", "on-disk", "remote", "remote-union")
-#: Test modules that run against every store mode (the dereferencing and SPARQL suites).
-ALL_STORES = {"test_web_negotiation", "test_web_pages", "test_sparql", "test_sparql_protocol", "test_projection"}
+#: with every graph named (store_dataset = named), one whose default graph is the union (= union), and
+#: a Virtuoso server (Debian's virtuoso-opensource; store_engine = virtuoso, its default graph without
+#: its own graphs).
+STORE_MODES = ("memory", "on-disk", "remote", "remote-union", "virtuoso")
+#: Test modules that run against every store mode (the dereferencing, SPARQL and catalog suites).
+ALL_STORES = {
+    "test_web_negotiation",
+    "test_web_pages",
+    "test_sparql",
+    "test_sparql_protocol",
+    "test_projection",
+    "test_harvest",
+    "test_store_matrix",
+}
+
+
+#: Suites not run on Virtuoso: the HTML pages, the listings and the projection ask queries that Virtuoso 7.2
+#: fails ("Stack Overflow in cost model" on geo:sfWithin+ under UNION and FILTER NOT EXISTS; ORDER BY an
+#: aggregate's alias refused as SP031). The RDF documents of every kind are compared in test_store_matrix.
+NOT_ON_VIRTUOSO = {"test_web_negotiation", "test_web_pages", "test_projection"}
+#: What Virtuoso 7.2 truly answers otherwise, test by test (marked xfail, strict).
+VIRTUOSO_DIFFERS = {
+    "test_triple_terms": "Virtuoso 7.2 does not know RDF 1.2 triple terms: the query is the store's syntax error",
+    "test_construct_with_triple_terms": "Virtuoso 7.2 does not know RDF 1.2 triple terms",
+    "test_every_example_query_returns_rows[virtuoso-08-what-became-of-a-code]": "Virtuoso answers HTTP 500 to the "
+    "zero-or-more path of an alternative with an inverse step inside FILTER EXISTS",
+    "test_protocol_dataset_wins_over_from": "Virtuoso lets the query's FROM win over the protocol's "
+    "default-graph-uri (SPARQL 1.1 Protocol §2.1.4: the protocol's dataset wins)",
+    "test_advertised_geosparql_function_really_works": "Virtuoso 7.2 has no geof:sfWithin over geo:wktLiteral (it "
+    "answers 500)",
+    "test_service_description_conforms_to_the_schema": "the description lists the GeoSPARQL functions the store "
+    "evaluates, found by asking it; Virtuoso 7.2 evaluates none",
+    "test_sitemap_lists_every_document_once": "the HTML page of /doc/catalog asks a geo:sfWithin+ query that "
+    "Virtuoso 7.2 fails (Stack Overflow in cost model)",
+}
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if metafunc.module.__name__.rsplit(".", 1)[-1] in ALL_STORES and "store_mode" in metafunc.fixturenames:
-        metafunc.parametrize("store_mode", STORE_MODES, indirect=True, scope="session")
+    module = metafunc.module.__name__.rsplit(".", 1)[-1]
+    if module in ALL_STORES and "store_mode" in metafunc.fixturenames:
+        modes = [m for m in STORE_MODES if m != "virtuoso" or module not in NOT_ON_VIRTUOSO]
+        metafunc.parametrize("store_mode", modes, indirect=True, scope="session")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if callspec is None or callspec.params.get("store_mode") != "virtuoso":
+            continue
+        for name, reason in VIRTUOSO_DIFFERS.items():
+            if item.name == name or (not name.endswith("]") and item.name.startswith(name)):
+                item.add_marker(pytest.mark.xfail(strict=True, reason=reason))
 
 
 @pytest.fixture(scope="session")
@@ -127,6 +170,15 @@ def remote_union_endpoint(finished: Path, tmp_path_factory: pytest.TempPathFacto
 
 
 @pytest.fixture(scope="session")
+def virtuoso_endpoint(finished: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real Virtuoso server (a database of its own) holding the finished build's store image."""
+    if VIRTUOSO is None:
+        pytest.skip("Virtuoso is missing: apt-get install virtuoso-opensource (as .ci/run does)")
+    with virtuoso_server(finished / "current" / "store.nq.gz", tmp_path_factory.mktemp("virtuoso")) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
 def app(settings: Settings, build: LoadedBuild, store_mode: str, request: pytest.FixtureRequest):
     """The web app over the shipped dataset (built once), served from the store the mode names."""
     from publisher import create_app
@@ -139,6 +191,10 @@ def app(settings: Settings, build: LoadedBuild, store_mode: str, request: pytest
     if store_mode == "remote":
         url = request.getfixturevalue("remote_endpoint")
         return create_app(replace(settings, store="sparql+" + url, download_dir=str(folder)))
+    if store_mode == "virtuoso":
+        url = request.getfixturevalue("virtuoso_endpoint")
+        virtuoso = replace(settings, store="sparql+" + url, store_engine="virtuoso", store_dataset="union")
+        return create_app(replace(virtuoso, download_dir=str(folder)))
     url = request.getfixturevalue("remote_union_endpoint")
     return create_app(replace(settings, store="sparql+" + url, download_dir=str(folder), store_dataset="union"))
 

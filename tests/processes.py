@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -87,3 +88,79 @@ def oxigraph_server(nquads_gz: Path, folder: Path, union: bool = False) -> Itera
     command += ["--union-default-graph"] if union else []
     with running(command, f"http://127.0.0.1:{port}/query?query=ASK%7B%7D", folder / "oxigraph.log"):
         yield f"http://127.0.0.1:{port}/query"
+
+
+#: Debian's Virtuoso (package virtuoso-opensource): the server and its SQL shell.
+VIRTUOSO = shutil.which("virtuoso-t")
+VIRTUOSO_ISQL = shutil.which("isql-vt") or shutil.which("isql")
+#: The graph of any statement the image holds outside a named graph (the loader needs one; the image has none).
+VIRTUOSO_LOAD_GRAPH = "urn:x-regiolod:default-graph"
+VIRTUOSO_INI = """\
+[Database]
+DatabaseFile = {db}/virtuoso.db
+ErrorLogFile = {db}/virtuoso.log
+LockFile = {db}/virtuoso.lck
+TransactionFile = {db}/virtuoso.trx
+xa_persistent_file = {db}/virtuoso.pxa
+Striping = 0
+TempStorage = TempDatabase
+[TempDatabase]
+DatabaseFile = {db}/virtuoso-temp.db
+TransactionFile = {db}/virtuoso-temp.trx
+Striping = 0
+[Parameters]
+ServerPort = 127.0.0.1:{isql_port}
+DisableUnixSocket = 1
+CaseMode = 2
+DirsAllowed = ., {images}
+NumberOfBuffers = 20000
+MaxDirtyBuffers = 12000
+ThreadsPerQuery = 1
+CheckpointInterval = 0
+[HTTPServer]
+ServerPort = 127.0.0.1:{http_port}
+ServerRoot = {db}
+ServerThreads = 8
+MaxClientConnections = 8
+[SPARQL]
+ResultSetMaxRows = 1000000
+MaxQueryCostEstimationTime = 0
+MaxQueryExecutionTime = 0
+"""
+
+
+@contextmanager
+def virtuoso_server(nquads_gz: Path, folder: Path) -> Iterator[str]:
+    """A Virtuoso server (its own database in ``folder``) loaded from an N-Quads image; yields its query endpoint URL.
+
+    The image is loaded with Virtuoso's bulk loader (``ld_dir`` + ``rdf_loader_run``), which keeps every quad's
+    named graph. The default graph Virtuoso answers is the union of all its graphs, its own system graphs too.
+    """
+    assert VIRTUOSO and VIRTUOSO_ISQL, "install Debian's virtuoso-opensource"
+    database = folder / "virtuoso"
+    database.mkdir()
+    isql_port, http_port = free_port(), free_port()
+    ini = database / "virtuoso.ini"
+    ini.write_text(
+        VIRTUOSO_INI.format(db=database, images=nquads_gz.parent, isql_port=isql_port, http_port=http_port),
+        encoding="utf-8",
+    )
+    command = [VIRTUOSO, "+foreground", "+configfile", str(ini)]
+    url = f"http://127.0.0.1:{http_port}/sparql"
+    with running(command, url + "?query=ASK%7B%7D", folder / "virtuoso-out.log", cwd=database):
+        load = (
+            f"ld_dir('{nquads_gz.parent}', '{nquads_gz.name}', '{VIRTUOSO_LOAD_GRAPH}');\n"
+            "rdf_loader_run();\n"
+            "checkpoint;\n"
+            "SELECT ll_file, ll_error FROM DB.DBA.LOAD_LIST WHERE ll_error IS NOT NULL;\n"
+        )
+        done = subprocess.run(
+            [VIRTUOSO_ISQL, f"127.0.0.1:{isql_port}", "dba", "dba", "VERBOSE=OFF", "BANNER=OFF", "PROMPT=OFF"],
+            input=load,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        if "Error" in done.stdout or nquads_gz.name in done.stdout:
+            raise ServerDidNotStart(f"Virtuoso did not load {nquads_gz.name}:\n{done.stdout}\n{done.stderr}")
+        yield url

@@ -16,7 +16,7 @@ from rdflib.namespace import DCAT, DCTERMS, RDF, SH, SKOS, VOID
 from publisher.config import Settings
 from publisher.dataset.terms import to_rdflib
 from publisher.publish.dumps import dump_quads, read_dumps, write_dumps
-from tests.conftest import BASE, DOWNLOADS, ROOT, isomorphic, make_client
+from tests.conftest import BASE, ROOT, isomorphic, make_client
 
 WIKIDATA_ITEMS = "http://www.wikidata.org/entity/"
 
@@ -62,8 +62,15 @@ def test_nquads_dump_keeps_every_named_graph(client, build) -> None:
     assert {q.graph_name.value for q in quads} == {*build.data_graphs, build.derived_graph}
 
 
+def served_dumps(client):
+    """The dumps the client's app serves (from its store mode's download folder)."""
+    dumps = client.application.extensions["regiolod"].dumps
+    assert dumps is not None
+    return dumps
+
+
 def test_checksums_and_sizes_match_the_files(client) -> None:
-    dumps = read_dumps(DOWNLOADS)
+    dumps = served_dumps(client)
     sums = fetch(client, "/download/SHA256SUMS").decode()
     for f in dumps.files:
         data = fetch(client, f"/download/{f.name}")
@@ -129,7 +136,7 @@ def test_only_published_files_are_served(client, path: str) -> None:
 
 def test_listing_page_names_every_file(client) -> None:
     html = client.get("/download/").data.decode()
-    for f in read_dumps(DOWNLOADS).files:
+    for f in served_dumps(client).files:
         assert f.name in html and f.sha256 in html
 
 
@@ -290,7 +297,7 @@ def test_harvest_walk_collects_everything_and_counts_match_void(client) -> None:
     [nt] = dumped
     lines = gzip.decompress(fetch(client, str(nt)[len(BASE) - 1 :])).decode().strip().splitlines()
     assert len(lines) == expected
-    assert {str(u) for _, u in distributions} >= {f"{BASE}download/{f.name}" for f in read_dumps(DOWNLOADS).files}
+    assert {str(u) for _, u in distributions} >= {f"{BASE}download/{f.name}" for f in served_dumps(client).files}
 
 
 def test_modified_since_filters_datasets(client) -> None:

@@ -30,6 +30,7 @@ from publisher.errors import Problem
 from publisher.sparql.results import write_boolean, write_graph, write_solutions
 from publisher.sparql.runner import QueryOptions, QueryResult, take
 from publisher.store.embedded import OWNER_DEPTH
+from publisher.store.engines import ENGINES, Engine
 from publisher.store.protocol import Description, Term, bound, by_subject, lexical
 from publisher.store.transport import Dropped, KeepAlive, Refused
 from publisher.vocab import DCT_REFERENCES, LABEL_PROPERTIES, sparql_prologue
@@ -48,6 +49,8 @@ Value = Term | ox.Triple
 LABEL_BATCH = 200
 #: IRIs whose labels a process remembers (a few MB): properties, classes and concepts recur on every page.
 LABELS_KEPT = 20_000
+#: A graph no store holds: the empty part of a dataset on an engine that reads "none named" as "all".
+NO_GRAPH = "urn:x-regiolod:no-graph"
 #: How many blank nodes deep a description follows its statements (the embedded store follows all).
 BLANK_NODE_DEPTH = 4
 
@@ -57,24 +60,21 @@ def endpoint_of(setting: str) -> str:
     return setting[len(SCHEME) :] if setting.startswith(SCHEME) else setting
 
 
-def term(binding: dict[str, Any]) -> Value:
-    """A SPARQL JSON results term as a pyoxigraph term (SPARQL 1.2 Query Results JSON: triple terms too)."""
+def term(binding: dict[str, Any], engine: Engine = ENGINES["oxigraph"]) -> Value:
+    """A SPARQL JSON results term as a pyoxigraph term (SPARQL 1.2 Query Results JSON: triple terms too), as it
+    was loaded into the store (the engine's declaration undoes what it writes differently)."""
     kind, value = binding["type"], binding["value"]
     if kind == "triple":
-        subject, predicate = term(value["subject"]), term(value["predicate"])
+        subject, predicate = term(value["subject"], engine), term(value["predicate"], engine)
         if not isinstance(subject, ox.NamedNode | ox.BlankNode | ox.Triple) or not isinstance(predicate, ox.NamedNode):
             raise ValueError("a triple term whose subject or predicate cannot be one")
-        return ox.Triple(subject, predicate, term(value["object"]))
+        return ox.Triple(subject, predicate, term(value["object"], engine))
     if kind == "uri":
         return ox.NamedNode(value)
     if kind == "bnode":
-        return ox.BlankNode(value)
+        return engine.blank_node(value)
     if kind in ("literal", "typed-literal"):
-        if "xml:lang" in binding:
-            return ox.Literal(value, language=binding["xml:lang"])
-        if "datatype" in binding:
-            return ox.Literal(value, datatype=ox.NamedNode(binding["datatype"]))
-        return ox.Literal(value)
+        return engine.literal(value, binding.get("datatype"), binding.get("xml:lang"))
     raise ValueError(f"unknown term type {kind!r}")
 
 
@@ -85,8 +85,18 @@ class RemoteEndpoint:
     build's graphs); empty when the store's own default graph is that union (``store_dataset = union``).
     """
 
-    def __init__(self, url: str, graphs: list[str], timeout: float):
-        self.url, self.graphs, self.timeout = url, graphs, timeout
+    def __init__(
+        self,
+        url: str,
+        graphs: list[str],
+        timeout: float,
+        engine: Engine = ENGINES["oxigraph"],
+        build_graphs: list[str] | None = None,
+    ):
+        self.url, self.graphs, self.timeout, self.engine = url, graphs, timeout, engine
+        #: Every graph of the build, named in client queries on an engine whose own graphs are left out of
+        #: the default graph by pragmas that also break ``GRAPH <iri>`` (Virtuoso 7.2).
+        self.build_graphs = graphs if build_graphs is None else build_graphs
         self.down_until = 0.0
         self.lock = threading.Lock()
         self.transport = KeepAlive(url)  # the connections of this process, kept alive (transport.py)
@@ -109,6 +119,11 @@ class RemoteEndpoint:
             raise Problem(503, "The data store is unavailable; try again shortly.", RETRY_AFTER)
         defaults = list(self.graphs if default_graphs is None else default_graphs)
         named = list(self.graphs if named_graphs is None else named_graphs)
+        if not defaults and not named and self.engine.system_graphs:
+            if "GRAPH <" in query:  # the exclusion pragmas break GRAPH <iri> (Virtuoso 7.2): name the graphs
+                defaults, named = list(self.build_graphs), list(self.build_graphs)
+            else:  # the store's own default graph, without the engine's own graphs
+                query = self.engine.excluding() + query
         try:
             return self.transport.post(query, fmt, timeout, defaults, named)
         except Refused as exc:
@@ -151,7 +166,8 @@ class RemoteEndpoint:
         try:
             doc = json.loads(body)
             names = doc["head"]["vars"]
-            return [{n: term(row[n]) if n in row else None for n in names} for row in doc["results"]["bindings"]]
+            bindings = doc["results"]["bindings"]
+            return [{n: term(row[n], self.engine) if n in row else None for n in names} for row in bindings]
         except (ValueError, KeyError, TypeError) as exc:
             raise self.failed(503, f"The data store answered something that is not SPARQL JSON ({exc}).") from None
 
@@ -341,14 +357,24 @@ class RemoteRunner:
             raise Problem(400, syntax_message(str(exc))) from None
         except Exception:  # noqa: BLE001 - evaluation problems on an empty store are the remote's to report
             pass
+        defaults: list[str] | None
+        named: list[str] | None
         if options.protocol_dataset:
             defaults, named = list(options.default_graphs), list(options.named_graphs)
         elif options.own_dataset:
             # Sent as the protocol dataset, which means the same (SPARQL 1.1 Protocol §2.1.4): a store whose
             # default graph is the union of its graphs (Oxigraph's --union-default-graph) ignores FROM.
             defaults, named = list(options.from_graphs), list(options.from_named)
+        elif self.endpoint.engine.system_graphs:
+            # every graph of the build, named: the union default graph without the engine's own graphs (its
+            # pragmas that would leave those out break GRAPH <iri>, common in clients' queries)
+            defaults, named = list(self.endpoint.build_graphs), list(self.endpoint.build_graphs)
         else:
             defaults, named = None, None  # every graph: the union default graph of the embedded endpoint
+        if self.endpoint.engine.system_graphs:
+            # Virtuoso takes a dataset without named graphs (or without a default graph) as all of its graphs
+            # there: a graph that holds nothing keeps that part of the dataset empty, as SPARQL §13.2 says
+            defaults, named = defaults or [NO_GRAPH], named or [NO_GRAPH]
         graph_query = options.form in ("CONSTRUCT", "DESCRIBE")
         media_type, body = self.endpoint.request(
             query, TURTLE if graph_query else JSON, options.timeout, defaults, named, client_query=True
@@ -364,11 +390,13 @@ class RemoteRunner:
         """Parse the store's answer, cut it at the row limit and write it in the format asked for."""
         if graph_query:
             triples, truncated = take(ox.parse(body, format=ox.RdfFormat.TURTLE), options.row_limit)
+            if self.endpoint.engine.adapts:
+                triples = [self.endpoint.engine.adapt_triple(t) for t in triples]
             return QueryResult("graph", write_graph(triples, options.graph_format), len(triples), truncated)
         doc = json.loads(body)
         if "boolean" in doc:
             return QueryResult("boolean", write_boolean(bool(doc["boolean"]), options.result_format), 1, False)
         names = doc["head"]["vars"]
         rows, truncated = take(doc["results"]["bindings"], options.row_limit)
-        table = [[term(r[n]) if n in r else None for n in names] for r in rows]
+        table = [[term(r[n], self.endpoint.engine) if n in r else None for n in names] for r in rows]
         return QueryResult("solutions", write_solutions(names, table, options.result_format), len(table), truncated)
