@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import argparse
 import re
-import statistics
-import time
 from dataclasses import replace
 
-from timing import shipped_build
+from timing import request_median_ms, shipped_build
 
 from publisher import create_app
 
@@ -42,16 +40,7 @@ def main() -> None:
     document = f"/doc/{min(sizes, key=lambda k: (abs(sizes[k] - len(bodies[largest])), k))}.nq"
 
     def median(url: str, cold: bool) -> float:
-        times = []
-        for _ in range(args.runs):
-            if cold:
-                state.cache.values.clear()
-                state.tags.values.clear()
-            start = time.perf_counter()
-            response = client.get(url, headers=QUADS)
-            times.append((time.perf_counter() - start) * 1000)
-            assert response.status_code == 200, (url, response.status_code)
-        return statistics.median(times)
+        return request_median_ms(app, url, QUADS, args.runs, cold)
 
     print(f"{len(months)} month pages; largest {page}: {len(bodies[largest]):,} bytes")
     print(f"document of the nearest size {document}: {len(client.get(document).data):,} bytes")

@@ -10,12 +10,10 @@ values and counts (ETags, fragment counts) before every request, for both alike.
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
 from dataclasses import replace
 from urllib.parse import quote
 
-from timing import shipped_build
+from timing import request_median_ms, shipped_build
 
 from publisher import create_app
 from publisher.render.fragments import default_graph
@@ -47,20 +45,9 @@ def main() -> None:
     args = parser.parse_args()
     settings, build = shipped_build()
     app = create_app(replace(settings, rate_limit=0), build)
-    client = app.test_client()
-    state = app.extensions["regiolod"]
 
     def median(url: str, cold: bool) -> float:
-        times = []
-        for _ in range(args.runs):
-            if cold:
-                state.cache.values.clear()
-                state.tags.values.clear()
-            start = time.perf_counter()
-            response = client.get(url, headers=QUADS)
-            times.append((time.perf_counter() - start) * 1000)
-            assert response.status_code == 200, (url, response.status_code)
-        return statistics.median(times)
+        return request_median_ms(app, url, QUADS, args.runs, cold)
 
     worst = {"cold": 0.0, "cached": 0.0}
     for mode in ("cold", "cached"):

@@ -6,6 +6,7 @@ import statistics
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from publisher.config import Settings
 from publisher.dataset.build import LoadedBuild, load_build
@@ -20,6 +21,22 @@ def median_ms(fn: Callable[[], object], runs: int) -> float:
         start = time.perf_counter()
         fn()
         times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+def request_median_ms(app: Any, url: str, headers: dict[str, str], runs: int, cold: bool) -> float:
+    """Median wall time of ``runs`` GETs of ``url`` from the app, in milliseconds; ``cold`` empties the app's
+    cache of rendered documents and ETags before each (not timed), so every answer is rendered again."""
+    client, state = app.test_client(), app.extensions["regiolod"]
+    times = []
+    for _ in range(runs):
+        if cold:
+            state.cache.values.clear()
+            state.tags.values.clear()
+        start = time.perf_counter()
+        response = client.get(url, headers=headers)
+        times.append((time.perf_counter() - start) * 1000)
+        assert response.status_code == 200, (url, response.status_code)
     return statistics.median(times)
 
 
