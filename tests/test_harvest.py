@@ -383,7 +383,7 @@ def test_catalog_resources_are_dereferenceable(client) -> None:
     assert client.get("/doc/dataset/regiolod.ttl").status_code == 200
 
 
-def test_sitemap_lists_every_document_once(client, app, build) -> None:
+def test_sitemap_lists_every_document_once(client, app, build, store_mode: str) -> None:
     """Each /doc/ page once: an IRI with a fragment (the catalog's ``…/regiolod#class-0``) is described in
     the document of the IRI before the ``#``, so listing it named that document again (107 times)."""
     from publisher.render.html import iri_to_uri
@@ -406,7 +406,13 @@ def test_sitemap_lists_every_document_once(client, app, build) -> None:
     documents = {iri_to_uri(f"{BASE}doc/" + r["s"].value[len(f"{BASE}id/") :]) for r in rows}
     assert any("#" in q.subject.value for q in app.extensions["regiolod"].catalog)  # there are fragment IRIs
     assert set(locs) == documents and len(locs) <= 50_000
-    for loc in locs:
+    # Every listed page answers; over a remote store (each page a dozen queries over the network) every 25th of
+    # each kind of thing, the first of each included (all 2,700 took the suite's remote run over 20 minutes).
+    kinds: dict[str, list[str]] = {}
+    for loc in sorted(locs):
+        kinds.setdefault(loc[len(f"{BASE}doc/") :].split("/")[0], []).append(loc)
+    step = 1 if store_mode in ("memory", "on-disk") else 25
+    for loc in [loc for listed in kinds.values() for loc in listed[::step]]:
         assert client.head(loc[len(BASE) - 1 :]).status_code == 200, loc
     assert client.get("/sitemap-2.xml").status_code == 404
 
