@@ -107,15 +107,20 @@ def started(scale: Scale, name: str, command: list[str], port: int, ready: str, 
     return server(command, port, ready, scale.work / "logs" / f"{name}.log", environment, opts.start_timeout)
 
 
-@contextmanager
-def regiolod_memory(scale: Scale, opts: Options) -> Iterator[Running]:
-    """`regiolod serve` with 2 workers: load, validate and hold the data in memory."""
-    need(scale.data_dir, scale.problems.get("data", "no data"))
-    port = free_port()
-    command = [str(BIN / "regiolod"), "serve", "--workers", "2", "--port", str(port)]
-    download = str(scale.build_dir or scale.work / "download-memory")
-    with started(scale, "regiolod-memory", command, port, "/robots.txt", opts, REGIOLOD_DOWNLOAD_DIR=download) as s:
-        yield Running(port, s.startup_s, [s.process.pid], sparql_path="/sparql", deref_mix="app")
+def regiolod_memory(workers: int = 2, http_server: str = "granian") -> Start:
+    @contextmanager
+    def start(scale: Scale, opts: Options) -> Iterator[Running]:
+        """`regiolod serve` with the given workers and HTTP server: load, validate and hold the data in memory."""
+        need(scale.data_dir, scale.problems.get("data", "no data"))
+        port = free_port()
+        command = [str(BIN / "regiolod"), "serve", "--workers", str(workers), "--port", str(port)]
+        download = str(scale.build_dir or scale.work / "download-memory")
+        name = f"regiolod-memory-{workers}w-{http_server}"
+        env = {"REGIOLOD_DOWNLOAD_DIR": download, "REGIOLOD_SERVER": http_server}
+        with started(scale, name, command, port, "/robots.txt", opts, **env) as s:
+            yield Running(port, s.startup_s, [s.process.pid], sparql_path="/sparql", deref_mix="app")
+
+    return start
 
 
 def regiolod_disk(workers: int) -> Start:
@@ -244,15 +249,33 @@ def nginx_static(scale: Scale, opts: Options) -> Iterator[Running]:
 
 @contextmanager
 def bare_flask(scale: Scale, opts: Options) -> Iterator[Running]:
-    """bench/bareflask.py under gunicorn, 2 sync workers: the ceiling for the app."""
+    """bench/bareflask.py under gunicorn's threaded workers (2), the server of regiolod before granian: the old
+    ceiling for the app."""
     need(scale.prerendered, scale.problems.get("prerendered", "no pre-rendered documents"))
     port = free_port()
     index = scale.prerendered / "index.json"
-    # The same worker class and threads as `regiolod serve`, so that only the work per request differs.
+    # The worker class and threads regiolod had under gunicorn, so that only the work per request differs.
     command = [str(BIN / "gunicorn"), "-w", "2", "-k", "gthread", "--threads", str(Settings().threads)]
     command += ["-b", f"127.0.0.1:{port}", "--chdir", str(BENCH)]
     command.append(f"bareflask:create_app({str(index)!r})")
     with started(scale, "bareflask", command, port, "/", opts) as s:
+        yield Running(port, s.startup_s, [s.process.pid], deref_mix="app")
+
+
+@contextmanager
+def bare_flask_granian(scale: Scale, opts: Options) -> Iterator[Running]:
+    """bench/bareflask.py under granian as `regiolod serve` runs it (2 workers, WSGI): today's ceiling."""
+    need(scale.prerendered, scale.problems.get("prerendered", "no pre-rendered documents"))
+    port = free_port()
+    index = scale.prerendered / "index.json"
+    threads = Settings().threads + Settings().sparql_queue
+    command = [str(BIN / "granian"), "--interface", "wsgi", "--workers", "2", "--blocking-threads", str(threads)]
+    command += ["--backpressure", str(Settings().connections), "--no-ws", "--http", "1", "--no-access-log"]
+    command += ["--host", "127.0.0.1", "--port", str(port), "--working-dir", str(BENCH), "--factory"]
+    command.append("bareflask:from_environment")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("REGIOLOD_")} | {"BAREFLASK_INDEX": str(index)}
+    log = scale.work / "logs" / "bareflask-granian.log"
+    with server(command, port, "/", log, env, opts.start_timeout) as s:
         yield Running(port, s.startup_s, [s.process.pid], deref_mix="app")
 
 
@@ -274,7 +297,12 @@ def rdflib_endpoint(scale: Scale, opts: Options) -> Iterator[Running]:
 
 
 CONFIGS: tuple[Config, ...] = (
-    Config("regiolod-memory", "regiolod embedded, in memory (regiolod serve, 2 workers)", regiolod_memory),
+    Config("regiolod-memory", "regiolod embedded, in memory (regiolod serve, 2 workers)", regiolod_memory()),
+    Config(
+        "regiolod-memory-gunicorn",
+        "regiolod in memory under gunicorn (REGIOLOD_SERVER=gunicorn, 2 workers): the server before granian",
+        regiolod_memory(http_server="gunicorn"),
+    ),
     Config("regiolod-disk", "regiolod embedded, on disk (regiolod serve --store, 2 workers)", regiolod_disk(2)),
     Config(
         "regiolod-remote",
@@ -290,9 +318,18 @@ CONFIGS: tuple[Config, ...] = (
     Config("nginx-plain", "nginx serving pre-rendered files (dereferencing ceiling)", nginx_plain),
     Config("nginx-static", "nginx with regiolod's static export (regiolod build --static)", nginx_static),
     Config(
-        "bareflask", "bare Flask under gunicorn like regiolod (2 workers), pre-rendered bytes (app ceiling)", bare_flask
+        "bareflask",
+        "bare Flask under gunicorn gthread (2 workers), pre-rendered bytes (the old app ceiling)",
+        bare_flask,
+    ),
+    Config(
+        "bareflask-granian",
+        "bare Flask under granian like regiolod (2 workers), pre-rendered bytes (app ceiling)",
+        bare_flask_granian,
     ),
     Config("rdflib-endpoint", "rdflib-endpoint (rdflib's SPARQL engine)", rdflib_endpoint, scales=("shipped",)),
     Config("regiolod-disk-1w", "regiolod on disk, 1 worker (memory)", regiolod_disk(1), memory_only=True),
     Config("regiolod-disk-4w", "regiolod on disk, 4 workers (memory)", regiolod_disk(4), memory_only=True),
+    Config("regiolod-memory-1w", "regiolod in memory, 1 worker (memory)", regiolod_memory(1), memory_only=True),
+    Config("regiolod-memory-4w", "regiolod in memory, 4 workers (memory)", regiolod_memory(4), memory_only=True),
 )

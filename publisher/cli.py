@@ -245,10 +245,10 @@ def build(
 
 
 @main.command()
-@click.option("--dev", is_flag=True, help="Use Flask's debug server instead of gunicorn.")
+@click.option("--dev", is_flag=True, help="Use Flask's debug server instead of gunicorn (or granian).")
 @click.option("--host", help="Address to listen on (setting host).")
 @click.option("--port", type=int, help="Port to listen on (setting port).")
-@click.option("--workers", type=int, help="gunicorn workers (setting workers).")
+@click.option("--workers", type=int, help="Worker processes (setting workers).")
 @click.option(
     "--store",
     "store_dir",
@@ -266,11 +266,11 @@ def serve(
     """
     from publisher import create_app
     from publisher.publish.builds import BuildFolderError
-    from publisher.server.serve import GunicornServer, RefusedBuild
+    from publisher.server.serve import RefusedBuild
 
-    if not dev:
-        refuse_unsupported_gunicorn()
     settings = settings_from(ctx)
+    if not dev and settings.server == "gunicorn":
+        refuse_unsupported_gunicorn()
     folder = str(store_dir.resolve()) if store_dir is not None else None
     settings = replace(
         settings,
@@ -283,7 +283,7 @@ def serve(
     refuse_if_running(settings)  # before the build below writes dumps and switches download/current
     settings = serving_settings(ctx, settings)
     warn_of_placeholders(settings)
-    shared = not dev  # gunicorn's master runs one query service for all its workers
+    shared = not dev  # the server's master runs one query service for all its workers
     if settings.store:
         try:
             app = create_app(settings, shared_queries=shared)
@@ -311,8 +311,14 @@ def serve(
     )
     if dev:
         app.run(host=settings.host, port=settings.port, debug=True, use_reloader=False)
-    else:
+    elif settings.server == "gunicorn":
+        from publisher.server.serve import GunicornServer
+
         GunicornServer(app, settings, rebuild).run()
+    else:
+        from publisher.server.rustserver import GranianServer
+
+        GranianServer(app, settings, rebuild).run()
 
 
 @main.command()

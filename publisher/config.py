@@ -69,16 +69,32 @@ class Settings:
     )
     host: str = setting("127.0.0.1", "Address `regiolod serve` listens on.")
     port: int = setting(8000, "Port `regiolod serve` listens on.")
-    workers: int = setting(2, "Number of gunicorn worker processes of `regiolod serve`.")
+    server: str = setting(
+        "gunicorn",
+        "HTTP server of `regiolod serve`: gunicorn (threaded workers: each connection holds a thread until its "
+        "request has arrived, so slow clients can starve the others; put a proxy that buffers requests in front) "
+        "or granian (requests are read in its event loop, so idle and slow clients hold no thread).",
+    )
+    workers: int = setting(2, "Number of worker processes of `regiolod serve`.")
     threads: int = setting(
         8,
-        "Threads per gunicorn worker for pages: a request waiting for a remote store does not hold up the others "
+        "Threads per worker for pages: a request waiting for a remote store does not hold up the others "
         "(SPARQL requests have sparql_queue threads more).",
     )
-    timeout: int = setting(30, "Seconds gunicorn gives a request before it restarts the worker.")
+    connections: int = setting(
+        1024,
+        "Client connections one granian worker holds open at once, idle, slow or busy (they cost no thread; "
+        "requests beyond the worker's threads wait for one); more wait in the listen queue until one closes.",
+    )
+    timeout: int = setting(
+        30,
+        "Seconds gunicorn gives a request before it restarts the worker; under granian, seconds a stopping worker "
+        "has to finish its requests (at most 30).",
+    )
     keep_alive: int = setting(
         15,
-        "Seconds `regiolod serve` keeps an idle client connection open for the client's next request. Longer "
+        "Seconds `regiolod serve` keeps an idle client connection open for the client's next request (under "
+        "granian also the time a client has to send a request's headers). Longer "
         "than the few seconds after which HTTP clients drop an idle connection themselves (4 s is common), so "
         "that a client never sends its next request on a connection the server is just closing.",
     )
@@ -213,6 +229,8 @@ class Settings:
             raise ValueError(f"a remote store must be sparql+http:// or sparql+https://: {self.store!r}")
         if self.store_dataset not in ("named", "union"):
             raise ValueError(f"store_dataset must be named or union: {self.store_dataset!r}")
+        if self.server not in ("granian", "gunicorn"):
+            raise ValueError(f"server must be granian or gunicorn: {self.server!r}")
         if self.redirect not in ("303", "200"):
             raise ValueError(f"redirect must be 303 or 200: {self.redirect!r}")
         for s in SETTINGS:

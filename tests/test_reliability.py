@@ -95,7 +95,7 @@ def comm(pid: int) -> str:
 
 
 def workers_of(master: int) -> set[int]:
-    """The gunicorn workers: the master's children but the query service."""
+    """The server's workers: the master's children but the query service."""
     return {pid for pid in children_of(master) if comm(pid) != "regiolod-sparql"}
 
 
@@ -103,11 +103,13 @@ def build_version(response: requests.Response) -> str:
     return response.headers["ETag"].strip('"').split("-")[0]
 
 
-@pytest.fixture
-def served_copy(project_copy: Path, tmp_path: Path):
-    """`regiolod serve` (gunicorn, 2 workers) over a writable copy of the project; yields (base, copy, pid)."""
+@pytest.fixture(params=["gunicorn", "granian"])
+def served_copy(project_copy: Path, tmp_path: Path, request: pytest.FixtureRequest):
+    """`regiolod serve` (2 workers, under each HTTP server) over a writable copy of the project; yields
+    (base, copy, pid, log, env)."""
     port = free_port()
     env = clean_env()
+    env["REGIOLOD_SERVER"] = request.param
     env["REGIOLOD_DOWNLOAD_DIR"] = str(tmp_path / "download")
     env["REGIOLOD_RATE_LIMIT"] = "0"
     command = [str(BIN / "regiolod"), "--root", str(project_copy), "serve", "--port", str(port), "--workers", "2"]

@@ -1,4 +1,5 @@
-"""The real server: `regiolod serve` under gunicorn on a free port, used by a real HTTP client."""
+"""The real server: `regiolod serve` under each HTTP server (gunicorn, granian) on a free port, used by a real
+HTTP client."""
 
 from __future__ import annotations
 
@@ -17,12 +18,17 @@ from tests.processes import BIN, clean_env, free_port, running
 RL = Namespace("https://w3id.org/regiolod/def#")
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+#: The HTTP servers `regiolod serve` runs on (setting server); every test of the real server runs on each.
+HTTP_SERVERS = ("gunicorn", "granian")
+
+
+@pytest.fixture(scope="module", params=HTTP_SERVERS)
+def server(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Iterator[str]:
     port = free_port()
     log_path = tmp_path_factory.mktemp("server") / "serve.log"
     env = clean_env()
     env["REGIOLOD_DOWNLOAD_DIR"] = str(tmp_path_factory.mktemp("download"))
+    env["REGIOLOD_SERVER"] = request.param
     base = f"http://127.0.0.1:{port}/"
     command = [str(BIN / "regiolod"), "--root", str(ROOT), "serve", "--port", str(port), "--workers", "2"]
     with running(command, base, log_path, env=env):
@@ -157,10 +163,12 @@ def test_slow_query_is_stopped_while_others_are_answered(server: str) -> None:
     assert 2.5 < slow_done < 10
 
 
+@pytest.mark.parametrize("http_server", HTTP_SERVERS)
 @pytest.mark.parametrize("access_log", ["-", "file", ""])
-def test_the_access_log_goes_where_the_setting_says(tmp_path, access_log: str) -> None:
+def test_the_access_log_goes_where_the_setting_says(tmp_path, access_log: str, http_server: str) -> None:
     port = free_port()
     env = clean_env()
+    env["REGIOLOD_SERVER"] = http_server
     env["REGIOLOD_DOWNLOAD_DIR"] = str(tmp_path / "download")
     env["REGIOLOD_ACCESS_LOG"] = str(tmp_path / "access.log") if access_log == "file" else access_log
     base = f"http://127.0.0.1:{port}/"

@@ -1,0 +1,154 @@
+"""Serve the app under granian: client connections are held by its event loop, not by Python threads.
+
+gunicorn's threaded worker gives each client connection a thread until its request has arrived, so a few
+dozen clients that send their headers slowly (or never) starve everyone else. granian reads requests in
+its Rust event loop and hands a request to a Python thread only once it is complete; idle and slow
+connections cost a little memory, never a thread.
+
+The app is built once, in the master, before the workers are forked (start method "fork"), so the
+workers share the build's pages of memory, as under gunicorn with ``preload_app``; no worker loads or
+writes the build. On SIGHUP (``regiolod reload``) the master builds a new app first; only when that
+succeeds do the workers that are forked next serve it, otherwise they keep the old one.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+import multiprocessing
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask
+from granian.constants import HTTPModes, Interfaces
+from granian.http import HTTP1Settings
+from granian.server.mp import MPServer
+
+from publisher.config import Settings
+from publisher.server.serve import (
+    RefusedBuild,
+    attach_renders,
+    freeze_before_fork,
+    query_service,
+    share_renders,
+)
+from publisher.sparql.admission import server_threads
+
+__all__ = ["GranianServer", "RefusedBuild"]
+
+#: One line per request: client, time, request line, status and milliseconds (granian's fields).
+ACCESS_FORMAT = '%(addr)s - - [%(time)s] "%(method)s %(path)s %(protocol)s" %(status)d %(dt_ms).3f'
+
+
+def logging_config(access_log: str | None) -> dict[str, Any]:
+    """granian's logging (its own messages on standard error), the access log going where the setting says."""
+    console = {"formatter": "generic", "class": "logging.StreamHandler", "stream": "ext://sys.stderr"}
+    if access_log is None:
+        access: dict[str, Any] = {"class": "logging.NullHandler"}
+    elif access_log == "-":
+        access = {"formatter": "access", "class": "logging.StreamHandler", "stream": "ext://sys.stdout"}
+    else:
+        access = {"formatter": "access", "class": "logging.FileHandler", "filename": access_log}
+    return {
+        "handlers": {"console": console, "access": access},
+        "loggers": {
+            "_granian": {"handlers": ["console"], "level": "INFO", "propagate": False},
+            "granian.access": {"handlers": ["access"], "level": "INFO", "propagate": False},
+        },
+    }
+
+
+class ForkingServer(MPServer):
+    """granian's multi-process server, calling ``before_fork`` before each worker process is forked."""
+
+    def __init__(self, before_fork: Callable[[], None], **options: Any):
+        self.before_fork = before_fork
+        super().__init__(**options)
+
+    # MPServer drops the abstract server's socket_loader parameter; this keeps MPServer's signature.
+    def _spawn_worker(self, idx: int, target: Any, callback_loader: Any) -> Any:  # type: ignore[override]
+        self.before_fork()
+        return super()._spawn_worker(idx, target, callback_loader)
+
+
+class GranianServer:
+    """Run an already built app in granian workers forked after the build is loaded."""
+
+    def __init__(self, app: Flask, settings: Settings, rebuild: Callable[[], Flask] | None = None):
+        self.application = app
+        self.settings = settings
+        self.rebuild = rebuild
+        self.queries = query_service(app)
+        self.renders, self.private_renders = share_renders(settings)
+        attach_renders(app, self.renders)
+
+    def load(self) -> Flask:
+        """The app a worker serves: called in the worker, just after the fork, so it is the master's object."""
+        return self.application
+
+    def before_fork(self) -> None:
+        """The query service runs (again, if it ended) and the heap is frozen before each worker is forked."""
+        if self.queries is not None:
+            self.queries.start()
+        freeze_before_fork()
+
+    def on_exit(self) -> None:
+        if self.queries is not None:
+            self.queries.stop()
+        if self.private_renders is not None:
+            import shutil
+
+            shutil.rmtree(self.private_renders, ignore_errors=True)
+
+    def reload(self) -> None:
+        """SIGHUP: build the app over the data as it is now; the workers forked next serve it, if it conforms."""
+        if self.rebuild is None:
+            return
+        gc.unfreeze()  # the old app may become garbage now; frozen objects are never collected
+        old = self.application.extensions["regiolod"].build.version
+        try:
+            app = self.rebuild()
+        except Exception as exc:  # noqa: BLE001 - any failure keeps the served build
+            print(f"regiolod: reload refused, still serving build {old}:\n{exc}", file=sys.stderr, flush=True)
+            return
+        attach_renders(app, self.renders)
+        old_queries, self.queries = self.queries, query_service(app)
+        if old_queries is not None:
+            old_queries.stop()
+        self.application = app
+        new = app.extensions["regiolod"].build.version
+        print(f"regiolod: reloaded, now serving build {new} (was {old})", file=sys.stderr, flush=True)
+
+    def run(self) -> None:
+        settings = self.settings
+        # Workers must be forked (never spawned): they share the master's build instead of loading their own.
+        multiprocessing.set_start_method("fork", force=True)
+        threads = server_threads(settings)
+        logging.getLogger("_granian").setLevel(logging.INFO)
+        server = ForkingServer(
+            self.before_fork,
+            target="regiolod",
+            address=settings.host,
+            port=settings.port,
+            interface=Interfaces.WSGI,
+            workers=settings.workers,
+            # As many requests of a worker run in Python at once as it has threads (pages' and the SPARQL
+            # queue's); more wait in the event loop, which costs no thread. granian's backpressure counts
+            # open connections, not requests: it must leave room for idle and slow clients.
+            blocking_threads=threads,
+            backpressure=settings.connections,
+            backlog=max(1024, settings.connections * settings.workers),
+            http=HTTPModes.http1,
+            # A connection closes when a request's headers (or, kept alive, the next request) take longer.
+            http1_settings=HTTP1Settings(header_read_timeout=settings.keep_alive * 1000, keep_alive=True),
+            log_access=settings.access_log_target is not None,
+            log_access_format=ACCESS_FORMAT,
+            log_dictconfig=logging_config(settings.access_log_target),
+            pid_file=settings.pid_path,
+            respawn_failed_workers=True,
+            workers_kill_timeout=min(settings.timeout, 30),
+        )
+        server.on_reload(self.reload)
+        server.on_shutdown(self.on_exit)
+        server.serve(target_loader=self.load, wrap_loader=False)
