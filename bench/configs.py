@@ -88,6 +88,7 @@ def regiolod_env(scale: Scale, **extra: str) -> dict[str, str]:
     # One load generator is one client: the per-client rate limit would answer it with 429.
     # No access log, like bare Flask and like a deployment behind a proxy that logs: the same work per request.
     env.update(REGIOLOD_ROOT=str(ROOT), REGIOLOD_BASE_IRI=scale.base_iri, REGIOLOD_RATE_LIMIT="0")
+    env["REGIOLOD_SERVER"] = "granian"  # every regiolod row but regiolod-memory-gunicorn (the server before)
     env["REGIOLOD_ACCESS_LOG"] = ""
     if scale.data_dir is not None:
         env["REGIOLOD_DATA_DIR"] = str(scale.data_dir)
@@ -297,13 +298,15 @@ def rdflib_endpoint(scale: Scale, opts: Options) -> Iterator[Running]:
 
 
 CONFIGS: tuple[Config, ...] = (
-    Config("regiolod-memory", "regiolod embedded, in memory (regiolod serve, 2 workers)", regiolod_memory()),
+    Config("regiolod-memory", "regiolod embedded, in memory (regiolod serve, 2 workers, granian)", regiolod_memory()),
     Config(
         "regiolod-memory-gunicorn",
         "regiolod in memory under gunicorn (REGIOLOD_SERVER=gunicorn, 2 workers): the server before granian",
         regiolod_memory(http_server="gunicorn"),
     ),
-    Config("regiolod-disk", "regiolod embedded, on disk (regiolod serve --store, 2 workers)", regiolod_disk(2)),
+    Config(
+        "regiolod-disk", "regiolod embedded, on disk (regiolod serve --store, 2 workers, granian)", regiolod_disk(2)
+    ),
     Config(
         "regiolod-remote",
         "regiolod over Oxigraph server --union-default-graph (REGIOLOD_STORE=sparql+http, STORE_DATASET=union)",

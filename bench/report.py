@@ -102,7 +102,7 @@ def latency(scale: dict) -> list[str]:
 def throughput(scale: dict) -> list[str]:
     configs = by_name(scale)
     rows = []
-    for kind, references in (("sparql", ("oxigraph",)), ("deref", ("bareflask", "nginx-plain"))):
+    for kind, references in (("sparql", ("oxigraph",)), ("deref", ("bareflask", "bareflask-granian", "nginx-plain"))):
         for row in scale["configs"]:
             for run in row.get(kind, []):
                 ratios = []
