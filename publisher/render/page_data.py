@@ -58,9 +58,10 @@ def membership_rows(
             ?m a org:Membership ; org:{side} <{iri}> . {CURRENT_MEMBERSHIP} }} }} }}"""
     if holding is not None:
         current = ""
+    # ?current is the string "true"/"false", not BOUND's boolean: Virtuoso 7.2 answers that as 1 or 0.
     rows = store.select(f"""
         SELECT ?m ?other ?role ?begin ?end ?note ?coverage
-               (GROUP_CONCAT(DISTINCT ?period; separator=" ") AS ?periods) (BOUND(?cur) AS ?current)
+               (GROUP_CONCAT(DISTINCT ?period; separator=" ") AS ?periods) (IF(BOUND(?cur), "true", "false") AS ?current)
         WHERE {{
           ?m a org:Membership ; org:{side} <{iri}> ; org:{other} ?other ; org:role ?role .
           OPTIONAL {{ {own} ?m org:memberDuring/time:hasBeginning/(time:inXSDDate|time:inXSDgYear) ?begin }}
@@ -333,14 +334,17 @@ def listing(store: Store, kind: str) -> Listing:
             "{ ?s a org:Organization } UNION { ?s a org:FormalOrganization } UNION "
             "{ ?s a org:OrganizationalCollaboration } OPTIONAL { ?s org:classification ?type }"
         )
+    # Grouped in a sub-select and ordered outside it: some engines (Virtuoso 7.2) refuse an ORDER BY over
+    # an aggregate's alias in the grouping query itself (SP031); the sub-select's columns are plain ones.
     rows = store.select(f"""
-        SELECT ?s (SAMPLE(?l) AS ?label) (SAMPLE(?c) AS ?code) (SAMPLE(?e) AS ?ended)
-               (GROUP_CONCAT(DISTINCT STR(?type); separator=" ") AS ?types) WHERE {{
-          {member}
-          OPTIONAL {{ ?s skos:prefLabel ?l FILTER (LANG(?l) = "de") }}
-          OPTIONAL {{ ?s skos:notation ?c }}
-          OPTIONAL {{ ?s prov:invalidatedAtTime ?e }}
-        }} GROUP BY ?s ORDER BY LCASE(STR(?label)) ?s""")
+        SELECT ?s ?label ?code ?ended ?types WHERE {{ {{
+          SELECT ?s (SAMPLE(?l) AS ?label) (SAMPLE(?c) AS ?code) (SAMPLE(?e) AS ?ended)
+                 (GROUP_CONCAT(DISTINCT STR(?type); separator=" ") AS ?types) WHERE {{
+            {member}
+            OPTIONAL {{ ?s skos:prefLabel ?l FILTER (LANG(?l) = "de") }}
+            OPTIONAL {{ ?s skos:notation ?c }}
+            OPTIONAL {{ ?s prov:invalidatedAtTime ?e }}
+          }} GROUP BY ?s }} }} ORDER BY LCASE(STR(?label)) ?s""")
     entries = [
         ListEntry(
             val(r, "s"),
