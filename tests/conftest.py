@@ -104,7 +104,7 @@ ALL_STORES = {
 #: Suites not run on Virtuoso: the HTML pages, the listings and the projection ask queries that Virtuoso 7.2
 #: fails ("Stack Overflow in cost model" on geo:sfWithin+ under UNION and FILTER NOT EXISTS; ORDER BY an
 #: aggregate's alias refused as SP031). The RDF documents of every kind are compared in test_store_matrix.
-NOT_ON_VIRTUOSO = {"test_web_negotiation", "test_web_pages", "test_projection"}
+NOT_ON_VIRTUOSO: set[str] = set()
 #: What Virtuoso 7.2 truly answers otherwise, test by test (marked xfail, strict).
 VIRTUOSO_DIFFERS = {
     "test_triple_terms": "Virtuoso 7.2 does not know RDF 1.2 triple terms: the query is the store's syntax error",

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 
 import pyoxigraph as ox
 
-from publisher.dataset.enrich import CURRENT_MEMBERSHIP, today_bindings
+from publisher.dataset.enrich import membership_holds_on
 from publisher.render import asof, breadcrumbs
 from publisher.render.dayview import Dated, DayView, day_view, quads_of_day
 from publisher.render.html import Group, Labeller, group_description, iri_to_uri, safe_href, schema_org_island
@@ -54,8 +54,7 @@ def membership_rows(
     own = f"?m org:{side} <{iri}> ."
     current = f"""
           OPTIONAL {{ {{ SELECT ?m (1 AS ?cur) WHERE {{
-            {today_bindings(today or dt.date.today())}
-            ?m a org:Membership ; org:{side} <{iri}> . {CURRENT_MEMBERSHIP} }} }} }}"""
+            ?m a org:Membership ; org:{side} <{iri}> . {membership_holds_on(today or dt.date.today())} }} }} }}"""
     if holding is not None:
         current = ""
     # ?current is the string "true"/"false", not BOUND's boolean: Virtuoso 7.2 answers that as 1 or 0.
