@@ -165,16 +165,17 @@ def test_a_client_sees_the_build_and_nothing_else_on_every_store(client, referen
     assert rows(client, query) == rows(reference, query)
 
 
-POINTS = 'SELECT ?wkt WHERE { ?g <http://www.opengis.net/ont/geosparql#asWKT> ?wkt FILTER (STRSTARTS(STR(?wkt), "POINT")) }'
+GEO = "http://www.opengis.net/ont/geosparql#"
+POINTS = f'SELECT ?wkt WHERE {{ ?g <{GEO}asWKT> ?wkt FILTER (STRSTARTS(STR(?wkt), "POINT")) }}'
 
 
 def test_every_point_comes_back_as_it_was_loaded(client, finished: Path) -> None:
     """Virtuoso keeps a POINT in single precision; its adapter gives back the text the build loaded."""
     with gzip.open(finished / "current" / "store.nq.gz", "rt", encoding="utf-8") as image:
-        loaded = Counter(re.findall(r'"(POINT\([^"]*\))"\^\^<http://www\.opengis\.net/ont/geosparql#wktLiteral>', image.read()))
+        loaded = Counter(re.findall(r'"(POINT\([^"]*\))"\^\^<' + re.escape(GEO + "wktLiteral>"), image.read()))
     assert loaded
     answered = rows(client, POINTS)
-    wkt = ox.NamedNode("http://www.opengis.net/ont/geosparql#wktLiteral")
+    wkt = ox.NamedNode(GEO + "wktLiteral")
     assert answered == Counter({(ox.Literal(text, datatype=wkt),): n for text, n in loaded.items()})
 
 

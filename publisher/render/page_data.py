@@ -60,7 +60,8 @@ def membership_rows(
     # ?current is the string "true"/"false", not BOUND's boolean: Virtuoso 7.2 answers that as 1 or 0.
     rows = store.select(f"""
         SELECT ?m ?other ?role ?begin ?end ?note ?coverage
-               (GROUP_CONCAT(DISTINCT ?period; separator=" ") AS ?periods) (IF(BOUND(?cur), "true", "false") AS ?current)
+               (GROUP_CONCAT(DISTINCT ?period; separator=" ") AS ?periods)
+               (IF(BOUND(?cur), "true", "false") AS ?current)
         WHERE {{
           ?m a org:Membership ; org:{side} <{iri}> ; org:{other} ?other ; org:role ?role .
           OPTIONAL {{ {own} ?m org:memberDuring/time:hasBeginning/(time:inXSDDate|time:inXSDgYear) ?begin }}

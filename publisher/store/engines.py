@@ -103,7 +103,8 @@ class Engine:
         if self.numeric_booleans and datatype == XSD_BOOLEAN.value and value in BOOLEANS:
             value = BOOLEANS[value]
         if self.geometry_datatype is not None and datatype == self.geometry_datatype.value:
-            return ox.Literal(points_as_loaded(value) if self.single_precision_points else value, datatype=GEO_WKT_LITERAL)
+            wkt = points_as_loaded(value) if self.single_precision_points else value
+            return ox.Literal(wkt, datatype=GEO_WKT_LITERAL)
         return ox.Literal(value, datatype=ox.NamedNode(datatype))
 
     def excluding(self) -> str:
