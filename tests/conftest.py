@@ -118,8 +118,6 @@ VIRTUOSO_DIFFERS = {
     "evaluates, found by asking it; Virtuoso 7.2 evaluates none",
     "test_the_example_query_of_a_code_agrees_with_the_projection": "the example query 08 has the zero-or-more path "
     "of an alternative with an inverse step inside FILTER EXISTS, which Virtuoso 7.2 answers with HTTP 500",
-    "test_sitemap_lists_every_document_once": "the HTML page of /doc/catalog asks a geo:sfWithin+ query that "
-    "Virtuoso 7.2 fails (Stack Overflow in cost model)",
 }
 
 

@@ -152,24 +152,23 @@ def provenance(store: Store, graphs: set[str], lab: Labeller) -> list[GraphInfo]
         return []
     values = " ".join(f"<{g}>" for g in sorted(graphs))
     rows = store.select(f"""
-        SELECT ?g ?licence ?attribution (GROUP_CONCAT(DISTINCT STR(?src); separator=" ") AS ?sources) WHERE {{
+        SELECT ?g ?licence ?attribution ?src WHERE {{
           VALUES ?g {{ {values} }}
           OPTIONAL {{ ?g dct:license ?licence }}
           OPTIONAL {{ ?g dcatde:licenseAttributionByText ?attribution }}
           OPTIONAL {{ ?g prov:wasDerivedFrom ?src }}
-        }} GROUP BY ?g ?licence ?attribution ORDER BY ?g""")
-    iris = set(graphs) | {s for r in rows for s in val(r, "sources").split()}
+        }}""")
+    # Each graph's sources are gathered here, not by a GROUP_CONCAT: Virtuoso 7.2 cannot group a graph's long
+    # list of sources (SR319: max row length exceeded in a temporary column).
+    sources: dict[tuple[str, str, str], set[str]] = {}
+    for r in rows:
+        found = sources.setdefault((val(r, "g"), val(r, "licence"), val(r, "attribution")), set())
+        found.update([val(r, "src")] if val(r, "src") else [])
+    iris = set(graphs) | {s for found in sources.values() for s in found}
     lab.learn(store.labels, iris)
     return [
-        GraphInfo(
-            val(r, "g"),
-            lab.label(val(r, "g")),
-            val(r, "licence"),
-            val(r, "licence").rsplit("/licenses/", 1)[-1],
-            val(r, "attribution"),
-            sorted(val(r, "sources").split()),
-        )
-        for r in rows
+        GraphInfo(g, lab.label(g), licence, licence.rsplit("/licenses/", 1)[-1], attribution, sorted(found))
+        for (g, licence, attribution), found in sorted(sources.items())
     ]
 
 
