@@ -108,16 +108,12 @@ NOT_ON_VIRTUOSO: set[str] = set()
 VIRTUOSO_DIFFERS = {
     "test_triple_terms": "Virtuoso 7.2 does not know RDF 1.2 triple terms: the query is the store's syntax error",
     "test_construct_with_triple_terms": "Virtuoso 7.2 does not know RDF 1.2 triple terms",
-    "test_every_example_query_returns_rows[virtuoso-08-what-became-of-a-code]": "Virtuoso answers HTTP 500 to the "
-    "zero-or-more path of an alternative with an inverse step inside FILTER EXISTS",
     "test_protocol_dataset_wins_over_from": "Virtuoso lets the query's FROM win over the protocol's "
     "default-graph-uri (SPARQL 1.1 Protocol §2.1.4: the protocol's dataset wins)",
     "test_advertised_geosparql_function_really_works": "Virtuoso 7.2 has no geof:sfWithin over geo:wktLiteral (it "
     "answers 500)",
     "test_service_description_conforms_to_the_schema": "the description lists the GeoSPARQL functions the store "
     "evaluates, found by asking it; Virtuoso 7.2 evaluates none",
-    "test_the_example_query_of_a_code_agrees_with_the_projection": "the example query 08 has the zero-or-more path "
-    "of an alternative with an inverse step inside FILTER EXISTS, which Virtuoso 7.2 answers with HTTP 500",
 }
 
 

@@ -70,8 +70,6 @@ VIRTUOSO_DIFFERS = {
     "unbound",
     "06-population-per-cooperation": "EXISTS as a value: Virtuoso gives the integers 1 and 0, not xsd:boolean, "
     "so MAX(?isPartial) is an integer",
-    "08-what-became-of-a-code": "Virtuoso answers HTTP 500 to the zero-or-more path of an alternative with an "
-    "inverse step, (^a/b|c)*, inside FILTER EXISTS",
 }
 #: Kinds of things whose documents Virtuoso truly gives otherwise.
 VIRTUOSO_DOCUMENTS_DIFFER = {
