@@ -8,6 +8,7 @@ one CONSTRUCT query over the union of all graphs.
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pyoxigraph as ox
 
@@ -117,6 +118,15 @@ CONTAINMENT = (
     + CURRENT_MEMBERSHIP
     + "}"
 )
+
+
+def membership_holds_on(day: dt.date, anchor: str = "") -> str:
+    """The rule of :func:`membership_holds` on ``day``, its values written into the rule instead of bound to
+    ?today, ?now and ?year: Virtuoso 7.2 loses such a BIND's value in the rule's OPTIONAL filters when it
+    plans a group of memberships (every membership of a body counted as current)."""
+    values = {"today": f'"{day.isoformat()}"^^xsd:date', "now": f'"{day.isoformat()}T00:00:00"^^xsd:dateTime',
+              "year": str(day.year)}  # fmt: skip
+    return re.sub(r"\?(today|now|year)\b", lambda name: values[name.group(1)], membership_holds(anchor))
 
 
 def today_bindings(today: dt.date) -> str:

@@ -45,10 +45,12 @@ TERRITORY = expand("rl:Territory")
 #: Things per query that names them (VALUES), as render/asof.py asks
 CHUNK = 500
 
+#: Flags are bound to the string "true", not the boolean: Virtuoso 7.2 answers a boolean the query computes as
+#: the integer 1.
 GEOMETRIES = """
 SELECT ?t ?g ?wkt ?default ?begin ?end ?date ?licence ?attribution WHERE {
   ?t geo:hasGeometry ?g . ?g geo:asWKT ?wkt .
-  OPTIONAL { ?t geo:hasDefaultGeometry ?d FILTER (?d = ?g) BIND (true AS ?default) }
+  OPTIONAL { ?t geo:hasDefaultGeometry ?d FILTER (?d = ?g) BIND ("true" AS ?default) }
   OPTIONAL { ?g dct:temporal/time:hasBeginning/time:inXSDDate ?begin }
   OPTIONAL { ?g dct:temporal/time:hasEnd/time:inXSDDate ?end }
   OPTIONAL { ?g dct:date ?date }
@@ -61,7 +63,7 @@ SELECT ?t ?g ?wkt ?default ?begin ?end ?date ?licence ?attribution WHERE {
 SPATIAL = """
 SELECT ?o ?t ?cooperation WHERE {
   ?o dct:spatial ?t . ?t geo:hasGeometry ?g .
-  OPTIONAL { ?o a/rdfs:subClassOf* rl:Cooperation BIND (true AS ?cooperation) }
+  OPTIONAL { ?o a/rdfs:subClassOf* rl:Cooperation BIND ("true" AS ?cooperation) }
 } ORDER BY ?o ?t"""
 
 #: Of a chunk of the things above (``{things}``: a VALUES list), what a document and a map say of them. The

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 
 import pyoxigraph as ox
 
-from publisher.dataset.enrich import CURRENT_MEMBERSHIP, today_bindings
+from publisher.dataset.enrich import membership_holds_on
 from publisher.render import asof, breadcrumbs
 from publisher.render.dayview import Dated, DayView, day_view, quads_of_day
 from publisher.render.html import Group, Labeller, group_description, iri_to_uri, safe_href, schema_org_island
@@ -54,13 +54,14 @@ def membership_rows(
     own = f"?m org:{side} <{iri}> ."
     current = f"""
           OPTIONAL {{ {{ SELECT ?m (1 AS ?cur) WHERE {{
-            {today_bindings(today or dt.date.today())}
-            ?m a org:Membership ; org:{side} <{iri}> . {CURRENT_MEMBERSHIP} }} }} }}"""
+            ?m a org:Membership ; org:{side} <{iri}> . {membership_holds_on(today or dt.date.today())} }} }} }}"""
     if holding is not None:
         current = ""
+    # ?current is the string "true"/"false", not BOUND's boolean: Virtuoso 7.2 answers that as 1 or 0.
     rows = store.select(f"""
         SELECT ?m ?other ?role ?begin ?end ?note ?coverage
-               (GROUP_CONCAT(DISTINCT ?period; separator=" ") AS ?periods) (BOUND(?cur) AS ?current)
+               (GROUP_CONCAT(DISTINCT ?period; separator=" ") AS ?periods)
+               (IF(BOUND(?cur), "true", "false") AS ?current)
         WHERE {{
           ?m a org:Membership ; org:{side} <{iri}> ; org:{other} ?other ; org:role ?role .
           OPTIONAL {{ {own} ?m org:memberDuring/time:hasBeginning/(time:inXSDDate|time:inXSDgYear) ?begin }}
@@ -151,24 +152,23 @@ def provenance(store: Store, graphs: set[str], lab: Labeller) -> list[GraphInfo]
         return []
     values = " ".join(f"<{g}>" for g in sorted(graphs))
     rows = store.select(f"""
-        SELECT ?g ?licence ?attribution (GROUP_CONCAT(DISTINCT STR(?src); separator=" ") AS ?sources) WHERE {{
+        SELECT ?g ?licence ?attribution ?src WHERE {{
           VALUES ?g {{ {values} }}
           OPTIONAL {{ ?g dct:license ?licence }}
           OPTIONAL {{ ?g dcatde:licenseAttributionByText ?attribution }}
           OPTIONAL {{ ?g prov:wasDerivedFrom ?src }}
-        }} GROUP BY ?g ?licence ?attribution ORDER BY ?g""")
-    iris = set(graphs) | {s for r in rows for s in val(r, "sources").split()}
+        }}""")
+    # Each graph's sources are gathered here, not by a GROUP_CONCAT: Virtuoso 7.2 cannot group a graph's long
+    # list of sources (SR319: max row length exceeded in a temporary column).
+    sources: dict[tuple[str, str, str], set[str]] = {}
+    for r in rows:
+        found = sources.setdefault((val(r, "g"), val(r, "licence"), val(r, "attribution")), set())
+        found.update([val(r, "src")] if val(r, "src") else [])
+    iris = set(graphs) | {s for found in sources.values() for s in found}
     lab.learn(store.labels, iris)
     return [
-        GraphInfo(
-            val(r, "g"),
-            lab.label(val(r, "g")),
-            val(r, "licence"),
-            val(r, "licence").rsplit("/licenses/", 1)[-1],
-            val(r, "attribution"),
-            sorted(val(r, "sources").split()),
-        )
-        for r in rows
+        GraphInfo(g, lab.label(g), licence, licence.rsplit("/licenses/", 1)[-1], attribution, sorted(found))
+        for (g, licence, attribution), found in sorted(sources.items())
     ]
 
 
@@ -333,14 +333,17 @@ def listing(store: Store, kind: str) -> Listing:
             "{ ?s a org:Organization } UNION { ?s a org:FormalOrganization } UNION "
             "{ ?s a org:OrganizationalCollaboration } OPTIONAL { ?s org:classification ?type }"
         )
+    # Grouped in a sub-select and ordered outside it: some engines (Virtuoso 7.2) refuse an ORDER BY over
+    # an aggregate's alias in the grouping query itself (SP031); the sub-select's columns are plain ones.
     rows = store.select(f"""
-        SELECT ?s (SAMPLE(?l) AS ?label) (SAMPLE(?c) AS ?code) (SAMPLE(?e) AS ?ended)
-               (GROUP_CONCAT(DISTINCT STR(?type); separator=" ") AS ?types) WHERE {{
-          {member}
-          OPTIONAL {{ ?s skos:prefLabel ?l FILTER (LANG(?l) = "de") }}
-          OPTIONAL {{ ?s skos:notation ?c }}
-          OPTIONAL {{ ?s prov:invalidatedAtTime ?e }}
-        }} GROUP BY ?s ORDER BY LCASE(STR(?label)) ?s""")
+        SELECT ?s ?label ?code ?ended ?types WHERE {{ {{
+          SELECT ?s (SAMPLE(?l) AS ?label) (SAMPLE(?c) AS ?code) (SAMPLE(?e) AS ?ended)
+                 (GROUP_CONCAT(DISTINCT STR(?type); separator=" ") AS ?types) WHERE {{
+            {member}
+            OPTIONAL {{ ?s skos:prefLabel ?l FILTER (LANG(?l) = "de") }}
+            OPTIONAL {{ ?s skos:notation ?c }}
+            OPTIONAL {{ ?s prov:invalidatedAtTime ?e }}
+          }} GROUP BY ?s }} }} ORDER BY LCASE(STR(?label)) ?s""")
     entries = [
         ListEntry(
             val(r, "s"),

@@ -140,11 +140,13 @@ def find_by_code(store: Store, code: str, day: dt.date) -> tuple[Thing, Kind]:
         )
     spellings = {code, code.upper()}
     literals = " ".join(f'"{c}"^^rl:{t}' for c in sorted(spellings) for t in CODE_TYPES)
+    # Flags are the strings "true"/"false", not the booleans EXISTS gives: Virtuoso 7.2 answers a boolean the
+    # query computes as the integer 1 or 0 (find_by_iri alike).
     rows = store.select(f"""{sparql_prologue()}
         SELECT DISTINCT ?thing ?territory WHERE {{
           VALUES ?code {{ {literals} }}
           ?thing skos:notation ?code .
-          BIND (EXISTS {{ ?thing a rl:Territory }} AS ?territory)
+          BIND (IF(EXISTS {{ ?thing a rl:Territory }}, "true", "false") AS ?territory)
         }}""")
     carriers = {lexical(r["thing"]): lexical(r["territory"]) == "true" for r in rows}
     if not carriers:
@@ -167,12 +169,12 @@ def find_by_iri(store: Store, iri: str, day: dt.date) -> tuple[Thing, Kind]:
     it = iri_term(iri)
     rows = store.select(f"""{sparql_prologue()}
         SELECT ?territory ?body WHERE {{
-          BIND (EXISTS {{ {it} a rl:Territory }} AS ?territory)
-          BIND (EXISTS {{
+          BIND (IF(EXISTS {{ {it} a rl:Territory }}, "true", "false") AS ?territory)
+          BIND (IF(EXISTS {{
             {{ {it} dct:spatial [] }} UNION {{ [] org:originalOrganization|org:resultingOrganization {it} }} UNION {{
               VALUES ?type {{ org:Organization org:FormalOrganization org:OrganizationalCollaboration
                               m8g:PublicOrganisation }}
-              {it} a ?type }} }} AS ?body)
+              {it} a ?type }} }}, "true", "false") AS ?body)
         }}""")
     territory = bool(rows) and lexical(rows[0]["territory"]) == "true"
     if not territory and not (rows and lexical(rows[0]["body"]) == "true"):

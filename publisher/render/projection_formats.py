@@ -32,7 +32,9 @@ SKOS_NOTATION = ox.NamedNode(SKOS + "notation")
 def projection_query(start: str, kind: Kind, first: dt.date, last: dt.date) -> str:
     """The SPARQL query that finds the results of a projection and the change that led to each.
 
-    ``start`` is a group pattern that binds ``?start`` (a VALUES block or a code's triple patterns).
+    ``start`` is a group pattern that binds ``?start`` (a BIND or a code's triple patterns). The path from it
+    is a sub-select of its own with the start bound in it: Virtuoso 7.2 refuses a path whose start a VALUES
+    gives ("transitive start not given") and answers no rows when the path stands beside the OPTIONALs.
     A property path cannot check each step's date, so the query checks the last step's: it agrees with
     the step-by-step walk unless a thing that lives on through a change after ``last`` was changed before.
     """
@@ -59,8 +61,7 @@ PREFIX skos: <{SKOS}>
 # (and dct:isReplacedBy) lead to that is valid on {last}, with the change that led to each.
 SELECT DISTINCT ?result ?name ?change ?date
 WHERE {{
-  {start}
-  ?start {path} ?result .
+  {{ SELECT ?start ?result WHERE {{ {start} ?start {path} ?result }} }}
   OPTIONAL {{ ?result prov:generatedAtTime ?born }}
   OPTIONAL {{ ?result prov:invalidatedAtTime ?ended }}
   FILTER (!BOUND(?born) || SUBSTR(STR(?born), 1, 10) <= "{last}")
@@ -81,7 +82,7 @@ ORDER BY ?name ?result ?date ?change
 
 def start_by_iri(iri: str) -> str:
     """The group pattern of :func:`projection_query` for a thing given by IRI."""
-    return f"VALUES ?start {{ {iri_term(iri)} }}"
+    return f"BIND ({iri_term(iri)} AS ?start)"
 
 
 def query_url(endpoint: str, p: Projection) -> str:

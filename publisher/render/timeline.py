@@ -88,7 +88,11 @@ class PageTimeline:
 
 def _bodies(store: Store, iri: str) -> tuple[list[str], list[str]]:
     """The bodies whose territory is ``iri`` (or the territory of the body ``iri``), and the bodies of the
-    territories that contain it that are no cooperations (district, Land)."""
+    territories that contain it that are no cooperations (district, Land).
+
+    The bodies with members are a join (under DISTINCT) and the cooperations a MINUS: the same rows as
+    ``FILTER EXISTS`` / ``FILTER NOT EXISTS`` on ``?b``, which beside the paths make Virtuoso 7.2 fail
+    ("Stack Overflow in cost model")."""
     own = [
         asof.lexical_of(r.get("b"))
         for r in store.select(f"SELECT DISTINCT ?b WHERE {{ ?b dct:spatial <{iri}> FILTER (isIRI(?b)) }} ORDER BY ?b")
@@ -100,10 +104,10 @@ def _bodies(store: Store, iri: str) -> tuple[list[str], list[str]]:
           {{ <{iri}> geo:sfWithin+ ?up }} UNION {{ <{iri}> dct:spatial/geo:sfWithin+ ?up }}
           ?b dct:spatial ?up .
           FILTER (isIRI(?b) && ?b != <{iri}>)
-          FILTER NOT EXISTS {{ ?b a rl:Cooperation }}
+          ?any org:member ?b
+          MINUS {{ ?b a rl:Cooperation }}
           FILTER NOT EXISTS {{ {{ <{iri}> a rl:Cooperation }}
                                UNION {{ ?coop dct:spatial <{iri}> ; a rl:Cooperation }} }}
-          FILTER EXISTS {{ ?any org:member ?b }}
         }} ORDER BY ?b""")
     ]
     return own, [b for b in upper if b not in own]

@@ -15,13 +15,17 @@ so the pages and the rows of client queries are the same on every store.
   past the store's time limit). Those pragmas break ``GRAPH <iri>`` (one statement found of hundreds), so
   a query that has one, and every client's query, names the build's graphs instead; it labels blank nodes
   ``nodeID://b123`` in answers; it loads ``geo:wktLiteral`` as its own geometry type and answers
-  ``virtrdf:Geometry``; it writes ``true``/``false`` of ``xsd:boolean`` as ``1``/``0``; it does not know
+  ``virtrdf:Geometry``, a POINT's coordinates in single precision; it writes ``true``/``false`` of
+  ``xsd:boolean`` as ``1``/``0`` (and a boolean a query computes, from ``EXISTS`` or ``BOUND``, as the integer
+  ``1``/``0``: the project's queries bind the strings ``"true"``/``"false"`` instead); it does not know
   RDF 1.2 triple terms (a query using them is refused as the store's syntax error, 400).
 - ``sparql``: any other SPARQL 1.1 endpoint, taken at its word.
 """
 
 from __future__ import annotations
 
+import re
+import struct
 from dataclasses import dataclass
 
 import pyoxigraph as ox
@@ -36,6 +40,31 @@ XSD_BOOLEAN = ox.NamedNode(XSD + "boolean")
 GEO_WKT_LITERAL = ox.NamedNode(GEO + "wktLiteral")
 VIRTRDF_GEOMETRY = ox.NamedNode(VIRTRDF + "Geometry")
 BOOLEANS = {"1": "true", "0": "false"}
+#: A number in a WKT text.
+WKT_NUMBER = re.compile(r"[-+]?[0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?")
+
+
+def single(value: float) -> float:
+    """``value`` rounded to the nearest single-precision float."""
+    return float(struct.unpack("f", struct.pack("f", value))[0])
+
+
+def shortest_single(text: str) -> str:
+    """The shortest decimal whose single-precision float is that of ``text`` (``9.7692003250122`` → ``9.7692``):
+    the loaded text again wherever it had no more than 7 significant digits (and no trailing zeros)."""
+    target = single(float(text))
+    for digits in range(1, 10):
+        shortest = f"{target:.{digits}g}"
+        if single(float(shortest)) == target:
+            return text if "e" in shortest else shortest
+    return text
+
+
+def points_as_loaded(wkt: str) -> str:
+    """A POINT's WKT with each coordinate as its shortest single-precision decimal; any other geometry as it is."""
+    if not wkt.lstrip().upper().startswith("POINT"):
+        return wkt
+    return WKT_NUMBER.sub(lambda number: shortest_single(number.group(0)), wkt)
 
 
 @dataclass(frozen=True)
@@ -54,6 +83,10 @@ class Engine:
     geometry_datatype: ox.NamedNode | None = None
     #: The engine evaluates RDF 1.2 triple terms (``<<( s p o )>>``).
     triple_terms: bool = True
+    #: The engine keeps a geometry POINT's coordinates as single-precision floats and writes them with 14 digits
+    #: (``POINT(9.7692 52.92841)`` back as ``POINT(9.7692003250122 52.928409576416)``); the shortest decimals of
+    #: those floats are the loaded text for coordinates of up to 7 significant digits (all the build's points).
+    single_precision_points: bool = False
 
     def blank_node(self, label: str) -> ox.BlankNode:
         """A blank node of an answer, its label without the engine's prefix (and valid as a Turtle label)."""
@@ -70,7 +103,8 @@ class Engine:
         if self.numeric_booleans and datatype == XSD_BOOLEAN.value and value in BOOLEANS:
             value = BOOLEANS[value]
         if self.geometry_datatype is not None and datatype == self.geometry_datatype.value:
-            return ox.Literal(value, datatype=GEO_WKT_LITERAL)
+            wkt = points_as_loaded(value) if self.single_precision_points else value
+            return ox.Literal(wkt, datatype=GEO_WKT_LITERAL)
         return ox.Literal(value, datatype=ox.NamedNode(datatype))
 
     def excluding(self) -> str:
@@ -108,6 +142,7 @@ ENGINES = {
         numeric_booleans=True,
         geometry_datatype=VIRTRDF_GEOMETRY,
         triple_terms=False,
+        single_precision_points=True,
     ),
     "sparql": Engine("sparql"),
 }
