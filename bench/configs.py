@@ -193,7 +193,9 @@ pid {folder}/nginx.pid;
 error_log {folder}/error.log warn;
 events {{ worker_connections 1024; }}
 http {{
-    access_log off;
+    # The access log of the generated configuration (publisher/templates/nginx.conf.j2): the static export is
+    # compared with plain nginx on routing and headers, not on whether a server writes a log.
+    access_log {folder}/access.log combined buffer=64k flush=1s;
     client_body_temp_path {folder}/tmp-body;
     proxy_temp_path {folder}/tmp-proxy;
     fastcgi_temp_path {folder}/tmp-fastcgi;

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import random
+import re
+import shlex
 import shutil
 import threading
 from collections.abc import Iterator
@@ -599,3 +601,52 @@ def test_nginx_leaves_other_geojson_to_the_app(served, client, path: str) -> Non
     response, expected = get(served + path), app_get(client, path)
     assert_same_response(response, expected)
     assert response.headers.get("ETag") == expected.headers.get("ETag")
+
+
+# ---------------------------------------------------------------------------------------------
+# Exact keys in front of regular expressions: the same value, found in the map's hash
+
+
+def map_entries(conf: str, variable: str) -> list[tuple[str, str]]:
+    """The (key, value) pairs of ``map SOURCE $variable { ... }`` in a rendered configuration."""
+    found = re.search(rf"^map \S+ \${variable} \{{\n(.*?)^\}}", conf, re.MULTILINE | re.DOTALL)
+    assert found, f"no map of ${variable}"
+    entries = [shlex.split(line.strip().rstrip(";")) for line in found.group(1).splitlines() if line.strip()]
+    return [(e[0], e[1] if len(e) > 1 else "") for e in entries]
+
+
+def by_expressions(entries: list[tuple[str, str]], value: str) -> str | None:
+    """What the map's regular expressions alone give for ``value`` (named captures filled in), or ``None``."""
+    for key, result in entries:
+        if key.startswith("~"):
+            pattern = re.sub(r"\(\?<(?=\w)", "(?P<", key.lstrip("~*"))  # PCRE's named groups in Python's spelling
+            found = re.search(pattern, value, re.IGNORECASE if key.startswith("~*") else 0)
+            if found:
+                groups = found.groupdict()
+                return re.sub(r"\$(\w+)", lambda m, g=groups: g.get(m.group(1)) or m.group(0), result)
+    return None
+
+
+@pytest.mark.parametrize(
+    "variable",
+    [
+        "regiolod_documents_file",
+        "regiolod_catalog_file",
+        "regiolod_doc_suffix_file",
+        "regiolod_geo_file",
+        "regiolod_dated",
+        "regiolod_page_csp",
+        "regiolod_csp",
+        "regiolod_referrer_policy",
+    ],
+)
+def test_exact_map_keys_give_what_the_expressions_would(tmp_path: Path, variable: str) -> None:
+    options = ServerOptions(base=BASE, version="v", folder=tmp_path, root=tmp_path, boundary_keys=("territory/03358",))
+    entries = map_entries(render_config(options, [])["regiolod.conf"], variable)
+    exact = [(k, v) for k, v in entries if not k.startswith("~") and k != "default"]
+    assert exact, f"no exact keys in the map of ${variable}"
+    default = dict(entries).get("default")
+    for key, value in exact:
+        # nginx compares exact keys without case, the expressions with it: every key is lower case already
+        assert key == key.lower()
+        assert value == by_expressions(entries, key) or (by_expressions(entries, key) is None and value == default)

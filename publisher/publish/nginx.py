@@ -229,6 +229,17 @@ def charset_types(formats: Sequence[Format]) -> str:
     return " ".join(dict.fromkeys([*types, "text/plain"]))
 
 
+def other_media_types(exact_files: Sequence[ExactFile]) -> list[str]:
+    """Every media type other than text/html that nginx serves from the export (the files' and its own text/plain).
+
+    The maps of the HTML-only headers name them as exact keys, so that each answer is found in the map's hash
+    instead of running a regular expression on every response.
+    """
+    formats = [*DOCUMENT_FORMATS, *CATALOG_FORMATS, *VOID_FORMATS, *FRAGMENT_FORMATS, *WRITTEN_FORMATS]
+    types = [f.media_type for f in formats] + [GEOJSON, "text/plain"] + [f.media_type for f in exact_files]
+    return [t for t in dict.fromkeys(types) if t != "text/html"]
+
+
 def render_config(
     options: ServerOptions, exact_files: Sequence[ExactFile], fragments: Sequence[FragmentFile] = ()
 ) -> dict[str, str]:
@@ -310,6 +321,7 @@ def render_config(
         "geojson_link": link_header(f"{base}doc/${{regiolod_geo_key}}", DOCUMENT_FORMATS)
         + f', <{base}doc/${{regiolod_geo_key}}.geojson>; rel="alternate"; type="{GEOJSON}"',
         "referrer_policy": REFERRER_POLICY,
+        "other_media_types": other_media_types(exact_files),
         "expose_headers": EXPOSE_HEADERS,
         "exact_files": exact_files,
         "fragments": [
