@@ -13,10 +13,8 @@ succeeds do the workers that are forked next serve it, otherwise they keep the o
 
 from __future__ import annotations
 
-import gc
 import logging
 import multiprocessing
-import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -26,13 +24,7 @@ from granian.http import HTTP1Settings
 from granian.server.mp import MPServer
 
 from publisher.config import Settings
-from publisher.server.serve import (
-    RefusedBuild,
-    attach_renders,
-    freeze_before_fork,
-    query_service,
-    share_renders,
-)
+from publisher.server.serve import RefusedBuild, ServedApp
 from publisher.sparql.admission import server_threads
 
 __all__ = ["GranianServer", "RefusedBuild"]
@@ -76,49 +68,12 @@ class GranianServer:
     """Run an already built app in granian workers forked after the build is loaded."""
 
     def __init__(self, app: Flask, settings: Settings, rebuild: Callable[[], Flask] | None = None):
-        self.application = app
+        self.served = ServedApp(app, settings, rebuild)
         self.settings = settings
-        self.rebuild = rebuild
-        self.queries = query_service(app)
-        self.renders, self.private_renders = share_renders(settings)
-        attach_renders(app, self.renders)
 
     def load(self) -> Flask:
         """The app a worker serves: called in the worker, just after the fork, so it is the master's object."""
-        return self.application
-
-    def before_fork(self) -> None:
-        """The query service runs (again, if it ended) and the heap is frozen before each worker is forked."""
-        if self.queries is not None:
-            self.queries.start()
-        freeze_before_fork()
-
-    def on_exit(self) -> None:
-        if self.queries is not None:
-            self.queries.stop()
-        if self.private_renders is not None:
-            import shutil
-
-            shutil.rmtree(self.private_renders, ignore_errors=True)
-
-    def reload(self) -> None:
-        """SIGHUP: build the app over the data as it is now; the workers forked next serve it, if it conforms."""
-        if self.rebuild is None:
-            return
-        gc.unfreeze()  # the old app may become garbage now; frozen objects are never collected
-        old = self.application.extensions["regiolod"].build.version
-        try:
-            app = self.rebuild()
-        except Exception as exc:  # noqa: BLE001 - any failure keeps the served build
-            print(f"regiolod: reload refused, still serving build {old}:\n{exc}", file=sys.stderr, flush=True)
-            return
-        attach_renders(app, self.renders)
-        old_queries, self.queries = self.queries, query_service(app)
-        if old_queries is not None:
-            old_queries.stop()
-        self.application = app
-        new = app.extensions["regiolod"].build.version
-        print(f"regiolod: reloaded, now serving build {new} (was {old})", file=sys.stderr, flush=True)
+        return self.served.app
 
     def run(self) -> None:
         settings = self.settings
@@ -127,7 +82,7 @@ class GranianServer:
         threads = server_threads(settings)
         logging.getLogger("_granian").setLevel(logging.INFO)
         server = ForkingServer(
-            self.before_fork,
+            self.served.before_fork,
             target="regiolod",
             address=settings.host,
             port=settings.port,
@@ -149,6 +104,6 @@ class GranianServer:
             respawn_failed_workers=True,
             workers_kill_timeout=min(settings.timeout, 30),
         )
-        server.on_reload(self.reload)
-        server.on_shutdown(self.on_exit)
+        server.on_reload(self.served.replace)  # before granian forks the new workers
+        server.on_shutdown(self.served.close)
         server.serve(target_loader=self.load, wrap_loader=False)

@@ -95,61 +95,86 @@ class RefusedBuild(Exception):
     """A new build that may not replace the one being served; the message is the report."""
 
 
-class GunicornServer(BaseApplication):
-    """Run an already built app in gunicorn workers forked after the build is loaded.
-
-    On SIGHUP (``regiolod reload``) the master builds a new app with ``rebuild``: only when that
-    succeeds are new workers forked from it; otherwise the report is logged and the workers that
-    gunicorn restarts keep the old app, so a broken edit never reaches a client, not even half of it.
-    """
+class ServedApp:
+    """The app a server's workers are forked from, with the query service and render cache they share, and how
+    it is replaced on SIGHUP (``regiolod reload``): by ``rebuild``, in the master, only when that succeeds."""
 
     def __init__(self, app: Flask, settings: Settings, rebuild: Callable[[], Flask] | None = None):
-        self.application = app
-        self.settings = settings
+        self.app = app
         self.rebuild = rebuild
         self.queries = query_service(app)
         self.renders, self.private_renders = share_renders(settings)
         attach_renders(app, self.renders)
+
+    def before_fork(self) -> None:
+        """The query service runs (again, if it ended); the heap is frozen."""
+        if self.queries is not None:
+            self.queries.start()
+        freeze_before_fork()
+
+    def replace(self) -> bool:
+        """Build the app over the data as it is now; whether it replaced the served one (else the report is logged)."""
+        gc.unfreeze()  # the old app may become garbage now; frozen objects are never collected
+        if self.rebuild is None:
+            return False
+        old = self.app.extensions["regiolod"].build.version
+        try:
+            app = self.rebuild()
+        except Exception as exc:  # noqa: BLE001 - any failure keeps the served build
+            print(f"regiolod: reload refused, still serving build {old}:\n{exc}", file=sys.stderr, flush=True)
+            return False
+        # Old workers still running send their queries to no service now: they get 503 until they are stopped.
+        attach_renders(app, self.renders)
+        old_queries, self.queries = self.queries, query_service(app)
+        if old_queries is not None:
+            old_queries.stop()
+        self.app = app
+        new = app.extensions["regiolod"].build.version
+        print(f"regiolod: reloaded, now serving build {new} (was {old})", file=sys.stderr, flush=True)
+        return True
+
+    def close(self) -> None:
+        if self.queries is not None:
+            self.queries.stop()
+        if self.private_renders is not None:
+            shutil.rmtree(self.private_renders, ignore_errors=True)
+
+
+class GunicornServer(BaseApplication):
+    """Run an already built app in gunicorn workers forked after the build is loaded.
+
+    On SIGHUP (``regiolod reload``) the master builds a new app: only when that succeeds are new workers
+    forked from it; otherwise the workers that gunicorn restarts keep the old app, so a broken edit never
+    reaches a client, not even half of it.
+    """
+
+    def __init__(self, app: Flask, settings: Settings, rebuild: Callable[[], Flask] | None = None):
+        self.served = ServedApp(app, settings, rebuild)
+        self.settings = settings
         self.turns = Turns()
         super().__init__()
 
+    @property
+    def queries(self) -> QueryService | None:
+        return self.served.queries
+
     def pre_fork(self, _server: object, worker: Any) -> None:
-        """Before each worker is forked: the query service runs (again, if it ended), the worker gets its
-        place in the turns of accepting connections, the heap is frozen."""
-        if self.queries is not None:
-            self.queries.start()
+        """Before each worker is forked: the query service runs, the worker gets its place in the turns of
+        accepting connections, the heap is frozen."""
         worker.turns, worker.slot = self.turns, self.turns.claim(worker)
-        freeze_before_fork()
+        self.served.before_fork()
 
     def child_exit(self, _server: object, worker: object) -> None:
         """The master has reaped a worker: its place in the turns is free again."""
         self.turns.release(worker)
 
     def on_exit(self, _server: object) -> None:
-        if self.queries is not None:
-            self.queries.stop()
-        if self.private_renders is not None:
-            shutil.rmtree(self.private_renders, ignore_errors=True)
+        self.served.close()
 
     def reload(self) -> None:
-        gc.unfreeze()  # the old app may become garbage now; frozen objects are never collected
         super().reload()
-        if self.rebuild is None:
-            return
-        old = self.application.extensions["regiolod"].build.version
-        try:
-            app = self.rebuild()
-        except Exception as exc:  # noqa: BLE001 - any failure keeps the served build
-            print(f"regiolod: reload refused, still serving build {old}:\n{exc}", file=sys.stderr, flush=True)
-            return
-        # The old workers are stopped gracefully now; queries they still send get 503 (no service).
-        attach_renders(app, self.renders)
-        old_queries, self.queries = self.queries, query_service(app)
-        if old_queries is not None:
-            old_queries.stop()
-        self.application, self.callable = app, None
-        new = app.extensions["regiolod"].build.version
-        print(f"regiolod: reloaded, now serving build {new} (was {old})", file=sys.stderr, flush=True)
+        if self.served.replace():
+            self.callable = None
 
     def load_config(self) -> None:
         options: dict[str, Any] = {
@@ -174,4 +199,4 @@ class GunicornServer(BaseApplication):
 
     # gunicorn's stubs type the WSGI environ as a MutableMapping, Werkzeug's (what Flask takes) as a dict
     def load(self) -> Flask:  # type: ignore[override]
-        return self.application
+        return self.served.app
