@@ -13,7 +13,6 @@ succeeds do the workers that are forked next serve it, otherwise they keep the o
 
 from __future__ import annotations
 
-import logging
 import multiprocessing
 from collections.abc import Callable
 from typing import Any
@@ -24,10 +23,8 @@ from granian.http import HTTP1Settings
 from granian.server.mp import MPServer
 
 from publisher.config import Settings
-from publisher.server.serve import RefusedBuild, ServedApp
+from publisher.server.serve import ServedApp
 from publisher.sparql.admission import server_threads
-
-__all__ = ["GranianServer", "RefusedBuild"]
 
 #: One line per request: client, time, request line, status and milliseconds (granian's fields).
 ACCESS_FORMAT = '%(addr)s - - [%(time)s] "%(method)s %(path)s %(protocol)s" %(status)d %(dt_ms).3f'
@@ -80,7 +77,6 @@ class GranianServer:
         # Workers must be forked (never spawned): they share the master's build instead of loading their own.
         multiprocessing.set_start_method("fork", force=True)
         threads = server_threads(settings)
-        logging.getLogger("_granian").setLevel(logging.INFO)
         server = ForkingServer(
             self.served.before_fork,
             target="regiolod",
