@@ -16,6 +16,8 @@ from pathlib import Path
 import requests
 
 BIN = Path(sys.executable).parent
+#: The HTTP servers `regiolod serve` runs on (setting server); the tests of the real server run on each.
+HTTP_SERVERS = ("gunicorn", "granian")
 
 
 def free_port() -> int:

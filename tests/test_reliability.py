@@ -24,7 +24,7 @@ from publisher.config import Settings
 from publisher.publish.builds import open_build, write_build
 from publisher.server.limits import RateLimiter
 from tests.conftest import BASE, ROOT, make_client
-from tests.processes import BIN, clean_env, free_port, running
+from tests.processes import BIN, HTTP_SERVERS, clean_env, free_port, running
 
 THING = "doc/territory/03358"
 
@@ -103,7 +103,7 @@ def build_version(response: requests.Response) -> str:
     return response.headers["ETag"].strip('"').split("-")[0]
 
 
-@pytest.fixture(params=["gunicorn", "granian"])
+@pytest.fixture(params=HTTP_SERVERS)
 def served_copy(project_copy: Path, tmp_path: Path, request: pytest.FixtureRequest):
     """`regiolod serve` (2 workers, under each HTTP server) over a writable copy of the project; yields
     (base, copy, pid, log, env)."""

@@ -3,9 +3,11 @@ HTTP client."""
 
 from __future__ import annotations
 
+import http.client
 import socket
 import time
 from collections.abc import Iterator
+from urllib.parse import urlsplit
 
 import pytest
 import rdflib
@@ -13,13 +15,9 @@ import requests
 from rdflib.namespace import RDF, SKOS, Namespace
 
 from tests.conftest import ROOT
-from tests.processes import BIN, clean_env, free_port, running
+from tests.processes import BIN, HTTP_SERVERS, clean_env, free_port, running
 
 RL = Namespace("https://w3id.org/regiolod/def#")
-
-
-#: The HTTP servers `regiolod serve` runs on (setting server); every test of the real server runs on each.
-HTTP_SERVERS = ("gunicorn", "granian")
 
 
 @pytest.fixture(scope="module", params=HTTP_SERVERS)
@@ -29,6 +27,9 @@ def server(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequ
     env = clean_env()
     env["REGIOLOD_DOWNLOAD_DIR"] = str(tmp_path_factory.mktemp("download"))
     env["REGIOLOD_SERVER"] = request.param
+    # Variables named like request headers in the server's environment: no request may read them as its own.
+    env["HTTP_ACCEPT_LANGUAGE"] = "en"
+    env["HTTP_ACCEPT"] = "text/turtle"
     base = f"http://127.0.0.1:{port}/"
     command = [str(BIN / "regiolod"), "--root", str(ROOT), "serve", "--port", str(port), "--workers", "2"]
     with running(command, base, log_path, env=env):
@@ -53,6 +54,21 @@ def test_browser_gets_html_and_revalidates(server: str) -> None:
     assert first.status_code == 200 and "Walsrode" in first.text
     again = session.get(first.url, headers={"Accept": "text/html", "If-None-Match": first.headers["ETag"]}, timeout=10)
     assert again.status_code == 304
+
+
+def test_a_request_has_only_the_headers_its_client_sent(server: str) -> None:
+    """The server's environment holds HTTP_ACCEPT and HTTP_ACCEPT_LANGUAGE (see the fixture): a request that sends
+    neither gets what a request without them gets, a German page (and one that sends them gets what it asked)."""
+    connection = http.client.HTTPConnection(urlsplit(server).hostname, urlsplit(server).port, timeout=10)
+    try:
+        connection.request("GET", "/doc/territory/03358")  # http.client sends no Accept and no Accept-Language
+        bare = connection.getresponse()
+        assert bare.status == 200 and bare.getheader("Content-Type") == "text/html; charset=utf-8"
+        assert '<html lang="de"' in bare.read().decode()
+    finally:
+        connection.close()
+    english = requests.get(f"{server}doc/territory/03358", headers={"Accept-Language": "en"}, timeout=10)
+    assert '<html lang="en"' in english.text
 
 
 def test_every_worker_serves_the_same_bytes(server: str) -> None:

@@ -18,7 +18,7 @@ import pytest
 import requests
 
 from tests.conftest import ROOT
-from tests.processes import BIN, clean_env, free_port, running
+from tests.processes import BIN, HTTP_SERVERS, clean_env, free_port, running
 
 HALF_OPEN = 256
 SLOW_BODIES = 64
@@ -26,7 +26,7 @@ SLOW_BODIES = 64
 WITHIN_S = 1.0
 DOCUMENT = "doc/territory/03358.ttl"
 
-@pytest.fixture(scope="module", params=["gunicorn", "granian"])
+@pytest.fixture(scope="module", params=HTTP_SERVERS)
 def server(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Iterator[int]:
     """`regiolod serve` with its default workers and threads under one HTTP server; yields the port."""
     port = free_port()

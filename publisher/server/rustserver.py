@@ -14,6 +14,7 @@ succeeds do the workers that are forked next serve it, otherwise they keep the o
 from __future__ import annotations
 
 import multiprocessing
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -24,6 +25,7 @@ from granian.server.mp import MPServer
 
 from publisher.config import Settings
 from publisher.server.serve import ServedApp
+from publisher.server.wire import WSGIApp, checked, forget_request_variables
 from publisher.sparql.admission import server_threads
 
 #: One line per request: client, time, request line, status and milliseconds (granian's fields).
@@ -68,9 +70,12 @@ class GranianServer:
         self.served = ServedApp(app, settings, rebuild)
         self.settings = settings
 
-    def load(self) -> Flask:
-        """The app a worker serves: called in the worker, just after the fork, so it is the master's object."""
-        return self.served.app
+    def load(self) -> WSGIApp:
+        """The app a worker serves: called in the worker, just after the fork, so it is the master's object.
+
+        granian copies the worker's environment into every request's environ after this returns."""
+        forget_request_variables(os.environ)
+        return checked(self.served.app)
 
     def run(self) -> None:
         settings = self.settings

@@ -33,6 +33,7 @@ from publisher.errors import Problem
 from publisher.render import readable
 from publisher.render.html import safe_href, show_bidi_controls
 from publisher.server.limits import RateLimiter
+from publisher.server.wire import REFUSED
 from publisher.web import changes, fragments, harvest, language, pages, projection, reconcile, resources, search, sparql
 from publisher.web.state import State, malformed_escape
 
@@ -109,6 +110,7 @@ def register(
     if settings.rate_limit:
         app.before_request(RateLimiter(settings.rate_limit, settings.rate_burst, settings.client_header).check)
     app.before_request(refuse_malformed_escapes)
+    app.before_request(refuse_what_the_server_refused)
     app.after_request(add_common_headers)
     app.after_request(language.remember_language)
     app.add_template_global(language.switch_url, "lang_switch_url")
@@ -119,6 +121,8 @@ def register(
     app.register_error_handler(500, pages.server_error)
     app.register_error_handler(400, pages.bad_request)
     app.register_error_handler(413, pages.too_large)
+    app.register_error_handler(414, pages.uri_too_long)
+    app.register_error_handler(431, pages.fields_too_large)
     app.register_error_handler(Problem, sparql.plain)  # e.g. the remote store is down or slow: 503 or 504
 
 
@@ -131,6 +135,14 @@ def refuse_malformed_escapes() -> None:
             "The address holds a '%' that is not followed by two hexadecimal digits (RFC 3986 §2.1); "
             "a percent sign itself is written %25.",
         )
+
+
+def refuse_what_the_server_refused() -> None:
+    """The answer, in the negotiated format, to a request the HTTP server marked as past its limits
+    (``publisher.server.wire``: under granian, the limits gunicorn sets)."""
+    refused = request.environ.get(REFUSED)
+    if refused is not None:
+        abort(*refused)
 
 
 def add_common_headers(response: Response) -> Response:

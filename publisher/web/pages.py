@@ -225,6 +225,15 @@ def too_large(error: HTTPException) -> Response:
     return error_page(413, "Content Too Large", "The request body is larger than this server accepts.")
 
 
+def uri_too_long(error: HTTPException) -> Response:
+    return error_page(414, "URI Too Long", error.description or "The address is longer than this server accepts.")
+
+
+def fields_too_large(error: HTTPException) -> Response:
+    message = error.description or "The request's header fields are larger than this server accepts."
+    return error_page(431, "Request Header Fields Too Large", message)
+
+
 def method_not_allowed(error: HTTPException) -> Response:
     """405 with the methods this address really answers (RFC 9110 §15.5.6: Allow is required)."""
     allowed = sorted(getattr(error, "valid_methods", None) or ["GET", "HEAD"])

@@ -406,8 +406,15 @@ def raw_path() -> str:
 
 
 def malformed_escape() -> bool:
-    """Whether the request path has a "%" that begins no escape (``/doc/%ZZ``, a lone ``%``)."""
-    return _MALFORMED_ESCAPE.search(raw_path()) is not None
+    """Whether the request path has a "%" that begins no escape (``/doc/%ZZ``, a lone ``%``).
+
+    Without the raw request target (granian hands over only the decoded path), the decoded path is read:
+    its server decodes every escape and leaves a "%" that begins none as it came. A "%25" the client sent
+    then reads the same, so ``/doc/%25ZZ`` is refused too: it names nothing either way."""
+    environ = request.environ
+    if "RAW_URI" in environ or "REQUEST_URI" in environ:
+        return _MALFORMED_ESCAPE.search(raw_path()) is not None
+    return _MALFORMED_ESCAPE.search(environ.get("PATH_INFO", "")) is not None
 
 
 def request_key(prefix: str) -> str:

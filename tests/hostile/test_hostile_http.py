@@ -332,3 +332,34 @@ def test_a_malformed_escape_in_the_query_is_answered_in_the_asked_format(
     if accept != "text/html" and response.mimetype == accept:  # an RDF error document parses, its subject an IRI
         assert list(ox.parse(response.get_data(), format=ox.RdfFormat.from_media_type(accept)))
     assert_still_up(client)
+
+
+def test_what_granian_lets_through_is_refused_as_gunicorn_would(app) -> None:
+    """Under granian the app is served behind ``wire.checked``: past gunicorn's limits a request gets the status
+    gunicorn gives, in the negotiated format."""
+    from werkzeug.test import Client
+
+    from publisher.server.wire import FIELD_LIMIT, TARGET_LIMIT, checked
+
+    client = Client(checked(app.wsgi_app))
+    long_path = "/doc/" + "a" * TARGET_LIMIT
+    turtle = client.get(long_path, headers={"Accept": "text/turtle"})
+    assert turtle.status_code == 414 and turtle.headers["Content-Type"] == "text/plain; charset=utf-8"
+    assert "POST" in turtle.get_data(as_text=True)
+    page = client.get(long_path, headers={"Accept": "text/html"})
+    assert page.status_code == 414 and page.headers["Content-Type"].startswith("text/html")
+    assert client.get("/sparql", query_string={"query": "ASK {}" + " " * TARGET_LIMIT}).status_code == 414
+    assert client.get("/", headers={"X-Long": "a" * (FIELD_LIMIT + 1)}).status_code == 431
+    assert client.get("/", headers={"X-Long": "a" * FIELD_LIMIT}).status_code == 200
+    assert client.get("/", environ_overrides={"REQUEST_METHOD": "get"}).status_code == 400
+    assert client.get("/", environ_overrides={"REQUEST_METHOD": "G" * 40}).status_code == 400
+    assert client.get(DOC, headers={"Accept": "text/turtle"}).status_code == 200
+    assert_still_up(app.test_client())
+
+
+def test_a_worker_forgets_variables_that_read_as_a_request() -> None:
+    from publisher.server.wire import forget_request_variables
+
+    environment = {"HTTP_ACCEPT": "text/turtle", "CONTENT_LENGTH": "5", "PATH": "/bin", "REGIOLOD_PORT": "8000"}
+    assert forget_request_variables(environment) == ["CONTENT_LENGTH", "HTTP_ACCEPT"]
+    assert environment == {"PATH": "/bin", "REGIOLOD_PORT": "8000"}
