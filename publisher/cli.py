@@ -245,7 +245,7 @@ def build(
 
 
 @main.command()
-@click.option("--dev", is_flag=True, help="Use Flask's debug server instead of gunicorn (or granian).")
+@click.option("--dev", is_flag=True, help="Use Flask's debug server instead of granian (or gunicorn).")
 @click.option("--host", help="Address to listen on (setting host).")
 @click.option("--port", type=int, help="Port to listen on (setting port).")
 @click.option("--workers", type=int, help="Worker processes (setting workers).")

@@ -70,10 +70,10 @@ class Settings:
     host: str = setting("127.0.0.1", "Address `regiolod serve` listens on.")
     port: int = setting(8000, "Port `regiolod serve` listens on.")
     server: str = setting(
-        "gunicorn",
-        "HTTP server of `regiolod serve`: gunicorn (threaded workers: each connection holds a thread until its "
-        "request has arrived, so slow clients can starve the others; put a proxy that buffers requests in front) "
-        "or granian (requests are read in its event loop, so idle and slow clients hold no thread).",
+        "granian",
+        "HTTP server of `regiolod serve`: granian (requests are read in its event loop, so idle and slow clients "
+        "hold no thread) or gunicorn (threaded workers: each connection holds a thread until its request has "
+        "arrived, so slow clients can starve the others; put a proxy that buffers requests in front).",
     )
     workers: int = setting(2, "Number of worker processes of `regiolod serve`.")
     threads: int = setting(

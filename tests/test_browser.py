@@ -49,7 +49,7 @@ CHROMIUM_FLAGS = (
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """`regiolod serve` with its default settings (gunicorn), on a free port."""
+    """`regiolod serve` with its default settings (granian), on a free port."""
     port = free_port()
     env = clean_env()
     env["REGIOLOD_DOWNLOAD_DIR"] = str(tmp_path_factory.mktemp("download"))

@@ -2,8 +2,8 @@
 
 Fixtures with absolute folders once hid a 500 on every download (STYLE 16). Here the files git tracks
 are copied into an empty folder, the real console script runs there with the default settings (relative
-folders; dumps and pid file land in the copy) under gunicorn, and a crawler follows every same-site link
-that a browser, a harvester or a linked-data client can reach from the home page: href and src in HTML,
+folders; dumps and pid file land in the copy; the default server, granian), and a crawler follows every
+same-site link that a browser, a harvester or a linked-data client can reach from the home page: href and src in HTML,
 ``Location``, ``Content-Location`` and ``Link`` headers, robots.txt, the sitemaps and every IRI under the
 base in RDF bodies; every document is asked for in every format, by suffix and by ``Accept``.
 

@@ -65,7 +65,7 @@ def test_a_build_for_another_base_iri_is_refused(finished: Path) -> None:
         create_app(settings)
 
 
-def test_serve_store_starts_gunicorn_workers_on_the_finished_build(finished: Path, tmp_path: Path) -> None:
+def test_serve_store_starts_workers_on_the_finished_build(finished: Path, tmp_path: Path) -> None:
     port = free_port()
     env = clean_env()
     command = [str(BIN / "regiolod"), "serve", "--store", str(finished), "--port", str(port), "--workers", "2"]

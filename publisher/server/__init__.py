@@ -1,4 +1,4 @@
-"""The HTTP server side: gunicorn, its workers taking turns, per-client limits, the shared render cache.
+"""The HTTP server side: granian, or gunicorn and its workers taking turns, per-client limits, the shared render cache.
 
 May import config, sparql/ and the app factory; web/ imports limits from here. See README.md beside this file.
 """
