@@ -166,7 +166,7 @@ class State:
     # Whether the server runs the queries of all its workers in one query service (query_runner).
     shared_queries: bool = False
     runner: Runner = field(init=False)
-    graph_names: set[str] = field(default_factory=set)
+    graph_names: frozenset[str] = frozenset()
     graph_sizes: dict[str, int] = field(default_factory=dict)
     extension_functions: list[str] | None = None
     # Rendered documents every worker of the server shares (rendercache.py); set by `regiolod serve`.
@@ -178,7 +178,7 @@ class State:
         if self.catalog and isinstance(catalog_graph := self.catalog[0].graph_name, ox.NamedNode):
             sizes[catalog_graph.value] = len(set(self.catalog))
         self.graph_sizes = dict(sorted(sizes.items()))
-        self.graph_names = set(sizes)
+        self.graph_names = frozenset(sizes)
         self.runner = query_runner(self.settings, self.store, self.shared_queries)
         self._subjects: list[str] | None = None
         self._document_count: int | None = None

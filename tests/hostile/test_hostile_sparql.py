@@ -11,6 +11,7 @@ import json
 
 import pytest
 
+from publisher.errors import Problem
 from tests.conftest import BASE
 from tests.hostile.support import BOUND, assert_safe_answer, assert_still_up, timed
 
@@ -353,3 +354,26 @@ def test_an_ambiguous_less_than_is_refused_with_advice(client) -> None:
     assert response.status_code == 400
     assert "ambiguous at line 1, column 17" in response.get_data(as_text=True)
     assert "(?a < ?b)" in response.get_data(as_text=True) and "prefixed name" in response.get_data(as_text=True)
+
+
+def test_a_remembered_check_holds_only_for_the_same_graphs_and_base() -> None:
+    from publisher.sparql.guard import MEMO_TEXT_BYTES, check_query, remembered
+
+    query = "SELECT * FROM <http://example.org/g> WHERE { ?s ?p <x> }"
+    first = check_query(query, {"http://example.org/g"}, "http://example.org/")
+    assert first == check_query(query, frozenset({"http://example.org/g"}), "http://example.org/")
+    assert first.from_graphs == ("http://example.org/g",)
+    with pytest.raises(Problem):  # accepted for one endpoint, refused for another
+        check_query(query, {"http://example.org/other"}, "http://example.org/")
+    relative = "BASE <http://example.org/> SELECT * FROM <g> WHERE { ?s ?p ?o }"
+    assert check_query(relative, {"http://example.org/g"}, "http://elsewhere.example/").from_graphs == (
+        "http://example.org/g",
+    )
+    with pytest.raises(Problem):  # a refusal is never remembered: the same text is refused again
+        check_query("SELECT * WHERE { SERVICE <http://x/> { ?s ?p ?o } }", set(), "http://example.org/")
+    with pytest.raises(Problem):
+        check_query("SELECT * WHERE { SERVICE <http://x/> { ?s ?p ?o } }", set(), "http://example.org/")
+    held = remembered.cache_info().currsize
+    long = "SELECT * WHERE { ?s ?p ?o }" + " " * MEMO_TEXT_BYTES
+    assert check_query(long, set(), "http://example.org/").form == "SELECT"
+    assert remembered.cache_info().currsize == held  # long texts are checked afresh, never held
