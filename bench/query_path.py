@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import http.client
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -32,7 +31,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
-from timing import ROOT
+from timing import ROOT, median_ms
 
 from publisher import create_app
 from publisher.config import Settings
@@ -42,14 +41,10 @@ BIN = Path(sys.executable).parent
 
 
 def timed_ms(fn, runs: int, warmup: int = 2) -> float:
+    """Median of ``runs`` calls after ``warmup`` untimed ones, in milliseconds."""
     for _ in range(warmup):
         fn()
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
+    return median_ms(fn, runs)
 
 
 class Connection:
