@@ -245,8 +245,10 @@ def main() -> None:
 
 
 def jsonable(value: object) -> object:
+    """A setting as the report keeps it: a folder or file by its name only (the report names no folder of the
+    machine it ran on), a set sorted."""
     if isinstance(value, Path):
-        return str(value)
+        return value.name
     return sorted(value) if isinstance(value, set) else value
 
 
