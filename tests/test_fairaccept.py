@@ -1,4 +1,5 @@
-"""Client connections are spread evenly over the workers of `regiolod serve`, and a stuck worker holds none up."""
+"""Client connections are spread evenly over the workers of `regiolod serve` under gunicorn, and a stuck worker
+holds none up."""
 
 from __future__ import annotations
 
@@ -63,7 +64,8 @@ def test_keep_alive_clients_are_spread_evenly_and_a_stopped_worker_keeps_nobody_
 ) -> None:
     port = free_port()
     env = clean_env()
-    env.update(REGIOLOD_DOWNLOAD_DIR=str(tmp_path / "download"), REGIOLOD_RATE_LIMIT="0")
+    # The worker class that takes turns is gunicorn's (granian's workers do not take turns: see the README).
+    env.update(REGIOLOD_DOWNLOAD_DIR=str(tmp_path / "download"), REGIOLOD_RATE_LIMIT="0", REGIOLOD_SERVER="gunicorn")
     command = [str(BIN / "regiolod"), "--root", str(project_copy), "serve", "--port", str(port), "--workers", "2"]
     base = f"http://127.0.0.1:{port}/"
     with running(command, base, tmp_path / "serve.log", env=env):
@@ -141,6 +143,7 @@ def test_serve_refuses_to_start_on_a_gunicorn_without_the_internals(
     from publisher.cli import main
 
     monkeypatch.delattr(ThreadWorker, "set_accept_enabled")
+    monkeypatch.setenv("REGIOLOD_SERVER", "gunicorn")
     result = runner.invoke(main, ["--root", str(project_copy), "serve", "--port", str(free_port())])
     assert result.exit_code == 1
     assert "lacks ThreadWorker.set_accept_enabled(enabled)" in result.stderr and "Traceback" not in result.output
