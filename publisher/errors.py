@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+#: The WSGI environ key under which the HTTP server side marks a request it refuses, with its status and message
+#: (``server/wire.py``: under granian, the limits gunicorn sets); the app answers it in the negotiated format.
+REFUSED = "regiolod.refused"
+
 
 class Problem(Exception):
     """Why a request gets an error answer: its HTTP status, a message for people and, for a passing state

@@ -16,12 +16,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from typing import Any
 
+from publisher.errors import REFUSED
+
 #: gunicorn's default limits: the request target (its request line), one header field, and a method's length.
 TARGET_LIMIT = 4094
 FIELD_LIMIT = 8190
 METHOD_LIMIT = 32
-#: The environ key under which a refused request carries its status and message.
-REFUSED = "regiolod.refused"
 
 #: The WSGI callable: the app, or the app behind ``checked``.
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]

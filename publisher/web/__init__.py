@@ -29,11 +29,10 @@ import pyoxigraph as ox
 from flask import Flask, Response, abort, request
 from flask.typing import RouteCallable
 
-from publisher.errors import Problem
+from publisher.errors import REFUSED, Problem
 from publisher.render import readable
 from publisher.render.html import safe_href, show_bidi_controls
 from publisher.server.limits import RateLimiter
-from publisher.server.wire import REFUSED
 from publisher.web import changes, fragments, harvest, language, pages, projection, reconcile, resources, search, sparql
 from publisher.web.state import State, malformed_escape
 
