@@ -40,6 +40,7 @@ from publisher.store.embedded import EmbeddedStore
 from publisher.vocab import RDF_TYPE
 from tests.conftest import BASE, ROOT, isomorphic, make_client
 from tests.processes import BIN, clean_env, free_port, running
+from tests.test_reliability import wait_for, workers_of
 
 NQUADS = {"Accept": "application/n-quads"}
 ROOT_PAGE = "/changes/"
@@ -332,9 +333,14 @@ def test_the_ldes_client_resumes_from_its_state_and_emits_only_what_a_new_build_
         assert first == expected_members(sparql_rows(base))
         oldest = requests.get(base + "changes/" + min(first.values())[:7], headers=NQUADS, timeout=10)
         (project_copy / "data" / "later-change.ttl").write_text(LATER_CHANGE, encoding="utf-8")
+        master = int((tmp_path / "download" / "regiolod.pid").read_text())
+        old_workers = workers_of(master)
         reload = subprocess.run([str(BIN / "regiolod"), "--root", str(project_copy), "reload"], env=env,
                                 capture_output=True, text=True, timeout=300)  # fmt: skip
         assert reload.returncode == 0, reload.stderr
+        # The reload is done when every worker of the old build is gone: granian replaces them one after the
+        # other, and until then a client may be answered by either build.
+        assert wait_for(lambda: not workers_of(master) & old_workers, 120)
         new_page = base + "changes/2026-11"
         for _ in range(300):
             if requests.get(new_page, headers=NQUADS, timeout=10).status_code == 200:

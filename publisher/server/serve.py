@@ -8,6 +8,7 @@ import os
 import shutil
 import sys
 import tempfile
+import threading
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
@@ -21,6 +22,10 @@ from publisher.server.fairaccept import Turns
 from publisher.server.rendercache import SharedRenders
 from publisher.sparql.admission import server_threads
 from publisher.sparql.queryservice import QueryService, SharedQueries
+
+#: Seconds the query service of a replaced build keeps answering after a reload: the old workers finish their
+#: requests (and granian replaces them one after the other) well within it, then it stops.
+RETIRE_AFTER_S = 90.0
 
 
 def listening_base(host: str, port: int) -> str:
@@ -103,6 +108,7 @@ class ServedApp:
         self.app = app
         self.rebuild = rebuild
         self.queries = query_service(app)
+        self.retiring: list[QueryService] = []  # services of replaced builds, kept for their workers' last requests
         self.renders, self.private_renders = share_renders(settings)
         attach_renders(app, self.renders)
 
@@ -123,17 +129,29 @@ class ServedApp:
         except Exception as exc:  # noqa: BLE001 - any failure keeps the served build
             print(f"regiolod: reload refused, still serving build {old}:\n{exc}", file=sys.stderr, flush=True)
             return False
-        # Old workers still running send their queries to no service now: they get 503 until they are stopped.
         attach_renders(app, self.renders)
         old_queries, self.queries = self.queries, query_service(app)
         if old_queries is not None:
-            old_queries.stop()
+            # Old workers answer until they are stopped (granian replaces them one after the other): their queries
+            # go to the old service, over the old build, until it retires.
+            self.retiring.append(old_queries)
+            retire = threading.Timer(RETIRE_AFTER_S, self.retire, args=(old_queries,))
+            retire.daemon = True
+            retire.start()
         self.app = app
         new = app.extensions["regiolod"].build.version
         print(f"regiolod: reloaded, now serving build {new} (was {old})", file=sys.stderr, flush=True)
         return True
 
+    def retire(self, queries: QueryService) -> None:
+        """Stop the query service of a replaced build (its workers are gone by now)."""
+        if queries in self.retiring:
+            self.retiring.remove(queries)
+            queries.stop()
+
     def close(self) -> None:
+        for queries in list(self.retiring):
+            self.retire(queries)
         if self.queries is not None:
             self.queries.stop()
         if self.private_renders is not None:
