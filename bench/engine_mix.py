@@ -14,19 +14,16 @@ from __future__ import annotations
 import argparse
 import http.client
 import multiprocessing
-import subprocess
-import sys
 import time
 from pathlib import Path
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
-from timing import ROOT
+from timing import ROOT, finished_store, oxigraph_read_only
 
 from publisher.config import Settings
 
 QUERIES = [path.read_text(encoding="utf-8") for path in sorted((ROOT / "bench" / "queries").glob("*.rq"))]
-BIN = Path(sys.executable).parent
 
 
 def engine_client(k: int, store_path: str, seconds: float, out: multiprocessing.Queue) -> None:
@@ -78,14 +75,10 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--port", type=int, default=7990)
     args = parser.parse_args()
-    build = args.build.resolve()
-    store_path = str(((build / "current").resolve() if (build / "current").exists() else build) / "store")
+    _, store = finished_store(args.build)
+    store_path = str(store)
     processes = Settings().sparql_max_concurrent
-    server = subprocess.Popen(
-        [str(BIN / "oxigraph"), "serve-read-only", "--location", store_path, "--union-default-graph",
-         "--bind", f"127.0.0.1:{args.port}"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+    server = oxigraph_read_only(store, args.port)
     try:
         time.sleep(1.5)
         print(f"{'clients':>8} {'engine processes':>17} {'engine q/s':>11} {'Oxigraph q/s':>13} {'ratio':>6}")

@@ -31,7 +31,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
-from timing import ROOT, median_ms
+from timing import ROOT, finished_store, median_ms, oxigraph_read_only
 
 from publisher import create_app
 from publisher.config import Settings
@@ -81,16 +81,11 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=7879)
     args = parser.parse_args()
     build = args.build.resolve()
-    current = (build / "current").resolve() if (build / "current").exists() else build
-    store_path = current / "store"
+    current, store_path = finished_store(build)
     disk = ox.Store.read_only(str(store_path))
     memory = ox.Store()
     memory.bulk_extend(disk.quads_for_pattern(None, None, None, None))
-    oxigraph_server = subprocess.Popen(
-        [str(BIN / "oxigraph"), "serve-read-only", "--location", str(store_path), "--union-default-graph",
-         "--bind", f"127.0.0.1:{args.port}"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+    oxigraph_server = oxigraph_read_only(store_path, args.port)
     scratch = Path(tempfile.mkdtemp(prefix="query-path-"))
     env = {
         **os.environ,

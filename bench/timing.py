@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import statistics
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -43,3 +45,18 @@ def request_median_ms(app: Any, url: str, headers: dict[str, str], runs: int, co
 def shipped_build() -> tuple[Settings, LoadedBuild]:
     settings = Settings(base_iri="http://127.0.0.1:8000/", root=ROOT)
     return settings, load_build(settings)
+
+
+def finished_store(build: Path) -> tuple[Path, Path]:
+    """A finished build (`regiolod build --store DIR`): the folder of its current build and its on-disk store."""
+    build = build.resolve()
+    current = (build / "current").resolve() if (build / "current").exists() else build
+    return current, current / "store"
+
+
+def oxigraph_read_only(store: Path, port: int) -> subprocess.Popen:
+    """Oxigraph server over a store folder, its default graph the union of the graphs (the recommended remote
+    setup), on a loopback port; the caller stops it."""
+    command = [str(Path(sys.executable).parent / "oxigraph"), "serve-read-only", "--location", str(store)]
+    command += ["--union-default-graph", "--bind", f"127.0.0.1:{port}"]
+    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
