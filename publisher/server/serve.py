@@ -1,4 +1,5 @@
-"""Serve the app under gunicorn (production) or Flask's debug server (``--dev``)."""
+"""Serve the app: what both HTTP servers share (``ServedApp``), gunicorn (``REGIOLOD_SERVER=gunicorn``) and Flask's
+debug server (``--dev``); granian, the default, is in ``rustserver.py``."""
 
 from __future__ import annotations
 
