@@ -15,10 +15,15 @@ import hashlib
 import math
 import multiprocessing
 import time
+from collections.abc import Mapping
+from typing import Any
 
 from flask import Response, request
 
 SLOTS = 8192
+#: Set in a request's environ when its token was taken before the app ran (a replayed answer's admission, in
+#: ``publisher.web.replay``): the seconds to wait, 0.0 when allowed. ``check`` then takes no second token.
+TAKEN = "regiolod.rate.taken"
 
 
 class RateLimiter:
@@ -30,12 +35,17 @@ class RateLimiter:
         self.table = multiprocessing.RawArray(ctypes.c_double, 2 * SLOTS)
         self.lock = multiprocessing.Lock()
 
-    def client(self) -> str:
+    def client(self, environ: Mapping[str, Any]) -> str:
         if self.header:
-            forwarded = request.headers.get(self.header, "")
+            forwarded = environ.get("HTTP_" + self.header.upper().replace("-", "_"), "")
             if forwarded:
-                return forwarded.split(",")[-1].strip()  # the hop the trusted proxy appended
-        return request.remote_addr or ""
+                return str(forwarded).split(",")[-1].strip()  # the hop the trusted proxy appended
+        return str(environ.get("REMOTE_ADDR") or "")
+
+    def admit(self, environ: dict[str, Any]) -> bool:
+        """Take this request's token before the app runs; whether it is allowed (``check`` answers it if not)."""
+        wait = environ[TAKEN] = self.take(self.client(environ))
+        return not wait
 
     def slot(self, client: str) -> int:
         return int.from_bytes(hashlib.blake2b(client.encode(), digest_size=8).digest(), "big") % SLOTS
@@ -56,7 +66,8 @@ class RateLimiter:
 
     def check(self) -> Response | None:
         """Flask ``before_request``: None to go on, or the 429 answer."""
-        wait = self.take(self.client())
+        taken = request.environ.get(TAKEN)
+        wait = self.take(self.client(request.environ)) if taken is None else taken
         if not wait:
             return None
         seconds = max(1, math.ceil(wait))

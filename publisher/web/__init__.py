@@ -34,6 +34,7 @@ from publisher.render import readable
 from publisher.render.html import safe_href, show_bidi_controls
 from publisher.server.limits import RateLimiter
 from publisher.web import changes, fragments, harvest, language, pages, projection, reconcile, resources, search, sparql
+from publisher.web.replay import Replays
 from publisher.web.state import State, malformed_escape
 
 if TYPE_CHECKING:
@@ -61,7 +62,7 @@ def register(
     shared_queries: bool = False,
 ) -> None:
     """Attach the state and every route to ``app``."""
-    app.extensions["regiolod"] = State(
+    st = app.extensions["regiolod"] = State(
         settings, store, build, dumps=dumps, stats=stats, catalog=catalog, shared_queries=shared_queries
     )
     app.url_map.strict_slashes = False
@@ -106,8 +107,11 @@ def register(
     # Links from data are http(s) only, and bidi controls in data are shown, never obeyed (DESIGN §8).
     app.add_template_filter(safe_href, "iri_href")
     app.jinja_env.finalize = show_bidi_controls
-    if settings.rate_limit:
-        app.before_request(RateLimiter(settings.rate_limit, settings.rate_burst, settings.client_header).check)
+    limiter = (
+        RateLimiter(settings.rate_limit, settings.rate_burst, settings.client_header) if settings.rate_limit else None
+    )
+    if limiter is not None:
+        app.before_request(limiter.check)
     app.before_request(refuse_malformed_escapes)
     app.before_request(refuse_what_the_server_refused)
     app.after_request(add_common_headers)
@@ -123,6 +127,9 @@ def register(
     app.register_error_handler(414, pages.uri_too_long)
     app.register_error_handler(431, pages.fields_too_large)
     app.register_error_handler(Problem, sparql.plain)  # e.g. the remote store is down or slow: 503 or 504
+    # Documents answered again without Flask; a replay passes no hook, so it takes its rate-limit token first.
+    admit = limiter.admit if limiter is not None else None
+    app.wsgi_app = Replays(app.wsgi_app, lambda: st.build.version, admit)  # type: ignore[method-assign]
 
 
 def refuse_malformed_escapes() -> None:

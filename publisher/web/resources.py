@@ -36,6 +36,7 @@ from publisher.vocab import (
 )
 from publisher.web import geo, profiles
 from publisher.web.paging import last_page, page_number, past_the_end
+from publisher.web.replay import replayable
 from publisher.web.state import State, page_language, request_key, request_query, state, vary_for
 from publisher.web.timetravel import keep_day, requested_day, with_day
 
@@ -71,6 +72,7 @@ def thing(key: str = "") -> AnyResponse:
         return response
     redirected = redirect(with_day(st.doc_url(key), day), code=303)
     redirected.autocorrect_location_header = False
+    replayable()  # made of the address alone
     return redirected
 
 
@@ -119,6 +121,7 @@ def document_response(st: State, key: str, fixed: Format | None, day: dt.date | 
         body, content_type = st.rendered(parts, lambda: render_document(st, key, fmt, lang, day))
     asked = (st.build.version, *parts, profile.token if profile else "", "query" if by_query else "")
     extra = st.headers.get(asked, lambda: document_headers(st, key, fmt, lang, profile, by_query, day))
+    replayable()  # made of the build, the address and the headers Vary names
     return st.respond(body, content_type, parts, vary=vary_for(fixed, fmt, profiled=True), extra=extra)
 
 
