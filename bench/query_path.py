@@ -12,7 +12,10 @@ under SCALE/build). For each query in queries/, JSON results, one at a time, in 
 - regiolod in process: ``GET /sparql`` through the app (Flask's test client) on the same build, its query
   process answering (the guard, the pipes to the query process, the response), no HTTP;
 - regiolod server: ``regiolod serve --store`` (2 workers, the default server) on the same build, over HTTP
-  with the same client as Oxigraph's: the worker, the shared query service and a query process.
+  with the same client as Oxigraph's: the worker, the shared query service and a query process;
+- regiolod remote: ``regiolod serve`` (2 workers) over the Oxigraph server above (``REGIOLOD_STORE=sparql+http``,
+  ``REGIOLOD_STORE_DATASET=union``), over HTTP with the same client: the worker, the guard, the keep-alive
+  transport to Oxigraph and the conversion of its answer.
 
 The differences between the columns are the figures: what each server's HTTP costs over its engine, what
 regiolod's path costs over the same engine, and what the store's medium costs.
@@ -97,14 +100,28 @@ def main() -> None:
         [str(BIN / "regiolod"), "--root", str(ROOT), "serve", "--store", str(build), "--port", str(args.port + 1)],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
     )  # fmt: skip
+    remote_env = {
+        **env,
+        "REGIOLOD_PID_FILE": str(scratch / "remote.pid"),
+        "REGIOLOD_STORE": f"sparql+http://127.0.0.1:{args.port}/query",
+        "REGIOLOD_STORE_DATASET": "union",
+        "REGIOLOD_DOWNLOAD_DIR": str(build),
+    }
+    remote_server = subprocess.Popen(
+        [str(BIN / "regiolod"), "--root", str(ROOT), "serve", "--port", str(args.port + 2)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=remote_env,
+    )  # fmt: skip
     oxigraph_http, regiolod_http = Connection(args.port, "/query"), Connection(args.port + 1, "/sparql")
-    oxigraph_http.wait()
-    regiolod_http.wait()
+    remote_http = Connection(args.port + 2, "/sparql")
+    for connection in (oxigraph_http, regiolod_http, remote_http):
+        connection.wait()
     settings = Settings(store=str(build), root=ROOT, download_dir=str(current), rate_limit=0)
     client = create_app(settings).test_client()
     json_results = {"Accept": "application/sparql-results+json"}
-    columns = ("engine disk", "engine memory", "Oxigraph server", "regiolod in process", "regiolod server")
-    differences = ("Oxigraph−engine", "in process−engine", "regiolod−Oxigraph")
+    columns = (
+        "engine disk", "engine memory", "Oxigraph server", "regiolod in process", "regiolod server", "regiolod remote"
+    )  # fmt: skip
+    differences = ("Oxigraph−engine", "in process−engine", "regiolod−Oxigraph", "remote−Oxigraph")
     print(f"{'query':<40}" + "".join(f"{c:>20}" for c in columns + differences))
     totals = {c: [] for c in columns}
     try:
@@ -122,8 +139,8 @@ def main() -> None:
                 response = client.get("/sparql", query_string={"query": query}, headers=json_results)
                 assert response.status_code == 200, response.get_data()[:200]
 
-            def served(query: str = query) -> None:
-                status, body = regiolod_http.get(query)
+            def served(query: str = query, connection: Connection = regiolod_http) -> None:
+                status, body = connection.get(query)
                 assert status == 200, body[:200]
 
             calls = {
@@ -132,6 +149,7 @@ def main() -> None:
                 "Oxigraph server": oxigraph,
                 "regiolod in process": in_process,
                 "regiolod server": served,
+                "regiolod remote": lambda: served(connection=remote_http),
             }
             medians = {name: timed_ms(call, args.runs) for name, call in calls.items()}
             for name, value in medians.items():
@@ -142,10 +160,11 @@ def main() -> None:
                 + f"{medians['Oxigraph server'] - medians['engine disk']:>+20.2f}"
                 + f"{medians['regiolod in process'] - medians['engine disk']:>+20.2f}"
                 + f"{medians['regiolod server'] - medians['Oxigraph server']:>+20.2f}"
+                + f"{medians['regiolod remote'] - medians['Oxigraph server']:>+20.2f}"
             )
         print(f"{'sum of medians':<40}" + "".join(f"{sum(totals[c]):>20.2f}" for c in columns))
     finally:
-        for process in (oxigraph_server, regiolod_server):
+        for process in (remote_server, regiolod_server, oxigraph_server):
             process.terminate()
             process.wait()
 

@@ -107,7 +107,9 @@ def test_variants_of_one_address_never_stand_in_for_each_other(app: Any) -> None
     client = app.test_client(use_cookies=False)
     formats = {"text/turtle": "turtle", "application/rdf+xml": "xml", "application/n-triples": "nt"}
     truth = {
-        media: rdflib.Graph().parse(data=Client(front.app, use_cookies=False).get(DOC, headers={"Accept": media}).get_data(), format=f)
+        media: rdflib.Graph().parse(
+            data=Client(front.app, use_cookies=False).get(DOC, headers={"Accept": media}).get_data(), format=f
+        )
         for media, f in formats.items()
     }
     before = front.replayed
@@ -191,6 +193,18 @@ def test_the_front_keeps_no_more_answers_than_its_size() -> None:
 def test_answers_the_rules_exclude_are_asked_of_the_app_each_time(inner: Counting) -> None:
     front = Replays(inner, lambda: "one")
     assert [ask(front) for _ in range(3)] == [b"answer 1", b"answer 2", b"answer 3"]
+
+
+def test_the_front_keeps_no_more_bytes_than_its_bound() -> None:
+    inner = Counting()  # each body: b"answer N", 8 bytes
+    front = Replays(inner, lambda: "one", max_bytes=20)
+    for path in ("/doc/a", "/doc/b", "/doc/c"):
+        ask(front, path)
+    assert front.bytes == 16 and len(front.answers) == 2
+    assert ask(front, "/doc/a") == b"answer 4"
+    assert ask(front, "/doc/c") == b"answer 3"
+    ask(front, "/doc/a")  # replayed, not kept twice
+    assert front.bytes == 16
 
 
 def test_a_head_is_never_kept_and_a_post_never_replayed() -> None:

@@ -14,8 +14,9 @@ Never replayed, so the app answers as always:
 With a rate limit set, a replay takes its client's token first (``admit``); a client past its limit is answered
 by the app, which does not count that request twice.
 
-Bounded by count: past ``size`` answers the oldest goes first. The bodies are the same bytes objects the
-document cache holds, so a replay costs its headers and a key.
+Bounded by count and bytes: past ``size`` answers or ``max_bytes`` of bodies the oldest go first. The bodies
+are mostly the same bytes objects the document cache holds (``State.rendered``), so a replay costs its headers
+and a key; the bound keeps bodies that cache has let go from piling up here.
 """
 
 from __future__ import annotations
@@ -69,11 +70,13 @@ class Replays:
         version: Callable[[], str],
         admit: Callable[[dict[str, Any]], bool] | None = None,
         size: int = 4096,
+        max_bytes: int = 64 * 2**20,
     ):
         self.app = app
         self.version = version
         self.admit = admit
-        self.size = size
+        self.size, self.max_bytes = size, max_bytes
+        self.bytes = 0  # of the bodies kept
         # address → the Vary header names (as environ keys) of the answers kept for it, one tuple per distinct Vary
         self.varies: dict[Address, tuple[tuple[str, ...], ...]] = {}
         self.answers: dict[tuple[Address, tuple[str, ...], tuple[str | None, ...]], Answer] = {}
@@ -144,13 +147,19 @@ class Replays:
         return tuple(sorted(names))
 
     def keep(self, address: Address, names: tuple[str, ...], values: tuple[str | None, ...], answer: Answer) -> None:
+        if len(answer.body) > self.max_bytes:
+            return
         with self.lock:
-            if len(self.answers) >= self.size:  # the oldest first (dicts keep their order of insertion)
-                oldest = next(iter(self.answers))
-                del self.answers[oldest]
+            key = (address, names, values)
+            replaced = self.answers.pop(key, None)
+            self.bytes -= len(replaced.body) if replaced is not None else 0
+            # the oldest first (dicts keep their order of insertion)
+            while self.answers and (len(self.answers) >= self.size or self.bytes + len(answer.body) > self.max_bytes):
+                self.bytes -= len(self.answers.pop(next(iter(self.answers))).body)
             if len(self.varies) >= 2 * self.size:  # most of these addresses' answers have gone: index afresh
                 self.varies = {key[0]: self.varies[key[0]] for key in self.answers if key[0] in self.varies}
-            self.answers[(address, names, values)] = answer
+            self.answers[key] = answer
+            self.bytes += len(answer.body)
             known = self.varies.get(address, ())
             if names not in known:
                 self.varies[address] = (*known, names)
