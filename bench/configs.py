@@ -103,7 +103,9 @@ def need(value: object, reason: str) -> None:
 
 def started(scale: Scale, name: str, command: list[str], port: int, ready: str, opts: Options, **env: str):
     """Start a server of a configuration with its log in the scale's folder."""
-    limit = {"REGIOLOD_SPARQL_TIMEOUT": str(opts.sparql_timeout)}
+    # A pid file per configuration: regiolod refuses a second server over one build folder, and deref_rounds.py
+    # runs the configurations over one build side by side.
+    limit = {"REGIOLOD_SPARQL_TIMEOUT": str(opts.sparql_timeout), "REGIOLOD_PID_FILE": str(scale.work / f"{name}.pid")}
     environment = regiolod_env(scale, **limit, **env) if command[0].endswith("regiolod") else None
     return server(command, port, ready, scale.work / "logs" / f"{name}.log", environment, opts.start_timeout)
 
