@@ -29,14 +29,10 @@ from typing import Any
 from flask import request
 
 from publisher.errors import REFUSED
+from publisher.web.state import CONDITIONAL
 
 #: Set in the request's environ by a view whose response may be replayed.
 MARK = "regiolod.replayable"
-#: The environ keys of the headers that make a request conditional (``state.CONDITIONAL``) or partial.
-CONDITIONAL_KEYS = (
-    "HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE", "HTTP_IF_MATCH", "HTTP_IF_UNMODIFIED_SINCE", "HTTP_IF_RANGE",
-    "HTTP_RANGE",
-)  # fmt: skip
 REPLAYED_STATUSES = ("200 ", "303 ")
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
@@ -59,6 +55,10 @@ def replayable() -> None:
 def environ_key(header: str) -> str:
     """``Accept-Language`` → ``HTTP_ACCEPT_LANGUAGE`` (how WSGI hands a request header over)."""
     return "HTTP_" + header.strip().upper().replace("-", "_")
+
+
+#: The environ keys of the headers that make a request conditional or partial.
+CONDITIONAL_KEYS = tuple(sorted(environ_key(header) for header in CONDITIONAL))
 
 
 class Replays:
