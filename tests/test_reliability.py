@@ -129,6 +129,20 @@ def wait_for(predicate, seconds: float = 60) -> bool:
     return False
 
 
+def relabel_and_reload(base: str, copy: Path, env: dict[str, str], good: str, label: str) -> None:
+    """Write ``good`` (the Heidekreis file) with Soltau-Fallingbostel's label marked ``(label)``, `regiolod reload`,
+    and wait until the server describes the thing with the new label."""
+    data = copy / "data" / "heidekreis.ttl"
+    data.write_text(good.replace('"Soltau-Fallingbostel"@de', f'"Soltau-Fallingbostel ({label})"@de'), encoding="utf-8")
+    accepted = subprocess.run(
+        [str(BIN / "regiolod"), "--root", str(copy), "reload"], env=env, capture_output=True, text=True
+    )
+    assert accepted.returncode == 0, accepted.stderr
+    assert wait_for(
+        lambda: f"({label})" in requests.get(base + THING, headers={"Accept": "text/turtle"}, timeout=10).text
+    )
+
+
 def test_a_broken_edit_is_refused_on_reload_and_the_old_build_keeps_serving(served_copy) -> None:
     base, copy, pid, log, env = served_copy
     before = requests.get(base + THING, headers={"Accept": "text/turtle"}, timeout=10)
@@ -152,14 +166,7 @@ def test_a_broken_edit_is_refused_on_reload_and_the_old_build_keeps_serving(serv
         assert response.text == before.text
 
     # A valid edit is taken: new workers serve the new build.
-    data.write_text(good.replace('"Soltau-Fallingbostel"@de', '"Soltau-Fallingbostel (bis 2011)"@de'), encoding="utf-8")
-    accepted = subprocess.run(
-        [str(BIN / "regiolod"), "--root", str(copy), "reload"], env=env, capture_output=True, text=True
-    )
-    assert accepted.returncode == 0, accepted.stderr
-    assert wait_for(
-        lambda: "(bis 2011)" in requests.get(base + THING, headers={"Accept": "text/turtle"}, timeout=10).text
-    )
+    relabel_and_reload(base, copy, env, good, "bis 2011")
 
 
 def test_queries_during_a_reload_are_all_answered(served_copy) -> None:
@@ -185,16 +192,8 @@ def test_queries_during_a_reload_are_all_answered(served_copy) -> None:
     for t in threads:
         t.start()
     try:
-        data = copy / "data" / "heidekreis.ttl"
-        good = data.read_text(encoding="utf-8")
-        data.write_text(good.replace('"Soltau-Fallingbostel"@de', '"Soltau-Fallingbostel (alt)"@de'), encoding="utf-8")
-        reloaded = subprocess.run(
-            [str(BIN / "regiolod"), "--root", str(copy), "reload"], env=env, capture_output=True, text=True
-        )
-        assert reloaded.returncode == 0, reloaded.stderr
-        assert wait_for(
-            lambda: "(alt)" in requests.get(base + THING, headers={"Accept": "text/turtle"}, timeout=10).text
-        )
+        good = (copy / "data" / "heidekreis.ttl").read_text(encoding="utf-8")
+        relabel_and_reload(base, copy, env, good, "alt")
         time.sleep(3)  # the old workers are stopped meanwhile
     finally:
         stop_event.set()
