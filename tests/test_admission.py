@@ -174,3 +174,53 @@ def test_the_queue_is_first_come_first_served() -> None:
     for t in waiters:
         t.join()
     assert order == [0, 1, 2, 3, 4]
+
+
+@pytest.mark.parametrize("holders", ["one worker", "two workers"])
+def test_a_full_queue_is_refused_alike_whichever_worker_the_request_lands_in(holders: str) -> None:
+    """One query process, a queue of 2, both places taken by long queries: the third request is told the queue
+    is full, with a Retry-After, whether the worker it lands in holds both (refused in the worker) or one
+    (refused by the server's query service). Which it is depends on how the server spreads connections."""
+    import pyoxigraph as ox
+
+    from publisher.errors import Problem
+    from publisher.negotiation import JSON, TURTLE
+    from publisher.sparql.processes import QueryPool
+    from publisher.sparql.queryservice import QueryService, SharedQueries
+    from publisher.sparql.runner import QueryOptions
+
+    store = ox.Store()
+    for i in range(40):
+        store.add(ox.Quad(ox.NamedNode(f"http://example.org/{i}"), ox.NamedNode("http://example.org/p"), ox.Literal(i)))
+    service = QueryService(QueryPool(lambda: store, 1, wait=20, admitted=2))
+    service.start()
+    first, second = SharedQueries(service, admitted=2), SharedQueries(service, admitted=2)
+    workers = [first, first] if holders == "one worker" else [first, second]
+    slow = QueryOptions(JSON, TURTLE, 3.0, 1000, "http://example.org/")
+    outcomes: list[str] = []
+
+    def hold(worker: SharedQueries) -> None:
+        try:
+            worker("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n2 ?o }", slow)
+        except Problem as exc:
+            outcomes.append(exc.message)
+        finally:
+            worker.forget()  # this thread's connection to the service
+
+    threads = [threading.Thread(target=hold, args=(w,)) for w in workers]
+    try:
+        for t in threads:
+            t.start()
+            time.sleep(0.5)  # each holds its place before the next comes
+        with pytest.raises(Problem) as refused:
+            first("ASK { ?s ?p ?o }", slow)
+        assert refused.value.status == 503 and "queue is full" in refused.value.message
+        assert refused.value.retry_after is not None and int(refused.value.retry_after) >= 1
+        for t in threads:
+            t.join()
+        assert ["time limit of 3 s" in m for m in outcomes] == [True, True]  # each ran to its limit in turn
+        assert b"true" in first("ASK { ?s ?p ?o }", slow).body
+    finally:
+        for worker in (first, second):
+            worker.forget()
+        service.stop()

@@ -104,11 +104,6 @@ def answer(store: ox.Store, query: str, options: QueryOptions) -> bytes:
     return json.dumps(meta).encode("utf-8") + b"\n" + body
 
 
-def busy(size: int) -> Problem:
-    """The answer when every one of ``size`` query processes is taken (and the wait for one is over)."""
-    return Problem(503, f"All {size} query processes are busy; try again shortly.", 2)
-
-
 def result_of(payload: bytes) -> QueryResult:
     """The result a query process framed (``answer``), or its refusal as a Problem."""
     head, _, body = payload.partition(b"\n")

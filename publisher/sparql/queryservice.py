@@ -28,9 +28,9 @@ import threading
 import time
 
 from publisher.errors import Problem
+from publisher.sparql.admission import QueryQueue
 from publisher.sparql.processes import (
     QueryPool,
-    busy,
     frame,
     name_process,
     options_from_json,
@@ -183,30 +183,35 @@ class SharedQueries:
         self.admitted_max = admitted
         self.lock = threading.Lock()
         self.owner = 0
-        self.admitted = threading.BoundedSemaphore(admitted)
+        self.admitted = self.bound()
         self.local = threading.local()  # each thread's connection to the service, and the process it was made in
 
     def __call__(self, query: str, options: QueryOptions) -> QueryResult:
         if os.getpid() != self.owner:  # a fresh worker: its own count of admitted requests
             with self.lock:
                 if os.getpid() != self.owner:
-                    self.admitted = threading.BoundedSemaphore(self.admitted_max)
+                    self.admitted = self.bound()
                     self.owner = os.getpid()
-        if not self.admitted.acquire(blocking=False):
-            raise busy(self.size)
+        # A worker holding the queue's length of requests holds all the queue admits: the next is
+        # refused as the service's queue would refuse it (whichever worker's turn it lands in).
+        with self.admitted.turn():
+            return self.ask(query, options)
+
+    def bound(self) -> QueryQueue:
+        """The requests this worker may hold at once: as many as the service's queue, never waiting."""
+        return QueryQueue(self.admitted_max, self.admitted_max, self.wait)
+
+    def ask(self, query: str, options: QueryOptions) -> QueryResult:
+        request = json.dumps({"query": query, "options": options_to_dict(options)}).encode("utf-8")
         try:
-            request = json.dumps({"query": query, "options": options_to_dict(options)}).encode("utf-8")
-            try:
-                payload = self.exchange(request, options.timeout + self.wait + GRACE_S)
-            except (FileNotFoundError, ConnectionRefusedError):
-                # The service has ended: this worker stops gracefully, and the master starts the service
-                # again before it forks the worker's replacement.
-                os.kill(os.getpid(), signal.SIGTERM)
-                raise Problem(503, "The query service is not available; try again shortly.", 2) from None
-            except (OSError, EOFError):
-                raise Problem(503, "The query service is not available; try again shortly.", 2) from None
-        finally:
-            self.admitted.release()
+            payload = self.exchange(request, options.timeout + self.wait + GRACE_S)
+        except (FileNotFoundError, ConnectionRefusedError):
+            # The service has ended: this worker stops gracefully, and the master starts the service
+            # again before it forks the worker's replacement.
+            os.kill(os.getpid(), signal.SIGTERM)
+            raise Problem(503, "The query service is not available; try again shortly.", 2) from None
+        except (OSError, EOFError):
+            raise Problem(503, "The query service is not available; try again shortly.", 2) from None
         return result_of(payload)
 
     def exchange(self, request: bytes, timeout: float) -> bytes:
