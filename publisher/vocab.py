@@ -79,6 +79,7 @@ SITEMAP = "http://www.sitemaps.org/schemas/sitemap/0.9"  # XML namespace of the 
 #: Datenlizenz Deutschland – Namensnennung – Version 2.0, the licence of the register and the dataset.
 DL_BY_DE_2_0 = "http://dcat-ap.de/def/licenses/dl-by-de/2.0"
 LDES = "https://w3id.org/ldes#"  # Linked Data Event Streams 1.0 (the change feed, /changes/)
+LDES_SPECIFICATION = "https://w3id.org/ldes/specification"  # the standard the change feed conforms to
 TREE = "https://w3id.org/tree#"  # the TREE hypermedia specification LDES builds on
 VIRTRDF = "http://www.openlinksw.com/schemas/virtrdf#"  # Virtuoso's own terms (its geometry datatype)
 

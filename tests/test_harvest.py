@@ -368,6 +368,52 @@ def test_void_describes_the_dataset(client, sparql, data_files) -> None:
     assert linksets["Verknüpfungen zu Wikidata"] == wikidata == in_files > 38  # the districts of data/register/
 
 
+LDES = rdflib.Namespace("https://w3id.org/ldes#")
+
+
+def test_every_service_of_the_catalog_answers_at_its_endpoint_as_its_standard_says(client) -> None:
+    """A harvester finds the SPARQL endpoint and the change feed in the catalog, on every page of it: each
+    dcat:DataService names an endpoint that answers as the standard it names (a SPARQL query, an LDES root),
+    and its own IRI dereferences."""
+    graph = catalog_graph(client)
+    catalog = rdflib.URIRef(f"{BASE}id/catalog")
+    services = set(graph.objects(catalog, DCAT.service))
+    assert services == set(graph.subjects(RDF.type, DCAT.DataService))
+    standards = {graph.value(s, DCTERMS.conformsTo): graph.value(s, DCAT.endpointURL) for s in services}
+    assert set(standards) == {
+        rdflib.URIRef("https://www.w3.org/TR/sparql11-protocol/"),
+        rdflib.URIRef("https://w3id.org/ldes/specification"),
+    }
+    sparql = str(standards[rdflib.URIRef("https://www.w3.org/TR/sparql11-protocol/")])[len(BASE) - 1 :]
+    ask = {"query": "ASK { ?s ?p ?o }"}
+    answer = client.get(sparql, query_string=ask, headers={"Accept": "application/sparql-results+json"})
+    assert answer.status_code == 200 and answer.json["boolean"] is True
+    feed = str(standards[rdflib.URIRef("https://w3id.org/ldes/specification")])
+    root = client.get(feed[len(BASE) - 1 :], headers={"Accept": "text/turtle"})
+    assert root.status_code == 200
+    stream = rdflib.Graph().parse(data=root.data, format="turtle", publicID=feed)
+    assert list(stream.subjects(RDF.type, LDES.EventStream))  # the root node of an event stream
+    for service in services:
+        assert {"de", "en"} <= {t.language for t in graph.objects(service, DCTERMS.title)}
+        assert graph.value(service, DCAT.servesDataset) == rdflib.URIRef(f"{BASE}id/dataset/regiolod")
+        assert client.get(str(service)[len(BASE) - 1 :]).status_code == 303
+    second = catalog_graph(make_client(catalog_page_size=1), "/catalog.ttl?page=2")
+    assert set(second.objects(catalog, DCAT.service)) == services
+
+
+def test_the_html_catalog_and_the_home_page_link_the_services(client) -> None:
+    """A person finds them too: the catalog page lists every service with its endpoint, the home page links
+    the change feed next to SPARQL."""
+    page = client.get("/catalog", headers={"Accept": "text/html", "Accept-Language": "en"}).data.decode()
+    assert f'<a href="{BASE}sparql">{BASE}sparql</a>' in page
+    assert f'<a href="{BASE}changes/">{BASE}changes/</a>' in page
+    assert "regiolod changes (Linked Data Event Stream)" in page
+    german = client.get("/catalog", headers={"Accept": "text/html", "Accept-Language": "de"}).data.decode()
+    assert "regiolod-Änderungen (Linked Data Event Stream)" in german
+    home = client.get("/", headers={"Accept": "text/html"}).data.decode()
+    assert f'href="{BASE}changes/"' in home
+
+
 def test_every_document_links_back_to_the_dataset(client) -> None:
     graph = rdflib.Graph().parse(data=client.get("/doc/organization/03358.ttl").data, format="turtle")
     assert (

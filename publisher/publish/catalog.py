@@ -31,6 +31,7 @@ from publisher.vocab import (
     FOAF,
     GEOCODING,
     IANA,
+    LDES_SPECIFICATION,
     NUTS,
     PROV,
     PUBLISHER_TYPES,
@@ -226,6 +227,7 @@ def iris(settings: Settings) -> dict[str, str]:
     return {
         "catalog": f"{base}id/catalog",
         "data_service": f"{base}id/service/sparql",  # the dcat:DataService of the SPARQL endpoint
+        "change_feed": f"{base}id/service/changes",  # the dcat:DataService of the change feed (LDES)
         "publisher": settings.publisher_uri or f"{base}id/organization/publisher",
         **{k: f"{base}id/dataset/{k}" for k in DATASETS},
     }
@@ -284,6 +286,7 @@ def catalog_graph(settings: Settings, build: Build, dumps: Dumps, stats: VoidSta
     g.iri(cat, DCAT + "themeTaxonomy", EU + "data-theme")
     g.text(cat, DCT + "modified", modified, datatype=XSD_DATE.value)
     g.iri(cat, DCAT + "service", ids["data_service"])
+    g.iri(cat, DCAT + "service", ids["change_feed"])
     for key in DATASETS:
         g.iri(cat, DCAT + "dataset", ids[key])
 
@@ -340,28 +343,57 @@ def catalog_graph(settings: Settings, build: Build, dumps: Dumps, stats: VoidSta
         g.iri(ids["ontology"], DCAT + "distribution", dist)
         describe_distribution(g, settings, dist, f"{base}def.{fmt.suffix}", fmt, modified)
 
-    svc = ids["data_service"]
-    g.iri(svc, RDF_TYPE, DCAT + "DataService")
-    g.text(svc, DCT + "title", "regiolod SPARQL-Endpunkt", "de")
-    g.text(svc, DCT + "title", "regiolod SPARQL endpoint", "en")
-    g.text(svc, DCT + "description", "Nur lesender SPARQL-1.1-Endpunkt über den ganzen Datensatz.", "de")
-    g.iri(svc, DCAT + "endpointURL", f"{base}sparql")
-    g.iri(svc, DCAT + "endpointDescription", f"{base}sparql")
-    g.iri(svc, DCT_CONFORMS_TO.value, SPARQL_PROTOCOL)
-    g.iri(SPARQL_PROTOCOL, RDF_TYPE, DCT + "Standard")
+    sparql = describe_service(g, settings, ids, "data_service", f"{base}sparql", SPARQL_PROTOCOL, contact)
+    g.text(sparql, DCT + "title", "regiolod SPARQL-Endpunkt", "de")
+    g.text(sparql, DCT + "title", "regiolod SPARQL endpoint", "en")
+    g.text(sparql, DCT + "description", "Nur lesender SPARQL-1.1-Endpunkt über den ganzen Datensatz.", "de")
+    g.text(sparql, DCT + "description", "Read-only SPARQL 1.1 endpoint over the whole dataset.", "en")
+    g.iri(sparql, DCAT + "endpointDescription", f"{base}sparql")
+    g.text(sparql, DCAT + "keyword", "SPARQL", "de")
     g.text(SPARQL_PROTOCOL, DCT + "title", "SPARQL 1.1 Protocol", "en")
+    feed = describe_service(g, settings, ids, "change_feed", f"{base}changes/", LDES_SPECIFICATION, contact)
+    g.text(feed, DCT + "title", "regiolod-Änderungen (Linked Data Event Stream)", "de")
+    g.text(feed, DCT + "title", "regiolod changes (Linked Data Event Stream)", "en")
+    g.text(
+        feed,
+        DCT + "description",
+        "Die Geschichte des Datensatzes als Ereignisstrom, eine Seite je Monat: Änderungsereignisse sowie Beginn "
+        "und Ende jeder Mitgliedschaft, zum Nachbilden und Synchronhalten.",
+        "de",
+    )
+    g.text(
+        feed,
+        DCT + "description",
+        "The dataset's history as an event stream, one page per month: change events and the beginning and end "
+        "of every membership, to replicate it and stay in sync.",
+        "en",
+    )
+    g.text(feed, DCAT + "keyword", "LDES", "de")
+    g.text(LDES_SPECIFICATION, DCT + "title", "Linked Data Event Streams", "en")
+    describe_void(g, build, ids["regiolod"], stats)
+    describe_catalog_graph(g, settings, build, modified)
+    return g.quads
+
+
+def describe_service(
+    g: GraphBuilder, settings: Settings, ids: dict[str, str], key: str, endpoint: str, standard: str, contact: str
+) -> str:
+    """What every dcat:DataService of the catalog says (DCAT-AP.de's mandatory and recommended properties):
+    its endpoint, the standard it follows, the dataset it serves, who publishes it under which licence."""
+    svc = ids[key]
+    g.iri(svc, RDF_TYPE, DCAT + "DataService")
+    g.iri(svc, DCAT + "endpointURL", endpoint)
+    g.iri(svc, DCT_CONFORMS_TO.value, standard)
+    g.iri(standard, RDF_TYPE, DCT + "Standard")
     # Everything is an rdfs:Resource; DCAT-AP checks it without inference, so it is said once.
-    g.iri(f"{base}sparql", RDF_TYPE, RDFS + "Resource")
+    g.iri(endpoint, RDF_TYPE, RDFS + "Resource")
     g.iri(svc, DCAT + "servesDataset", ids["regiolod"])
     g.iri(svc, DCT + "publisher", ids["publisher"])
     g.iri(svc, DCAT + "contactPoint", contact)
     g.iri(svc, DCT + "license", settings.licence)
     g.iri(svc, DCAT + "theme", EU + "data-theme/REGI")
-    g.text(svc, DCAT + "keyword", "SPARQL", "de")
     g.iri(svc, DCATDE + "contributorID", settings.contributor_id)
-    describe_void(g, build, ids["regiolod"], stats)
-    describe_catalog_graph(g, settings, build, modified)
-    return g.quads
+    return svc
 
 
 def describe_catalog_graph(g: GraphBuilder, settings: Settings, build: Build, modified: str) -> None:

@@ -15,7 +15,7 @@ from publisher.publish.catalog import iris
 from publisher.render.html import iri_to_uri
 from publisher.render.rdf import serialize
 from publisher.store.protocol import lexical
-from publisher.vocab import DCAT, DCT, HYDRA, RDF_TYPE, SITEMAP, SPDX, XSD_INTEGER
+from publisher.vocab import DCAT, DCT, DCT_CONFORMS_TO, HYDRA, RDF_TYPE, SITEMAP, SPDX, XSD_INTEGER
 from publisher.web.paging import html_or_text, last_page, page_number, past_the_end
 from publisher.web.state import State, page_language, state, vary_for
 
@@ -167,6 +167,7 @@ def catalog(ext: str | None = None) -> Response:
             page=page,
             pages=pages,
             datasets=catalog_view(st, quads),
+            services=catalog_services(quads, lang),
             since=since,
             next_url=page_url(st, page + 1, since) if page < pages else "",
         )
@@ -176,6 +177,37 @@ def catalog(ext: str | None = None) -> Response:
     body, _ = st.rendered(key, render)  # built once per build
     links = st.alternates(lambda f: f"{st.base}catalog.{f.suffix}", formats=CATALOG_FORMATS)
     return st.respond(body, fmt.content_type, key, vary=vary_for(fixed, fmt), extra=[("Link", links)])
+
+
+def catalog_services(quads: list[ox.Quad], lang: str) -> list[dict[str, str]]:
+    """The catalog's data services (SPARQL endpoint, change feed) with title, description and endpoint in
+    the page's language, for the HTML catalog page."""
+    services = sorted(
+        lexical(q.subject) for q in quads if q.predicate == RDF_TYPE and lexical(q.object) == DCAT + "DataService"
+    )
+
+    def text(subject: str, predicate: str) -> str:
+        values = {
+            q.object.language: q.object.value
+            for q in quads
+            if lexical(q.subject) == subject and q.predicate.value == predicate and isinstance(q.object, ox.Literal)
+        }
+        return values.get(lang) or values.get("de") or next(iter(values.values()), "")
+
+    def iri(subject: str, predicate: str) -> str:
+        found = (lexical(q.object) for q in quads if lexical(q.subject) == subject and q.predicate.value == predicate)
+        return next(found, "")
+
+    return [
+        {
+            "iri": s,
+            "title": text(s, DCT + "title") or s,
+            "description": text(s, DCT + "description"),
+            "endpoint": iri(s, DCAT + "endpointURL"),
+            "standard": iri(s, DCT_CONFORMS_TO.value),
+        }
+        for s in services
+    ]
 
 
 def catalog_view(st: State, quads: list[ox.Quad]) -> list[dict[str, object]]:

@@ -27,7 +27,12 @@ def home() -> Response:
         shown = page_data.home_page(st.store, st.base, lang, (day, st.timeline()) if day else None)
         links = {
             name: rule
-            for name, rule in (("sparql", "/sparql"), ("catalog", "/catalog"), ("downloads", "/download/"))
+            for name, rule in (
+                ("sparql", "/sparql"),
+                ("catalog", "/catalog"),
+                ("downloads", "/download/"),
+                ("changes", "/changes/"),
+            )
             if any(r.rule.startswith(rule.rstrip("/")) for r in current_app.url_map.iter_rules())
         }
         body = render_template(
