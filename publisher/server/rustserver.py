@@ -9,12 +9,19 @@ The app is built once, in the master, before the workers are forked (start metho
 workers share the build's pages of memory, as under gunicorn with ``preload_app``; no worker loads or
 writes the build. On SIGHUP (``regiolod reload``) the master builds a new app first; only when that
 succeeds do the workers that are forked next serve it, otherwise they keep the old one.
+
+A process forked from the master ends on SIGTERM and SIGINT until it installs handlers of its own
+(:func:`stop_signals_end_a_new_child`): granian's worker does so only after it has loaded the app, and the
+master's handler it inherits would set a flag of the master's copy, so a worker stopped while it started
+(Ctrl-C just after ``make serve``, or a stop right after the start) served on until granian killed it
+30 s later.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 from collections.abc import Callable
 from typing import Any
 
@@ -50,6 +57,23 @@ def logging_config(access_log: str | None) -> dict[str, Any]:
     }
 
 
+def stop_signals_end_a_new_child() -> None:
+    """In a process just forked from the master: SIGTERM and SIGINT end it, as any process's default, until
+    it sets its own handlers (a granian worker after loading the app; the query service at once)."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+_registered: list[bool] = []
+
+
+def end_new_children_on_stop_signals() -> None:
+    """Register :func:`stop_signals_end_a_new_child` for every fork of this process (once)."""
+    if not _registered:
+        os.register_at_fork(after_in_child=stop_signals_end_a_new_child)
+        _registered.append(True)
+
+
 class ForkingServer(MPServer):
     """granian's multi-process server, calling ``before_fork`` before each worker process is forked."""
 
@@ -81,6 +105,7 @@ class GranianServer:
         settings = self.settings
         # Workers must be forked (never spawned): they share the master's build instead of loading their own.
         multiprocessing.set_start_method("fork", force=True)
+        end_new_children_on_stop_signals()
         threads = server_threads(settings)
         server = ForkingServer(
             self.served.before_fork,
