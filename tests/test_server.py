@@ -272,3 +272,21 @@ def test_a_server_stopped_while_its_workers_start_stops_at_once(tmp_path, http_s
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
     assert max(took) < 10, took
+
+
+@pytest.mark.parametrize("http_server", HTTP_SERVERS)
+def test_the_server_writes_nothing_in_the_users_home(tmp_path, http_server: str) -> None:
+    """A server started, asked and stopped leaves the user's home as it was: gunicorn's control socket
+    ($HOME/.gunicorn/gunicorn.ctl, one path for every server of the user, which lets any of the user's processes
+    change or stop it) is not opened; regiolod's own pid file and `regiolod reload` manage the server."""
+    home = tmp_path / "home"
+    home.mkdir()
+    port = free_port()
+    env = {k: v for k, v in clean_env().items() if k != "XDG_RUNTIME_DIR"}
+    env |= {"HOME": str(home), "REGIOLOD_SERVER": http_server, "REGIOLOD_DOWNLOAD_DIR": str(tmp_path / "download")}
+    command = [str(BIN / "regiolod"), "--root", str(ROOT), "serve", "--port", str(port), "--workers", "2"]
+    with running(command, f"http://127.0.0.1:{port}/", tmp_path / "serve.log", env=env):
+        answer = requests.get(f"http://127.0.0.1:{port}/doc/territory/03358.ttl", timeout=10)
+        assert answer.status_code == 200
+        assert list(home.rglob("*")) == []
+    assert list(home.rglob("*")) == []

@@ -209,6 +209,10 @@ class GunicornServer(BaseApplication):
             "errorlog": "-",
             "proc_name": "regiolod",
             "pidfile": str(self.settings.pid_path),
+            # No control socket: gunicorn would put it in the user's home (one path for every server of that
+            # user, the last one started taking it over) and let any of the user's processes change workers or
+            # stop the server; regiolod's pid file and `regiolod reload` are how this server is managed.
+            "control_socket_disable": True,
             "pre_fork": self.pre_fork,
             "child_exit": self.child_exit,
             "on_exit": self.on_exit,
