@@ -272,6 +272,11 @@ def test_a_server_stopped_while_its_workers_start_stops_at_once(tmp_path, http_s
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
     assert max(took) < 10, took
+    # Nor does a start or stop warn of anything: not of a worker killed, not of the threads a worker runs by
+    # design (granian warns of more threads than 2 × cores + 1; most wait their turn in the SPARQL queue).
+    for attempt in range(4):
+        log = (tmp_path / f"serve-{attempt}.log").read_text()
+        assert "[WARNING]" not in log and "Traceback" not in log, log
 
 
 @pytest.mark.parametrize("http_server", HTTP_SERVERS)

@@ -19,6 +19,7 @@ master's handler it inherits would set a flag of the master's copy, so a worker 
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 import signal
@@ -39,9 +40,26 @@ from publisher.sparql.admission import server_threads
 ACCESS_FORMAT = '%(addr)s - - [%(time)s] "%(method)s %(path)s %(protocol)s" %(status)d %(dt_ms).3f'
 
 
+class IntendedThreads(logging.Filter):
+    """Drop granian's warning that a worker may run many Python threads "compared to the number of CPU cores".
+
+    The threads are intended (``admission.server_threads``): beyond ``threads`` for pages, one per request the
+    SPARQL queue may hold, and those wait for their turn without running Python; at most
+    ``sparql_max_concurrent`` queries run at once, in query processes. The warning, on every start of the
+    default setup, told the person starting it to review a configuration that is as designed."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Configuration allows spawning up to")
+
+
 def logging_config(access_log: str | None) -> dict[str, Any]:
     """granian's logging (its own messages on standard error), the access log going where the setting says."""
-    console = {"formatter": "generic", "class": "logging.StreamHandler", "stream": "ext://sys.stderr"}
+    console = {
+        "formatter": "generic",
+        "class": "logging.StreamHandler",
+        "stream": "ext://sys.stderr",
+        "filters": ["intended_threads"],
+    }
     if access_log is None:
         access: dict[str, Any] = {"class": "logging.NullHandler"}
     elif access_log == "-":
@@ -49,6 +67,7 @@ def logging_config(access_log: str | None) -> dict[str, Any]:
     else:
         access = {"formatter": "access", "class": "logging.FileHandler", "filename": access_log}
     return {
+        "filters": {"intended_threads": {"()": IntendedThreads}},
         "handlers": {"console": console, "access": access},
         "loggers": {
             "_granian": {"handlers": ["console"], "level": "INFO", "propagate": False},
@@ -121,6 +140,7 @@ class GranianServer:
             backpressure=settings.connections,
             backlog=max(1024, settings.connections * settings.workers),
             http=HTTPModes.http1,
+            websockets=False,  # WSGI has none (granian said so on every start)
             # A connection closes when a request's headers (or, kept alive, the next request) take longer.
             http1_settings=HTTP1Settings(header_read_timeout=settings.keep_alive * 1000, keep_alive=True),
             log_access=settings.access_log_target is not None,
